@@ -1,0 +1,23 @@
+"""Evaluators, by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nasforge.errors import InvalidArgumentError
+from nasforge.evaluators.base import Evaluator, Result, run_evaluation
+from nasforge.evaluators.tabular import TabularEvaluator
+from nasforge.registry import Registry
+
+EVALUATORS: Registry[Evaluator] = Registry("evaluator")
+EVALUATORS.register("table", TabularEvaluator)
+
+
+def make_evaluator(config: dict[str, Any]) -> Evaluator:
+    """Rebuild an evaluator from `Evaluator.config()` output."""
+    if "name" not in config:
+        raise InvalidArgumentError(f"evaluator config needs a 'name', got {config!r}")
+    return EVALUATORS.create(config["name"], **{k: v for k, v in config.items() if k != "name"})
+
+
+__all__ = ["EVALUATORS", "Evaluator", "Result", "TabularEvaluator", "make_evaluator", "run_evaluation"]

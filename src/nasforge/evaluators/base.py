@@ -1,0 +1,61 @@
+"""`Evaluator` and its `Result`: how good one architecture is."""
+
+from __future__ import annotations
+
+import math
+import traceback
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from nasforge.genotype import Genotype
+from nasforge.spaces.base import SearchSpace
+
+
+@dataclass
+class Result:
+    """What an evaluation returns.
+
+    Args:
+        metrics: final values by name (accuracy, latency, …).
+        cost_s: what the evaluation cost, in (possibly simulated) seconds.
+        artifacts: anything else worth keeping, such as per-epoch series (`{"curves": {name: [...]}}`).
+        error: why the evaluation failed, or None.
+    """
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    cost_s: float = 0.0
+    artifacts: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+class Evaluator(ABC):
+    """Judges one architecture. Picklable; never sees the strategy or the storage."""
+
+    name: ClassVar[str]
+
+    @abstractmethod
+    def evaluate(self, genotype: Genotype, space: SearchSpace, fidelity: float | None = None) -> Result:
+        """Evaluate `genotype` of `space` at `fidelity` (None = the evaluator's full budget)."""
+
+    def config(self) -> dict[str, Any]:
+        """Everything needed to rebuild this evaluator with `nasforge.evaluators.make_evaluator`."""
+        return {"name": self.name}
+
+
+def run_evaluation(
+    evaluator: Evaluator, genotype: Genotype, space: SearchSpace, fidelity: float | None
+) -> Result:
+    """Call `evaluator.evaluate`, turning an exception or a non-finite metric into `Result.error`.
+
+    This is what executors run, so a failure in a worker reaches the study as data.
+    """
+    try:
+        result = evaluator.evaluate(genotype, space, fidelity)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a FAILED trial with its reason
+        last = traceback.extract_tb(exc.__traceback__)[-1]
+        return Result(error=f"{type(exc).__name__}: {exc} (at {last.filename}:{last.lineno})")
+    bad = sorted(k for k, v in result.metrics.items() if not math.isfinite(v))
+    if bad and result.error is None:
+        result.error = f"non-finite metric(s): {', '.join(bad)}"
+    return result

@@ -1,0 +1,55 @@
+"""Executors with the `concurrent.futures` shape: serial (in-process) and a process pool."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from nasforge.validation import check_int
+
+
+class Executor(Protocol):
+    """What `Study.optimize` needs: `submit` returning a Future, a worker count, `shutdown`."""
+
+    max_workers: int
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]: ...
+
+    def shutdown(self, wait: bool = True) -> None: ...
+
+
+class SerialExecutor:
+    """Runs each call at once, in this process; the returned Future is already done.
+
+    Example:
+        >>> SerialExecutor().submit(sum, [1, 2]).result()
+        3
+    """
+
+    max_workers = 1
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
+        future: cf.Future[Any] = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the Future
+            future.set_exception(exc)
+        return future
+
+    def shutdown(self, wait: bool = True) -> None:
+        """Nothing to release."""
+
+
+class ProcessExecutor(cf.ProcessPoolExecutor):
+    """A process pool; evaluators are pickled to the workers."""
+
+    def __init__(self, max_workers: int = 2) -> None:
+        self.max_workers = check_int("workers", max_workers, minimum=1)
+        super().__init__(max_workers=self.max_workers)
+
+
+def make_executor(workers: int = 1) -> Executor:
+    """Serial for one worker, a process pool for more."""
+    check_int("workers", workers, minimum=1)
+    return SerialExecutor() if workers == 1 else ProcessExecutor(workers)

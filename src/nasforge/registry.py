@@ -1,0 +1,71 @@
+"""A name → class registry with clear errors and parameter listings (for the CLI and storage)."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any, Generic, TypeVar
+
+from nasforge.errors import InvalidArgumentError
+
+T = TypeVar("T")
+
+
+class Registry(Generic[T]):
+    """Maps names to classes whose constructors take keyword-only hyperparameters.
+
+    Example:
+        >>> reg: Registry[object] = Registry("thing")
+        >>> reg.names()
+        []
+    """
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self._classes: dict[str, type[T]] = {}
+
+    def register(self, name: str, cls: type[T]) -> type[T]:
+        """Add `cls` under `name`."""
+        self._classes[name] = cls
+        return cls
+
+    def names(self) -> list[str]:
+        """Registered names, sorted."""
+        return sorted(self._classes)
+
+    def get(self, name: str) -> type[T]:
+        """The class registered as `name`, or a clear error listing the known names."""
+        if name not in self._classes:
+            raise InvalidArgumentError(
+                f"{self.kind} must be one of {', '.join(self.names())}; got {name!r}"
+            )
+        return self._classes[name]
+
+    def create(self, name: str, *args: Any, **params: Any) -> T:
+        """Instantiate `name`, rejecting unknown hyperparameters by name."""
+        cls = self.get(name)
+        allowed = self.parameters(name)
+        unknown = sorted(set(params) - set(allowed))
+        if unknown:
+            raise InvalidArgumentError(
+                f"{self.kind} {name!r} has no parameter {', '.join(unknown)}; "
+                f"allowed: {', '.join(allowed) or 'none'}"
+            )
+        return cls(*args, **params)
+
+    def parameters(self, name: str) -> dict[str, Any]:
+        """Keyword-only parameters of `name` and their defaults."""
+        signature = inspect.signature(self.get(name).__init__)
+        return {
+            p.name: p.default
+            for p in signature.parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY
+        }
+
+    def describe(self, name: str) -> dict[str, Any]:
+        """Name, one-line summary and parameters with defaults, JSON-ready."""
+        doc = inspect.getdoc(self.get(name)) or ""
+        return {
+            "name": name,
+            "summary": doc.splitlines()[0] if doc else "",
+            "parameters": self.parameters(name),
+        }

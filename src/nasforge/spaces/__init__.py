@@ -1,0 +1,31 @@
+"""Search spaces, by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nasforge.errors import InvalidArgumentError
+from nasforge.registry import Registry
+from nasforge.spaces.base import SearchSpace
+from nasforge.spaces.nb201 import NB201Space
+
+SPACES: Registry[SearchSpace] = Registry("space")
+SPACES.register("nb201", NB201Space)
+
+
+def make_space(config: dict[str, Any] | str) -> SearchSpace:
+    """Build a space from its name or from `SearchSpace.config()` output.
+
+    Example:
+        >>> make_space({"name": "nb201", "channels": 8}).channels
+        8
+    """
+    if isinstance(config, str):
+        return SPACES.create(config)
+    if "name" not in config:
+        raise InvalidArgumentError(f"space config needs a 'name', got {config!r}")
+    params = {k: v for k, v in config.items() if k != "name"}
+    return SPACES.create(config["name"], **params)
+
+
+__all__ = ["SPACES", "NB201Space", "SearchSpace", "make_space"]

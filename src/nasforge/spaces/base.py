@@ -1,0 +1,91 @@
+"""`SearchSpace`: an immutable description of what can vary, with pure functions over genotypes."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+
+from nasforge.errors import InvalidGenotypeError
+from nasforge.genotype import Genotype
+from nasforge.task import Task
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+class SearchSpace(ABC):
+    """Base class of every search space.
+
+    Subclasses declare `name`, implement the abstract methods, and are registered in
+    `nasforge.spaces.SPACES`. All methods are pure: randomness comes only from the `rng` passed in.
+    """
+
+    name: ClassVar[str]
+
+    def config(self) -> dict[str, Any]:
+        """Everything needed to rebuild this space with `nasforge.spaces.make_space`."""
+        return {"name": self.name}
+
+    @abstractmethod
+    def sample(self, rng: np.random.Generator) -> Genotype:
+        """Draw one architecture uniformly (or as the space defines)."""
+
+    @abstractmethod
+    def neighbors(self, genotype: Genotype) -> list[Genotype]:
+        """Every architecture one elementary change away, in a fixed order."""
+
+    def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
+        """One random elementary change."""
+        options = self.neighbors(genotype)
+        return options[int(rng.integers(len(options)))]
+
+    @abstractmethod
+    def crossover(self, a: Genotype, b: Genotype, rng: np.random.Generator) -> Genotype:
+        """A child mixing the two parents."""
+
+    @abstractmethod
+    def encode(self, genotype: Genotype) -> np.ndarray:
+        """A fixed-length float vector, for predictors."""
+
+    @property
+    @abstractmethod
+    def bit_length(self) -> int:
+        """Length of the binary encoding used by the genetic algorithm."""
+
+    @abstractmethod
+    def to_bits(self, genotype: Genotype) -> np.ndarray:
+        """The binary encoding (a bool array of `bit_length`)."""
+
+    @abstractmethod
+    def from_bits(self, bits: np.ndarray, rng: np.random.Generator) -> Genotype:
+        """Decode bits, repairing invalid patterns into a valid genotype."""
+
+    @abstractmethod
+    def key(self, genotype: Genotype) -> str:
+        """Canonical identity: equal for architectures that compute the same function."""
+
+    @abstractmethod
+    def validate(self, genotype: Genotype) -> None:
+        """Raise `InvalidGenotypeError` saying what is wrong, or return None."""
+
+    @abstractmethod
+    def format(self, genotype: Genotype) -> str:
+        """A readable one-line text form, accepted back by `parse`."""
+
+    @abstractmethod
+    def parse(self, text: str) -> Genotype:
+        """Read the text form written by `format`."""
+
+    @abstractmethod
+    def build(self, genotype: Genotype, task: Task) -> nn.Module:
+        """The PyTorch network for `task` (torch is imported lazily)."""
+
+    def _check_space(self, genotype: Genotype) -> None:
+        if not isinstance(genotype, Genotype):
+            raise InvalidGenotypeError(f"expected a Genotype, got {type(genotype).__name__}")
+        if genotype.space != self.name:
+            raise InvalidGenotypeError(
+                f"genotype belongs to space {genotype.space!r}, not {self.name!r}"
+            )

@@ -1,0 +1,151 @@
+"""SQLite storage of one study: its configuration, every trial and its metrics (long form)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from nasforge.errors import StudyError
+from nasforge.genotype import Genotype
+from nasforge.trial import Trial, TrialState
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS study (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    config TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trials (
+    number INTEGER PRIMARY KEY,
+    state TEXT NOT NULL,
+    genotype TEXT NOT NULL,
+    key TEXT NOT NULL,
+    fidelity REAL,
+    cost_s REAL NOT NULL DEFAULT 0,
+    reason TEXT,
+    score REAL,
+    asked_after INTEGER NOT NULL,
+    told INTEGER,
+    started REAL,
+    finished REAL
+);
+CREATE TABLE IF NOT EXISTS metrics (
+    trial INTEGER NOT NULL REFERENCES trials(number),
+    name TEXT NOT NULL,
+    step INTEGER NOT NULL DEFAULT 0,
+    value REAL,
+    PRIMARY KEY (trial, name, step)
+);
+"""
+
+
+class Storage:
+    """One SQLite database (WAL mode) holding one study; `None` keeps it in memory.
+
+    Every write method commits, so what it wrote survives a crash right after it returns.
+    """
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = None if path is None else Path(path)
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(":memory:" if self.path is None else str(self.path))
+            if self.path is not None:
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            raise StudyError(f"study file {self.path} is not a nasforge study database ({exc})") from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def read_config(self) -> dict[str, Any] | None:
+        """The study's configuration, or None for a new database."""
+        row = self._db.execute("SELECT config FROM study WHERE id = 1").fetchone()
+        return None if row is None else json.loads(row[0])
+
+    def write_config(self, config: dict[str, Any]) -> None:
+        """Store the configuration of a new study."""
+        with self._db:
+            self._db.execute("INSERT INTO study (id, config) VALUES (1, ?)", (json.dumps(config),))
+
+    def add_trial(self, trial: Trial) -> None:
+        """Store a trial that has just been asked for (RUNNING)."""
+        with self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO trials (number, state, genotype, key, fidelity, asked_after,"
+                " started) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    trial.number,
+                    trial.state.value,
+                    trial.genotype.to_json(),
+                    trial.key,
+                    trial.fidelity,
+                    trial.asked_after,
+                    trial.started,
+                ),
+            )
+
+    def finish_trial(self, trial: Trial) -> None:
+        """Store a finished trial's state, metrics, cost and reason in one transaction."""
+        with self._db:
+            self._db.execute(
+                "UPDATE trials SET state = ?, cost_s = ?, reason = ?, score = ?, told = ?, finished = ?"
+                " WHERE number = ?",
+                (
+                    trial.state.value,
+                    trial.cost_s,
+                    trial.reason,
+                    trial.score,
+                    trial.told,
+                    trial.finished,
+                    trial.number,
+                ),
+            )
+            self._db.executemany(
+                "INSERT OR REPLACE INTO metrics (trial, name, step, value) VALUES (?, ?, 0, ?)",
+                [(trial.number, name, value) for name, value in trial.metrics.items()],
+            )
+
+    def add_metric_steps(self, trial: int, name: str, values: list[float]) -> None:
+        """Store a per-step series (for example one value per epoch) for a trial."""
+        with self._db:
+            self._db.executemany(
+                "INSERT OR REPLACE INTO metrics (trial, name, step, value) VALUES (?, ?, ?, ?)",
+                [(trial, name, step, value) for step, value in enumerate(values)],
+            )
+
+    def load_trials(self) -> list[Trial]:
+        """Every trial, by number, with each metric's last step."""
+        metrics: dict[int, dict[str, float]] = {}
+        for number, name, value in self._db.execute(
+            "SELECT trial, name, value FROM metrics ORDER BY trial, name, step"
+        ):
+            metrics.setdefault(number, {})[name] = value
+        trials = []
+        for row in self._db.execute(
+            "SELECT number, state, genotype, key, fidelity, cost_s, reason, score, asked_after,"
+            " told, started, finished FROM trials ORDER BY number"
+        ):
+            trials.append(
+                Trial(
+                    number=row[0],
+                    state=TrialState(row[1]),
+                    genotype=Genotype.from_json(row[2]),
+                    key=row[3],
+                    fidelity=row[4],
+                    cost_s=row[5],
+                    reason=row[6],
+                    score=row[7],
+                    asked_after=row[8],
+                    told=row[9],
+                    started=row[10],
+                    finished=row[11],
+                    metrics=metrics.get(row[0], {}),
+                )
+            )
+        return trials

@@ -1,0 +1,41 @@
+"""Search strategies, by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nasforge.registry import Registry
+from nasforge.spaces.base import SearchSpace
+from nasforge.strategies.annealing import SimulatedAnnealing
+from nasforge.strategies.base import Strategy
+from nasforge.strategies.evolution import RegularizedEvolution
+from nasforge.strategies.genetic import GeneticAlgorithm
+from nasforge.strategies.local_search import LocalSearch
+from nasforge.strategies.random_search import RandomSearch
+
+STRATEGIES: Registry[Strategy] = Registry("strategy")
+for _cls in (RandomSearch, SimulatedAnnealing, GeneticAlgorithm, RegularizedEvolution, LocalSearch):
+    STRATEGIES.register(_cls.name, _cls)
+
+
+def make_strategy(name: str, space: SearchSpace, *, seed: int = 0, **params: Any) -> Strategy:
+    """Build the strategy registered as `name`, checking its hyperparameters.
+
+    Example:
+        >>> from nasforge.spaces import NB201Space
+        >>> make_strategy("evolution", NB201Space(), seed=3, sample_size=4).sample_size
+        4
+    """
+    return STRATEGIES.create(name, space, seed=seed, **params)
+
+
+__all__ = [
+    "STRATEGIES",
+    "GeneticAlgorithm",
+    "LocalSearch",
+    "RandomSearch",
+    "RegularizedEvolution",
+    "SimulatedAnnealing",
+    "Strategy",
+    "make_strategy",
+]

@@ -1,0 +1,93 @@
+"""`Strategy`: ask/tell search over a space. It never trains, queries or stores anything."""
+
+from __future__ import annotations
+
+import inspect
+from abc import ABC, abstractmethod
+from typing import Any, ClassVar
+
+import numpy as np
+
+from nasforge.errors import SpaceExhaustedError
+from nasforge.genotype import Genotype
+from nasforge.spaces.base import SearchSpace
+from nasforge.trial import Candidate, Trial
+from nasforge.validation import check_int
+
+MAX_SAMPLE_TRIES = 10_000
+
+
+class Strategy(ABC):
+    """Base class of every search strategy.
+
+    Subclasses take keyword-only hyperparameters (stored as attributes of the same name) plus
+    `seed`, draw randomness only from `self.rng`, and implement `_propose` and `_observe`. The
+    base class guarantees that no architecture (by `space.key`) is asked for twice, and that
+    `ask(n)` equals `n` calls of `ask(1)`, so a study can rebuild the state by replaying its trials.
+    """
+
+    name: ClassVar[str]
+
+    def __init__(self, space: SearchSpace, *, seed: int = 0) -> None:
+        self.space = space
+        self.seed = check_int("seed", seed, minimum=0)
+        self.rng = np.random.default_rng(seed)
+        self._seen: set[str] = set()
+
+    def config(self) -> dict[str, Any]:
+        """Name, seed and hyperparameters: enough to rebuild this strategy."""
+        params = {
+            p.name: getattr(self, p.name)
+            for p in inspect.signature(type(self).__init__).parameters.values()
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "seed"
+        }
+        return {"name": self.name, "seed": self.seed, "params": params}
+
+    def ask(self, n: int = 1) -> list[Candidate]:
+        """`n` new candidates, none evaluated (or asked for) before."""
+        check_int("n", n, minimum=1)
+        candidates = []
+        for _ in range(n):
+            candidate = self._propose()
+            key = self.space.key(candidate.genotype)
+            if key in self._seen:
+                candidate = Candidate(self.random_new(), candidate.fidelity)
+                key = self.space.key(candidate.genotype)
+            self._seen.add(key)
+            candidates.append(candidate)
+        return candidates
+
+    def tell(self, trial: Trial) -> None:
+        """Feed back a finished trial (`trial.score` is None when it failed)."""
+        self._observe(trial)
+
+    def is_new(self, genotype: Genotype) -> bool:
+        """True if no architecture with the same key was asked for yet."""
+        return self.space.key(genotype) not in self._seen
+
+    def random_new(self) -> Genotype:
+        """A random architecture not asked for yet."""
+        for _ in range(MAX_SAMPLE_TRIES):
+            genotype = self.space.sample(self.rng)
+            if self.is_new(genotype):
+                return genotype
+        raise SpaceExhaustedError(
+            f"no unseen architecture after {MAX_SAMPLE_TRIES} samples ({len(self._seen)} seen)"
+        )
+
+    def new_mutant(self, genotype: Genotype, tries: int = 20) -> Genotype:
+        """A mutation of `genotype` not asked for yet; a random new one if mutation keeps repeating."""
+        child = genotype
+        for _ in range(tries):
+            child = self.space.mutate(child, self.rng)
+            if self.is_new(child):
+                return child
+        return self.random_new()
+
+    @abstractmethod
+    def _propose(self) -> Candidate:
+        """The next candidate (the base class replaces it by a random new one if already seen)."""
+
+    @abstractmethod
+    def _observe(self, trial: Trial) -> None:
+        """Update the state with a finished trial."""

@@ -1,0 +1,58 @@
+"""`Trial`: one evaluation of one architecture, as stored in a study."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import NamedTuple
+
+from nasforge.genotype import Genotype
+
+
+class TrialState(str, Enum):
+    """Where a trial stands."""
+
+    RUNNING = "RUNNING"
+    COMPLETE = "COMPLETE"
+    FAILED = "FAILED"
+    PRUNED = "PRUNED"
+
+    @property
+    def finished(self) -> bool:
+        """True once the trial will not change any more."""
+        return self is not TrialState.RUNNING
+
+
+class Candidate(NamedTuple):
+    """What a strategy asks to evaluate: an architecture and a fidelity (None = full)."""
+
+    genotype: Genotype
+    fidelity: float | None = None
+
+
+@dataclass
+class Trial:
+    """One architecture's evaluation.
+
+    `score` is the objective oriented so that higher is better (negated when minimizing); it is
+    what strategies compare, and None unless the trial is COMPLETE.
+    """
+
+    number: int
+    genotype: Genotype
+    key: str
+    fidelity: float | None = None
+    state: TrialState = TrialState.RUNNING
+    metrics: dict[str, float] = field(default_factory=dict)
+    cost_s: float = 0.0
+    reason: str | None = None
+    score: float | None = None
+    asked_after: int = 0
+    told: int | None = None
+    started: float | None = None
+    finished: float | None = None
+
+    @property
+    def candidate(self) -> Candidate:
+        """The (genotype, fidelity) pair this trial evaluates."""
+        return Candidate(self.genotype, self.fidelity)
