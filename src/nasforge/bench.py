@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from nasforge.evaluators.table import DEFAULT_TABLE, load_table
-from nasforge.evaluators.tabular import TabularEvaluator
+from nasforge.evaluators.tabular import FULL_EPOCHS, LOW_EPOCHS, TabularEvaluator
 from nasforge.spaces.nb201 import NB201Space
 from nasforge.study import Study
 from nasforge.trial import Trial, TrialState
@@ -53,6 +53,7 @@ def bench_nb201(
     seed: int = 0,
     table: str | None = None,
     noisy: bool = False,
+    seed_table: str | None = None,
     metric: str = "valid",
     strategy_params: dict[str, Any] | None = None,
     on_run: Callable[[int], None] | None = None,
@@ -69,20 +70,30 @@ def bench_nb201(
     budgets = sorted({check_int("budget", b, minimum=1) for b in budgets})
     check_int("runs", runs, minimum=1)
     space = NB201Space()
+    epochs = LOW_EPOCHS if metric == "valid_12" else FULL_EPOCHS
     target = _best_key(space, table, metric)
     outcomes: dict[int, list[RunOutcome]] = {b: [] for b in budgets}
     for run in range(runs):
-        evaluator = TabularEvaluator(table=table, noisy=noisy, seed=seed + run, epochs=12 if metric == "valid_12" else 200)
-        study = Study.create(space, strategy, seed=seed + run, objective=metric, strategy_params=strategy_params)
+        evaluator = TabularEvaluator(
+            table=table, noisy=noisy, seed_table=seed_table, seed=seed + run, epochs=epochs
+        )
+        study = Study.create(
+            space, strategy, seed=seed + run, objective=metric, strategy_params=strategy_params
+        )
         clock: list[float] = []
         start = time.perf_counter()
-        study.optimize(evaluator, budgets[-1], callback=lambda _s, _t: clock.append(time.perf_counter()))
+        study.optimize(evaluator, budgets[-1], callback=_stopwatch(clock))
         for budget in budgets:
             outcomes[budget].append(_read_at(study.trials[:budget], target, clock, start))
         study.close()
         if on_run is not None:
             on_run(run)
     return [_summarise(strategy, b, outcomes[b]) for b in budgets]
+
+
+def _stopwatch(clock: list[float]) -> Callable[[Study, Trial], None]:
+    """A study callback that records when each trial finished."""
+    return lambda _study, _trial: clock.append(time.perf_counter())
 
 
 def _read_at(trials: list[Trial], target: str, clock: list[float], start: float) -> RunOutcome:

@@ -33,7 +33,7 @@ class SerialExecutor:
         future: cf.Future[Any] = cf.Future()
         try:
             future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the Future
+        except BaseException as exc:
             future.set_exception(exc)
         return future
 

@@ -35,16 +35,15 @@ class Registry(Generic[T]):
     def get(self, name: str) -> type[T]:
         """The class registered as `name`, or a clear error listing the known names."""
         if name not in self._classes:
-            raise InvalidArgumentError(
-                f"{self.kind} must be one of {', '.join(self.names())}; got {name!r}"
-            )
+            raise InvalidArgumentError(f"{self.kind} must be one of {', '.join(self.names())}; got {name!r}")
         return self._classes[name]
 
     def create(self, name: str, *args: Any, **params: Any) -> T:
         """Instantiate `name`, rejecting unknown hyperparameters by name."""
         cls = self.get(name)
-        allowed = self.parameters(name)
-        unknown = sorted(set(params) - set(allowed))
+        allowed = list(self.parameters(name))
+        takes_seed = "seed" in inspect.signature(cls.__init__).parameters
+        unknown = sorted(set(params) - set(allowed) - ({"seed"} if takes_seed else set()))
         if unknown:
             raise InvalidArgumentError(
                 f"{self.kind} {name!r} has no parameter {', '.join(unknown)}; "
@@ -53,12 +52,12 @@ class Registry(Generic[T]):
         return cls(*args, **params)
 
     def parameters(self, name: str) -> dict[str, Any]:
-        """Keyword-only parameters of `name` and their defaults."""
+        """Keyword-only hyperparameters of `name` and their defaults (`seed` is set on its own)."""
         signature = inspect.signature(self.get(name).__init__)
         return {
             p.name: p.default
             for p in signature.parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "seed"
         }
 
     def describe(self, name: str) -> dict[str, Any]:

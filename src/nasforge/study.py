@@ -138,7 +138,9 @@ class Study:
                 trial = self._rerun.pop(0) if self._rerun else self._ask()
                 if trial is None:
                     break
-                future = executor.submit(run_evaluation, evaluator, trial.genotype, self.space, trial.fidelity)
+                future = executor.submit(
+                    run_evaluation, evaluator, trial.genotype, self.space, trial.fidelity
+                )
                 pending[future] = trial
             if not pending:
                 return
@@ -180,7 +182,9 @@ class Study:
             trial.state, trial.reason = TrialState.FAILED, result.error
         elif value is None:
             trial.state = TrialState.FAILED
-            trial.reason = f"evaluator returned no metric {self.objective!r} (has: {', '.join(sorted(result.metrics))})"
+            trial.reason = (
+                f"evaluator returned no metric {self.objective!r} (has: {', '.join(sorted(result.metrics))})"
+            )
         else:
             trial.state = TrialState.COMPLETE
             trial.score = value if self.direction == "maximize" else -value
@@ -224,5 +228,5 @@ class Study:
 def _outcome(future: cf.Future[Result]) -> Result:
     try:
         return future.result()
-    except Exception as exc:  # noqa: BLE001 - a lost worker fails its trial, not the study
+    except Exception as exc:
         return Result(error=f"{type(exc).__name__}: {exc}")

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import NamedTuple
 
 from nasforge.genotype import Genotype
 
 
-class TrialState(str, Enum):
+class TrialState(StrEnum):
     """Where a trial stands."""
 
     RUNNING = "RUNNING"

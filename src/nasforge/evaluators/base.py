@@ -52,7 +52,7 @@ def run_evaluation(
     """
     try:
         result = evaluator.evaluate(genotype, space, fidelity)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a FAILED trial with its reason
+    except Exception as exc:
         last = traceback.extract_tb(exc.__traceback__)[-1]
         return Result(error=f"{type(exc).__name__}: {exc} (at {last.filename}:{last.lineno})")
     bad = sorted(k for k, v in result.metrics.items() if not math.isfinite(v))

@@ -97,7 +97,11 @@ def load_seed_table(path: str | Path, main: str | Path = DEFAULT_TABLE) -> dict[
     if not path.is_file():
         raise TableError(f"per-seed table {path} does not exist")
     table = load_table(main)
-    index_to_arch = dict(zip(table.columns["index"].astype(int), table.archs)) if "index" in table.columns else {}
+    index_to_arch = (
+        dict(zip(table.columns["index"].astype(int), table.archs, strict=True))
+        if "index" in table.columns
+        else {}
+    )
     with gzip.open(path, "rt") if str(path).endswith(".gz") else open(path) as handle:
         reader = csv.DictReader(handle)
         if not {"index", "accuracy"} <= set(reader.fieldnames or []):

@@ -38,7 +38,7 @@ class TabularEvaluator(Evaluator):
     Example:
         >>> from nasforge.spaces import NB201Space
         >>> space = NB201Space()
-        >>> g = space.parse("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|")
+        >>> g = space.make(["nor_conv_3x3"] * 3 + ["skip_connect", "nor_conv_3x3", "nor_conv_1x1"])
         >>> round(TabularEvaluator().evaluate(g, space).metrics["test"], 2)
         94.37
     """
@@ -93,7 +93,9 @@ class TabularEvaluator(Evaluator):
         if epochs == LOW_EPOCHS:
             metrics["valid"], metrics["test"] = metrics["valid_12"], metrics["test_12"]
         elif epochs != FULL_EPOCHS:
-            raise InvalidArgumentError(f"fidelity must be {LOW_EPOCHS} or {FULL_EPOCHS} epochs, got {fidelity!r}")
+            raise InvalidArgumentError(
+                f"fidelity must be {LOW_EPOCHS} or {FULL_EPOCHS} epochs, got {fidelity!r}"
+            )
         if self.noisy and epochs == FULL_EPOCHS:
             metrics["valid"] = self._noisy_valid(arch, metrics["valid"])
         cost = metrics.get("train_time_s", 0.0) * epochs / FULL_EPOCHS

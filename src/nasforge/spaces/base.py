@@ -86,6 +86,4 @@ class SearchSpace(ABC):
         if not isinstance(genotype, Genotype):
             raise InvalidGenotypeError(f"expected a Genotype, got {type(genotype).__name__}")
         if genotype.space != self.name:
-            raise InvalidGenotypeError(
-                f"genotype belongs to space {genotype.space!r}, not {self.name!r}"
-            )
+            raise InvalidGenotypeError(f"genotype belongs to space {genotype.space!r}, not {self.name!r}")

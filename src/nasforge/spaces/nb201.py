@@ -58,7 +58,7 @@ class NB201Space(SearchSpace):
         self.validate(genotype)
         ops = genotype.spec
         return [
-            Genotype(self.name, ops[:edge] + (op,) + ops[edge + 1 :])
+            Genotype(self.name, (*ops[:edge], op, *ops[edge + 1 :]))
             for edge in range(len(EDGES))
             for op in OPS
             if op != ops[edge]
@@ -66,7 +66,9 @@ class NB201Space(SearchSpace):
 
     def crossover(self, a: Genotype, b: Genotype, rng: np.random.Generator) -> Genotype:
         take_a = rng.random(len(EDGES)) < 0.5
-        return Genotype(self.name, tuple(x if t else y for x, y, t in zip(a.spec, b.spec, take_a)))
+        return Genotype(
+            self.name, tuple(x if t else y for x, y, t in zip(a.spec, b.spec, take_a, strict=True))
+        )
 
     def encode(self, genotype: Genotype) -> np.ndarray:
         vector = np.zeros((len(EDGES), len(OPS)))
@@ -115,9 +117,7 @@ class NB201Space(SearchSpace):
             raise InvalidGenotypeError(f"an nb201 genotype has {len(EDGES)} edge ops, got {spec!r}")
         for edge, op in enumerate(spec):
             if op not in OPS:
-                raise InvalidGenotypeError(
-                    f"edge {edge} op must be one of {', '.join(OPS)}; got {op!r}"
-                )
+                raise InvalidGenotypeError(f"edge {edge} op must be one of {', '.join(OPS)}; got {op!r}")
 
     def format(self, genotype: Genotype) -> str:
         ops = genotype.spec

@@ -33,9 +33,7 @@ class NB201Cell(nn.Module):
         for target in range(1, 4):
             nodes.append(
                 sum(  # type: ignore[arg-type]
-                    self.edges[e](nodes[source])
-                    for e, (to, source) in enumerate(EDGES)
-                    if to == target
+                    self.edges[e](nodes[source]) for e, (to, source) in enumerate(EDGES) if to == target
                 )
             )
         return nodes[3]
@@ -64,7 +62,9 @@ class NB201Network(nn.Module):
     def __init__(self, ops: tuple[str, ...], task: Task, channels: int, cells_per_stage: int) -> None:
         super().__init__()
         dims = task.dims
-        self.stem = nn.Sequential(conv(dims, task.channels, channels, 3, bias=False), batch_norm(dims, channels))
+        self.stem = nn.Sequential(
+            conv(dims, task.channels, channels, 3, bias=False), batch_norm(dims, channels)
+        )
         layers: list[nn.Module] = []
         width = channels
         for stage in range(3):

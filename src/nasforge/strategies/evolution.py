@@ -31,9 +31,7 @@ class RegularizedEvolution(Strategy):
     ) -> None:
         super().__init__(space, seed=seed)
         self.population_size = check_int("population_size", population_size, minimum=2)
-        self.sample_size = check_int(
-            "sample_size", sample_size, minimum=1, maximum=self.population_size
-        )
+        self.sample_size = check_int("sample_size", sample_size, minimum=1, maximum=self.population_size)
         self._population: deque[tuple[Genotype, float]] = deque(maxlen=self.population_size)
         self._asked = 0
 

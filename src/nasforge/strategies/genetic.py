@@ -60,7 +60,9 @@ class GeneticAlgorithm(Strategy):
         self.crossover = check_choice("crossover", crossover, ("uniform", "one_point"))
         self.crossover_rate = check_float("crossover_rate", crossover_rate, minimum=0.0, maximum=1.0)
         self.mutation_rate = (
-            None if mutation_rate is None else check_float("mutation_rate", mutation_rate, minimum=0.0, maximum=1.0)
+            None
+            if mutation_rate is None
+            else check_float("mutation_rate", mutation_rate, minimum=0.0, maximum=1.0)
         )
         self.elitism = check_int("elitism", elitism, minimum=0, maximum=self.population_size - 1)
         self._population: list[Member] = []

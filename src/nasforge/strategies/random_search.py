@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from nasforge.spaces.base import SearchSpace
-from nasforge.trial import Candidate, Trial
-
 from nasforge.strategies.base import Strategy
+from nasforge.trial import Candidate, Trial
 
 
 class RandomSearch(Strategy):

@@ -1,0 +1,1 @@
+"""The `nasforge` command line."""

@@ -1,0 +1,49 @@
+"""Entry point: `nasforge COMMAND …`. User mistakes print one line and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from nasforge import __version__
+from nasforge.cli import bench, catalog, results, search
+from nasforge.errors import NasforgeError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full command-line parser."""
+    parser = argparse.ArgumentParser(
+        prog="nasforge",
+        description="Neural architecture search with persistent studies.",
+    )
+    parser.add_argument("--version", action="version", version=f"nasforge {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (search, bench, results, catalog):
+        module.add_parsers(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except NasforgeError as exc:
+        print(f"nasforge: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            "nasforge: interrupted; finished trials are stored, run the same command to resume",
+            file=sys.stderr,
+        )
+        return 130
+
+
+def console() -> None:
+    """Console-script entry point."""
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    console()
