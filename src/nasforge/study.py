@@ -48,6 +48,7 @@ class Study:
         self.direction: str = config["direction"]
         self.exhausted = False
         self.trials: list[Trial] = storage.load_trials()
+        self._n_finished = sum(t.state.finished for t in self.trials)
         self._n_told = 0
         self._rerun = self._replay()
 
@@ -104,7 +105,7 @@ class Study:
     @property
     def n_finished(self) -> int:
         """Trials that are COMPLETE, FAILED or PRUNED."""
-        return sum(t.state.finished for t in self.trials)
+        return self._n_finished
 
     @property
     def best_trial(self) -> Trial | None:
@@ -189,6 +190,7 @@ class Study:
             trial.state = TrialState.COMPLETE
             trial.score = value if self.direction == "maximize" else -value
         trial.told, self._n_told = self._n_told, self._n_told + 1
+        self._n_finished += 1
         for name, values in result.artifacts.get("curves", {}).items():
             self.storage.add_metric_steps(trial.number, name, values)
         self.storage.finish_trial(trial)

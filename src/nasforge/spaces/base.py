@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -31,6 +32,10 @@ class SearchSpace(ABC):
     @abstractmethod
     def sample(self, rng: np.random.Generator) -> Genotype:
         """Draw one architecture uniformly (or as the space defines)."""
+
+    def enumerate(self) -> Iterator[Genotype] | None:
+        """Every architecture, for finite spaces small enough to list; None otherwise."""
+        return None
 
     @abstractmethod
     def neighbors(self, genotype: Genotype) -> list[Genotype]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -53,6 +55,9 @@ class NB201Space(SearchSpace):
 
     def sample(self, rng: np.random.Generator) -> Genotype:
         return Genotype(self.name, tuple(OPS[i] for i in rng.integers(len(OPS), size=len(EDGES))))
+
+    def enumerate(self) -> Iterator[Genotype]:
+        return (Genotype(self.name, ops) for ops in itertools.product(OPS, repeat=len(EDGES)))
 
     def neighbors(self, genotype: Genotype) -> list[Genotype]:
         self.validate(genotype)

@@ -46,7 +46,9 @@ class ResidualReduction(nn.Module):
         super().__init__()
         self.conv_a = ReLUConvBN(dims, c_in, c_out, 3, stride=2)
         self.conv_b = ReLUConvBN(dims, c_out, c_out, 3)
-        self.shortcut = nn.Sequential(avg_pool(dims, 2, stride=2), conv(dims, c_in, c_out, 1, bias=False))
+        self.shortcut = nn.Sequential(
+            avg_pool(dims, 2, stride=2, ceil_mode=True), conv(dims, c_in, c_out, 1, bias=False)
+        )
 
     def forward(self, x: Tensor) -> Tensor:
         return self.shortcut(x) + self.conv_b(self.conv_a(x))

@@ -17,10 +17,10 @@ def batch_norm(dims: int, channels: int) -> nn.Module:
     return nn.BatchNorm1d(channels) if dims == 1 else nn.BatchNorm2d(channels)
 
 
-def avg_pool(dims: int, kernel: int, stride: int, padding: int = 0) -> nn.Module:
+def avg_pool(dims: int, kernel: int, stride: int, padding: int = 0, ceil_mode: bool = False) -> nn.Module:
     """AvgPool1d or AvgPool2d that does not count padding."""
     cls = nn.AvgPool1d if dims == 1 else nn.AvgPool2d
-    return cls(kernel, stride=stride, padding=padding, count_include_pad=False)
+    return cls(kernel, stride=stride, padding=padding, ceil_mode=ceil_mode, count_include_pad=False)
 
 
 def global_avg_pool(dims: int) -> nn.Module:

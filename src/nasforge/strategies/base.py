@@ -15,6 +15,7 @@ from nasforge.trial import Candidate, Trial
 from nasforge.validation import check_int
 
 MAX_SAMPLE_TRIES = 10_000
+QUICK_SAMPLE_TRIES = 200
 
 
 class Strategy(ABC):
@@ -33,6 +34,7 @@ class Strategy(ABC):
         self.seed = check_int("seed", seed, minimum=0)
         self.rng = np.random.default_rng(seed)
         self._seen: set[str] = set()
+        self._catalog: list[tuple[Genotype, str]] | None = None
 
     def config(self) -> dict[str, Any]:
         """Name, seed and hyperparameters: enough to rebuild this strategy."""
@@ -66,14 +68,23 @@ class Strategy(ABC):
         return self.space.key(genotype) not in self._seen
 
     def random_new(self) -> Genotype:
-        """A random architecture not asked for yet."""
-        for _ in range(MAX_SAMPLE_TRIES):
+        """A random architecture not asked for yet.
+
+        Rejection sampling first; in a space that can be listed, a draw among the unseen ones
+        once sampling keeps hitting seen architectures.
+        """
+        finite = self.space.enumerate() is not None
+        for _ in range(QUICK_SAMPLE_TRIES if finite else MAX_SAMPLE_TRIES):
             genotype = self.space.sample(self.rng)
             if self.is_new(genotype):
                 return genotype
-        raise SpaceExhaustedError(
-            f"no unseen architecture after {MAX_SAMPLE_TRIES} samples ({len(self._seen)} seen)"
-        )
+        if finite:
+            if self._catalog is None:
+                self._catalog = [(g, self.space.key(g)) for g in self.space.enumerate() or ()]
+            unseen = [g for g, key in self._catalog if key not in self._seen]
+            if unseen:
+                return unseen[int(self.rng.integers(len(unseen)))]
+        raise SpaceExhaustedError(f"no architecture left that was not evaluated ({len(self._seen)} seen)")
 
     def new_mutant(self, genotype: Genotype, tries: int = 20) -> Genotype:
         """A mutation of `genotype` not asked for yet; a random new one if mutation keeps repeating."""

@@ -1,0 +1,95 @@
+"""Every registered search space must pass these checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from nasforge import SPACES, Genotype, InvalidGenotypeError, SearchSpace, Task, make_space
+
+NAMES = SPACES.names()
+
+
+@pytest.fixture(params=NAMES)
+def space(request: pytest.FixtureRequest) -> SearchSpace:
+    return make_space(request.param)
+
+
+def samples(space: SearchSpace, n: int = 20, seed: int = 0) -> list[Genotype]:
+    rng = np.random.default_rng(seed)
+    return [space.sample(rng) for _ in range(n)]
+
+
+def test_samples_are_valid_and_seeded(space: SearchSpace) -> None:
+    first, again = samples(space), samples(space)
+    assert first == again
+    assert len(set(first)) > 1
+    for g in first:
+        space.validate(g)
+        assert g.space == space.name
+
+
+def test_text_and_json_round_trip(space: SearchSpace) -> None:
+    for g in samples(space):
+        assert space.parse(space.format(g)) == g
+        assert Genotype.from_json(g.to_json()) == g
+
+
+def test_neighbors_are_valid_distinct_one_step_changes(space: SearchSpace) -> None:
+    for g in samples(space, 5):
+        neighbors = space.neighbors(g)
+        assert neighbors, "every architecture has neighbours"
+        assert len(set(neighbors)) == len(neighbors)
+        assert g not in neighbors
+        for n in neighbors:
+            space.validate(n)
+        assert space.mutate(g, np.random.default_rng(1)) in neighbors
+
+
+def test_crossover_child_takes_only_parent_genes(space: SearchSpace) -> None:
+    a, b = samples(space, 2, seed=3)
+    child = space.crossover(a, b, np.random.default_rng(0))
+    space.validate(child)
+    assert child == space.crossover(a, b, np.random.default_rng(0))
+
+
+def test_encodings_have_fixed_length_and_bits_round_trip(space: SearchSpace) -> None:
+    rng = np.random.default_rng(0)
+    gs = samples(space)
+    assert len({space.encode(g).shape for g in gs}) == 1
+    for g in gs:
+        bits = space.to_bits(g)
+        assert bits.dtype == bool and bits.size == space.bit_length
+        assert space.from_bits(bits, rng) == g
+    for _ in range(50):  # any bit string decodes (repaired) into a valid genotype
+        space.validate(space.from_bits(rng.random(space.bit_length) < 0.5, rng))
+
+
+def test_key_is_deterministic_and_separates_some_architectures(space: SearchSpace) -> None:
+    gs = samples(space, 30)
+    assert [space.key(g) for g in gs] == [space.key(g) for g in gs]
+    assert len({space.key(g) for g in gs}) > 1
+
+
+def test_validate_rejects_foreign_and_malformed_genotypes(space: SearchSpace) -> None:
+    with pytest.raises(InvalidGenotypeError, match="space"):
+        space.validate(Genotype("another-space", ()))
+    with pytest.raises(InvalidGenotypeError):
+        space.validate(Genotype(space.name, ("not", "an", "architecture")))
+    with pytest.raises(InvalidGenotypeError):
+        space.parse("certainly not an architecture")
+
+
+@pytest.mark.parametrize("shape", [(3, 16, 16), (1, 40)], ids=["2d", "1d"])
+def test_built_models_run_forward_and_backward(space: SearchSpace, shape: tuple[int, ...]) -> None:
+    torch.manual_seed(0)
+    task = Task(shape, num_classes=5)
+    for g in samples(space, 3):
+        model = space.build(g, task)
+        x = torch.randn(4, *shape)
+        out = model(x)
+        assert out.shape == (4, 5)
+        out.sum().backward()
+        grads = [p.grad for p in model.parameters() if p.requires_grad]
+        assert grads and all(gr is not None for gr in grads)

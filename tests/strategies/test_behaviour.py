@@ -1,0 +1,78 @@
+"""What each strategy does beyond the shared contract."""
+
+from __future__ import annotations
+
+import statistics
+
+import numpy as np
+import pytest
+
+from nasforge import NB201Space, Study, TabularEvaluator, Trial, make_strategy
+from nasforge.bench import bench_nb201
+from nasforge.strategies import GeneticAlgorithm, LocalSearch, SimulatedAnnealing
+
+
+def test_every_strategy_beats_random_search_on_the_table() -> None:
+    mean = {
+        name: bench_nb201(name, [60], runs=15, seed=100)[0].mean_test
+        for name in ("random", "evolution", "local", "annealing", "genetic")
+    }
+    for name, value in mean.items():
+        if name != "random":
+            assert value > mean["random"], mean
+
+
+def test_local_search_moves_only_to_better_neighbors(nb201: NB201Space) -> None:
+    study = Study.create(
+        nb201, "local", seed=2, strategy_params={"improvement": "best", "initial_samples": 3}
+    )
+    study.optimize(TabularEvaluator(), 60)
+    strategy = study.strategy
+    assert isinstance(strategy, LocalSearch)
+    assert strategy._current is not None
+    current, score = strategy._current
+    known = [t.score for t in study.trials if t.score is not None]
+    assert score >= statistics.median(known)
+
+
+def test_annealing_schedules_cool_down(nb201: NB201Space) -> None:
+    for cooling in ("geometric", "linear", "logarithmic"):
+        sa = make_strategy("annealing", nb201, cooling=cooling, cooling_rate=0.1)
+        assert isinstance(sa, SimulatedAnnealing)
+        temps = []
+        for step in (0, 5, 20):
+            sa._steps = step
+            temps.append(sa.temperature())
+        assert temps[0] == 1.0 and temps[0] > temps[1] > temps[2] >= 0
+
+
+def test_genetic_operators_mix_parent_bits(nb201: NB201Space) -> None:
+    ga = make_strategy("genetic", nb201, population_size=4, crossover="one_point", mutation_rate=0.0)
+    assert isinstance(ga, GeneticAlgorithm)
+    a = nb201.make(["none"] * 6)
+    b = nb201.make(["avg_pool_3x3"] * 6)
+    ga._population = [(a, 1.0), (b, 1.0), (a, 1.0), (b, 1.0)]
+    ga.tournament_size = 1
+    children = {tuple(ga._breed()) for _ in range(40)}
+    bits_a, bits_b = tuple(nb201.to_bits(a)), tuple(nb201.to_bits(b))
+    # one-point children are a prefix of one parent followed by the suffix of the other
+    splices = {x[:p] + y[p:] for p in range(len(bits_a) + 1) for x, y in ((bits_a, bits_b), (bits_b, bits_a))}
+    assert children <= splices
+    assert len(children) > 2
+
+
+def test_evolution_ages_out_the_oldest(nb201: NB201Space) -> None:
+    rea = make_strategy("evolution", nb201, population_size=3, sample_size=2)
+    rng = np.random.default_rng(0)
+    for i in range(5):
+        g = nb201.sample(rng)
+        rea.tell(Trial(number=i, genotype=g, key=nb201.key(g), score=float(i)))
+    assert [score for _, score in rea._population] == [2.0, 3.0, 4.0]
+
+
+@pytest.mark.parametrize("improvement", ["first", "best"])
+def test_local_search_reaches_the_optimum_with_enough_budget(nb201: NB201Space, improvement: str) -> None:
+    study = Study.create(nb201, "local", seed=7, strategy_params={"improvement": improvement})
+    study.optimize(TabularEvaluator(), 300)
+    assert study.best_trial is not None
+    assert study.best_trial.metrics["valid"] == pytest.approx(91.6067, abs=1e-3)

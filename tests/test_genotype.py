@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from nasforge import Genotype, InvalidGenotypeError
+
+
+def test_json_round_trip_keeps_nested_tuples_and_equality() -> None:
+    g = Genotype("macro", (("conv", 3, True), ("pool", None, 0.5)))
+    back = Genotype.from_json(g.to_json())
+    assert back == g
+    assert hash(back) == hash(g)
+    assert isinstance(back.spec[0], tuple)
+
+
+def test_lists_are_frozen_into_tuples() -> None:
+    g = Genotype("x", [["a", 1], ["b", 2]])
+    assert g.spec == (("a", 1), ("b", 2))
+    with pytest.raises(AttributeError):
+        g.spec = ()  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("bad", ["not json", '{"space": "x"}', "[1, 2]"])
+def test_from_json_rejects_malformed_text(bad: str) -> None:
+    with pytest.raises(InvalidGenotypeError):
+        Genotype.from_json(bad)
+
+
+def test_spec_rejects_unhashable_values() -> None:
+    with pytest.raises(InvalidGenotypeError, match="dict"):
+        Genotype("x", ({"a": 1},))
