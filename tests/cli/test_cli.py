@@ -95,7 +95,7 @@ def test_catalog_lists_names_and_parameters(capsys: pytest.CaptureFixture[str], 
 def test_bad_input_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str], argv: list[str], message: str
 ) -> None:
-    code, out, err = run(capsys, *argv)
+    code, _, err = run(capsys, *argv)
     assert code == 2
     assert message in err
     assert "Traceback" not in err and len(err.strip().splitlines()) == 1

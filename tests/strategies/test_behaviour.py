@@ -30,7 +30,7 @@ def test_local_search_moves_only_to_better_neighbors(nb201: NB201Space) -> None:
     strategy = study.strategy
     assert isinstance(strategy, LocalSearch)
     assert strategy._current is not None
-    current, score = strategy._current
+    _, score = strategy._current
     known = [t.score for t in study.trials if t.score is not None]
     assert score >= statistics.median(known)
 

@@ -27,7 +27,7 @@ class RegularizedEvolution(Strategy):
     name = "evolution"
 
     def __init__(
-        self, space: SearchSpace, *, population_size: int = 20, sample_size: int = 5, seed: int = 0
+        self, space: SearchSpace, *, population_size: int = 20, sample_size: int = 10, seed: int = 0
     ) -> None:
         super().__init__(space, seed=seed)
         self.population_size = check_int("population_size", population_size, minimum=2)
