@@ -19,6 +19,10 @@ class TableError(NasforgeError, ValueError):
     """A benchmark table is missing or malformed."""
 
 
+class DataError(NasforgeError, ValueError):
+    """A dataset is missing, unreadable or inconsistent."""
+
+
 class StudyError(NasforgeError):
     """A study cannot be created or resumed as asked."""
 

@@ -7,10 +7,12 @@ from typing import Any
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators.base import Evaluator, Result, run_evaluation
 from nasforge.evaluators.tabular import TabularEvaluator
+from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.registry import Registry
 
 EVALUATORS: Registry[Evaluator] = Registry("evaluator")
 EVALUATORS.register("table", TabularEvaluator)
+EVALUATORS.register("training", TrainingEvaluator)
 
 
 def make_evaluator(config: dict[str, Any]) -> Evaluator:
@@ -20,4 +22,4 @@ def make_evaluator(config: dict[str, Any]) -> Evaluator:
     return EVALUATORS.create(config["name"], **{k: v for k, v in config.items() if k != "name"})
 
 
-__all__ = ["EVALUATORS", "Evaluator", "Result", "TabularEvaluator", "make_evaluator", "run_evaluation"]
+__all__ = ["EVALUATORS", "Evaluator", "Result", "TabularEvaluator", "TrainingEvaluator", "make_evaluator", "run_evaluation"]

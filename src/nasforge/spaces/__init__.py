@@ -7,10 +7,12 @@ from typing import Any
 from nasforge.errors import InvalidArgumentError
 from nasforge.registry import Registry
 from nasforge.spaces.base import SearchSpace
+from nasforge.spaces.macro import MacroSpace
 from nasforge.spaces.nb201 import NB201Space
 
 SPACES: Registry[SearchSpace] = Registry("space")
-SPACES.register("nb201", NB201Space)
+for _cls in (NB201Space, MacroSpace):
+    SPACES.register(_cls.name, _cls)
 
 
 def make_space(config: dict[str, Any] | str) -> SearchSpace:
@@ -28,4 +30,4 @@ def make_space(config: dict[str, Any] | str) -> SearchSpace:
     return SPACES.create(config["name"], **params)
 
 
-__all__ = ["SPACES", "NB201Space", "SearchSpace", "make_space"]
+__all__ = ["SPACES", "MacroSpace", "NB201Space", "SearchSpace", "make_space"]

@@ -29,6 +29,10 @@ class SearchSpace(ABC):
         """Everything needed to rebuild this space with `nasforge.spaces.make_space`."""
         return {"name": self.name}
 
+    def training_overrides(self, genotype: Genotype) -> dict[str, Any]:
+        """Training hyperparameters this genotype fixes (spaces that search them jointly)."""
+        return {}
+
     @abstractmethod
     def sample(self, rng: np.random.Generator) -> Genotype:
         """Draw one architecture uniformly (or as the space defines)."""

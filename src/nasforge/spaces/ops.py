@@ -45,3 +45,31 @@ class Zero(nn.Module):
 
     def forward(self, x: Tensor) -> Tensor:
         return x.mul(0.0)
+
+
+ACTIVATIONS = ("relu", "prelu", "elu", "selu", "leaky_relu")
+
+
+def activation(name: str, channels: int) -> nn.Module:
+    """ReLU, PReLU (one slope per channel), ELU, SELU or LeakyReLU(0.1)."""
+    if name == "relu":
+        return nn.ReLU()
+    if name == "prelu":
+        return nn.PReLU(channels)
+    if name == "elu":
+        return nn.ELU()
+    if name == "selu":
+        return nn.SELU()
+    return nn.LeakyReLU(0.1)
+
+
+def pool(dims: int, kind: str, size: int) -> nn.Module:
+    """Max or average pooling with window and stride `size`."""
+    if kind == "max":
+        return nn.MaxPool1d(size) if dims == 1 else nn.MaxPool2d(size)
+    return avg_pool(dims, size, stride=size)
+
+
+def spatial_after(size: tuple[int, ...], kernel: int, stride: int, padding: int, dilation: int = 1) -> tuple[int, ...]:
+    """Spatial size after a convolution or pooling window."""
+    return tuple((s + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1 for s in size)

@@ -1,0 +1,148 @@
+"""`Dataset`: train / valid / test arrays, checked, split with a fixed seed, normalised on train only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from nasforge.errors import DataError
+from nasforge.task import Task
+
+
+@dataclass(frozen=True)
+class Split:
+    """Inputs `x` (N, channels, *spatial) float32 and integer labels `y` (N,)."""
+
+    x: np.ndarray
+    y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A classification dataset ready for training.
+
+    `valid` drives the search; `test` is only reported. `mean` and `std` (per channel) were
+    computed on the raw train split and already applied to every split.
+    """
+
+    name: str
+    train: Split
+    valid: Split
+    test: Split
+    num_classes: int
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one input, channels first."""
+        return tuple(self.train.x.shape[1:])
+
+    @property
+    def task(self) -> Task:
+        """What a network for this dataset must accept and predict."""
+        return Task(self.input_shape, self.num_classes)
+
+    def describe(self) -> dict[str, Any]:
+        """Sizes, shape, classes and normalisation statistics (stored with a study)."""
+        return {
+            "name": self.name,
+            "input_shape": list(self.input_shape),
+            "num_classes": self.num_classes,
+            "sizes": {"train": len(self.train), "valid": len(self.valid), "test": len(self.test)},
+            "mean": list(self.mean),
+            "std": list(self.std),
+        }
+
+    def subsample_train(self, n: int, seed: int = 0) -> Dataset:
+        """The same dataset with a seeded random `n` of the training examples."""
+        if n >= len(self.train):
+            return self
+        keep = np.sort(np.random.default_rng(seed).permutation(len(self.train))[:n])
+        return replace(self, train=Split(self.train.x[keep], self.train.y[keep]))
+
+
+def prepare(
+    name: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    x_test: np.ndarray | None = None,
+    y_test: np.ndarray | None = None,
+    *,
+    valid_fraction: float = 0.1,
+    test_fraction: float = 0.2,
+    seed: int = 0,
+) -> Dataset:
+    """Check raw arrays, split them with `seed`, and normalise with train statistics.
+
+    `x` is (N, length), (N, height, width) or already channels-first (N, C, ...). Without a
+    test set, `test_fraction` of the examples become one; `valid_fraction` of the rest validate.
+    """
+    x, y = _check(name, "x", x, "y", y)
+    rng = np.random.default_rng(seed)
+    if x_test is None or y_test is None:
+        order = rng.permutation(len(y))
+        n_test = max(1, round(len(y) * test_fraction))
+        x_test, y_test, x, y = x[order[:n_test]], y[order[:n_test]], x[order[n_test:]], y[order[n_test:]]
+    else:
+        x_test, y_test = _check(name, "x_test", x_test, "y_test", y_test)
+        if x_test.shape[1:] != x.shape[1:]:
+            raise DataError(f"{name}: x_test examples have shape {x_test.shape[1:]}, x has {x.shape[1:]}")
+    order = rng.permutation(len(y))
+    n_valid = max(1, round(len(y) * valid_fraction))
+    valid_idx, train_idx = order[:n_valid], order[n_valid:]
+    num_classes = int(max(y.max(), y_test.max())) + 1
+    missing = sorted(set(range(num_classes)) - set(np.unique(y[train_idx]).tolist()))
+    if missing:
+        raise DataError(f"{name}: classes {missing} have no training example (labels must be 0..K-1)")
+    if num_classes < 2:
+        raise DataError(f"{name}: needs at least 2 classes, found {num_classes}")
+    axes = (0, *range(2, x.ndim))
+    mean = x[train_idx].mean(axis=axes)
+    std = x[train_idx].std(axis=axes) + 1e-8
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+
+    def norm(a: np.ndarray) -> np.ndarray:
+        return ((a - mean.reshape(shape)) / std.reshape(shape)).astype(np.float32)
+
+    return Dataset(
+        name=name,
+        train=Split(norm(x[train_idx]), y[train_idx]),
+        valid=Split(norm(x[valid_idx]), y[valid_idx]),
+        test=Split(norm(x_test), y_test),
+        num_classes=num_classes,
+        mean=tuple(float(m) for m in mean),
+        std=tuple(float(s) for s in std),
+    )
+
+
+def _check(name: str, x_name: str, x: Any, y_name: str, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim < 2 or x.ndim > 4:
+        raise DataError(
+            f"{name}: {x_name} must be (N, length), (N, height, width) or (N, C, ...); got shape {x.shape}"
+        )
+    if not np.issubdtype(x.dtype, np.number):
+        raise DataError(f"{name}: {x_name} must be numeric, got dtype {x.dtype}")
+    x = x.astype(np.float64)
+    if x.ndim == 2 or (x.ndim == 3 and x.shape[1] > 4):
+        x = x[:, None]  # add the channel axis
+    if y.ndim != 1 or len(y) != len(x):
+        raise DataError(f"{name}: {y_name} must be a vector of {len(x)} labels, got shape {y.shape}")
+    if len(y) == 0:
+        raise DataError(f"{name}: {x_name} is empty")
+    if not np.all(np.isfinite(x)):
+        bad = int(np.sum(~np.isfinite(x)))
+        raise DataError(f"{name}: {x_name} holds {bad} NaN or Inf value(s)")
+    if not np.issubdtype(y.dtype, np.integer):
+        if not np.issubdtype(y.dtype, np.number) or not np.all(np.equal(np.mod(y, 1), 0)):
+            raise DataError(f"{name}: {y_name} must hold integer class labels, got dtype {y.dtype}")
+        y = y.astype(np.int64)
+    if y.min() < 0:
+        raise DataError(f"{name}: {y_name} labels must be 0..K-1, found {int(y.min())}")
+    return x, y.astype(np.int64)
