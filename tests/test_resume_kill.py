@@ -13,7 +13,7 @@ from pathlib import Path
 from nasforge import NB201Space, Study, TabularEvaluator, TrialState
 
 BUDGET = 2500
-STRATEGY = ["--strategy", "evolution", "--seed", "11"]
+STRATEGY = ["--table", "--strategy", "evolution", "--seed", "11"]
 
 
 def committed(path: Path) -> dict[int, tuple[str, str, float | None]]:

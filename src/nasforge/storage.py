@@ -30,10 +30,10 @@ CREATE TABLE IF NOT EXISTS trials (
     started REAL,
     finished REAL
 );
-CREATE TABLE IF NOT EXISTS metrics (
+CREATE TABLE IF NOT EXISTS metrics (  -- step -1: the final value; 0, 1, ...: a per-epoch series
     trial INTEGER NOT NULL REFERENCES trials(number),
     name TEXT NOT NULL,
-    step INTEGER NOT NULL DEFAULT 0,
+    step INTEGER NOT NULL DEFAULT -1,
     value REAL,
     PRIMARY KEY (trial, name, step)
 );
@@ -107,24 +107,35 @@ class Storage:
                 ),
             )
             self._db.executemany(
-                "INSERT OR REPLACE INTO metrics (trial, name, step, value) VALUES (?, ?, 0, ?)",
+                "INSERT OR REPLACE INTO metrics (trial, name, step, value) VALUES (?, ?, -1, ?)",
                 [(trial.number, name, value) for name, value in trial.metrics.items()],
             )
 
-    def add_metric_steps(self, trial: int, name: str, values: list[float]) -> None:
-        """Store a per-step series (for example one value per epoch) for a trial."""
+    def add_curves(self, trial: int, curves: dict[str, list[float]]) -> None:
+        """Store per-step series (for example one value per epoch) of a trial."""
         with self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO metrics (trial, name, step, value) VALUES (?, ?, ?, ?)",
-                [(trial, name, step, value) for step, value in enumerate(values)],
+                [
+                    (trial, name, step, value)
+                    for name, values in curves.items()
+                    for step, value in enumerate(values)
+                ],
             )
 
-    def load_trials(self) -> list[Trial]:
-        """Every trial, by number, with each metric's last step."""
-        metrics: dict[int, dict[str, float]] = {}
-        for number, name, value in self._db.execute(
-            "SELECT trial, name, value FROM metrics ORDER BY trial, name, step"
+    def load_curves(self, trial: int) -> dict[str, list[float]]:
+        """The per-step series of a trial, by name."""
+        curves: dict[str, list[float]] = {}
+        for name, value in self._db.execute(
+            "SELECT name, value FROM metrics WHERE trial = ? AND step >= 0 ORDER BY name, step", (trial,)
         ):
+            curves.setdefault(name, []).append(value)
+        return curves
+
+    def load_trials(self) -> list[Trial]:
+        """Every trial, by number, with its final metrics."""
+        metrics: dict[int, dict[str, float]] = {}
+        for number, name, value in self._db.execute("SELECT trial, name, value FROM metrics WHERE step = -1"):
             metrics.setdefault(number, {})[name] = value
         trials = []
         for row in self._db.execute(

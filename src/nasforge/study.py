@@ -191,8 +191,8 @@ class Study:
             trial.score = value if self.direction == "maximize" else -value
         trial.told, self._n_told = self._n_told, self._n_told + 1
         self._n_finished += 1
-        for name, values in result.artifacts.get("curves", {}).items():
-            self.storage.add_metric_steps(trial.number, name, values)
+        if result.artifacts.get("curves"):
+            self.storage.add_curves(trial.number, result.artifacts["curves"])
         self.storage.finish_trial(trial)
         self.strategy.tell(trial)
 

@@ -23,21 +23,21 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 def test_search_stores_a_study_and_resumes_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
-    code, out, _ = run(capsys, "search", "--study", db, "--budget", "12", "--json")
+    code, out, _ = run(capsys, "search", "--table", "--study", db, "--budget", "12", "--json")
     assert code == 0
     first = json.loads(out)
     assert first["finished"] == 12 and first["best"]["valid"] > 80
-    code, out, _ = run(capsys, "search", "--study", db, "--budget", "20", "--json")
+    code, out, _ = run(capsys, "search", "--table", "--study", db, "--budget", "20", "--json")
     second = json.loads(out)
     assert second["finished"] == 20
     assert second["best"]["valid"] >= first["best"]["valid"]
-    code, out, _ = run(capsys, "search", "--study", db, "--budget", "20")
+    code, out, _ = run(capsys, "search", "--table", "--study", db, "--budget", "20")
     assert code == 0 and "leaderboard" in out and "best architecture" in out
 
 
 def test_leaderboard_and_trial_export(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
-    run(capsys, "search", "--study", db, "--budget", "8", "--strategy", "random", "--json")
+    run(capsys, "search", "--table", "--study", db, "--budget", "8", "--strategy", "random", "--json")
     code, out, _ = run(capsys, "leaderboard", "--study", db, "--top", "3", "--json")
     board = json.loads(out)["leaderboard"]
     assert code == 0 and len(board) == 3
@@ -119,8 +119,8 @@ def test_changed_configuration_on_resume_is_refused(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     db = str(tmp_path / "s.db")
-    run(capsys, "search", "--study", db, "--budget", "5", "--json")
-    code, _, err = run(capsys, "search", "--study", db, "--strategy", "random")
+    run(capsys, "search", "--table", "--study", db, "--budget", "5", "--json")
+    code, _, err = run(capsys, "search", "--table", "--study", db, "--strategy", "random")
     assert code == 2 and "different configuration" in err
 
 

@@ -13,7 +13,15 @@ from nasforge.cli.common import int_at_least, print_json, stdout
 from nasforge.reporting import to_csv, trial_rows
 from nasforge.study import Study
 
-SHOWN_METRICS = ("test", "params", "train_time_s")
+SHOWN_METRICS = (
+    "test",
+    "test_accuracy",
+    "params",
+    "flops",
+    "latency_sample_ms",
+    "train_time_s",
+    "train_seconds",
+)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,13 +55,15 @@ def summary(study: Study, path: Path, top: int) -> dict[str, Any]:
 def leaderboard_table(study: Study, top: int) -> Table:
     """A rich table of the `top` best trials."""
     table = Table(title=f"leaderboard ({study.objective}, {study.direction})")
-    metrics = [study.objective] + [m for m in SHOWN_METRICS if m != study.objective]
+    board = study.leaderboard(top)
+    present = set(board[0].metrics) if board else set()
+    metrics = [study.objective] + [m for m in SHOWN_METRICS if m != study.objective and m in present]
     for column in ("#", "trial", "architecture", *metrics):
         if column == "architecture":
             table.add_column(column, overflow="fold", min_width=40)
         else:
             table.add_column(column, justify="right", no_wrap=True)
-    for rank, trial in enumerate(study.leaderboard(top), start=1):
+    for rank, trial in enumerate(board, start=1):
         values = [_fmt(trial.metrics.get(m)) for m in metrics]
         table.add_row(str(rank), str(trial.number), study.space.format(trial.genotype), *values)
     return table

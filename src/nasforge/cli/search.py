@@ -6,11 +6,19 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from nasforge.cli.common import add_param_option, int_at_least, parse_params, print_json, stderr, stdout
 from nasforge.cli.results import leaderboard_table, summary
-from nasforge.evaluators import TabularEvaluator, make_evaluator
+from nasforge.config import SearchConfig, load_config
+from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import Evaluator
 from nasforge.executors import make_executor
 from nasforge.spaces import SPACES, make_space
@@ -18,31 +26,60 @@ from nasforge.strategies import STRATEGIES
 from nasforge.study import Study
 from nasforge.trial import Trial
 
-DEFAULTS = {"space": "nb201", "strategy": "evolution", "seed": 0, "metric": "valid", "direction": "maximize"}
+TRAINING_FLAGS = {
+    "data": "data",
+    "data_dir": "data_dir",
+    "label_column": "label_column",
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "learning_rate": "learning_rate",
+    "weight_decay": "weight_decay",
+    "optimizer": "optimizer",
+    "train_subset": "train_subset",
+    "max_params": "max_params",
+    "device": "device",
+}
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
         "search",
         help="run or resume a search; every trial is stored in a SQLite study",
-        description="Runs a search and stores every trial in a SQLite study file. Re-running with "
-        "the same --study resumes it: the stored trials are kept and the same search continues "
-        "until --budget trials have finished.",
+        description="Runs a search and stores every trial in a SQLite study file. With no options it "
+        "runs the built-in default: the macro space on MNIST-1D with regularized evolution. "
+        "Every option can also come from a TOML --config file (flags win). Re-running with the same "
+        "study resumes it: stored trials are kept and the same search continues to --budget trials.",
     )
-    parser.add_argument("--space", help=f"search space, one of {', '.join(SPACES.names())} (default nb201)")
+    parser.add_argument("--config", help="TOML file with any of these options (see README)")
+    parser.add_argument("--name", help="study name, for the default --study path runs/<name>.db")
+    parser.add_argument("--study", help="study file (default runs/<name>.db); resumed if it exists")
+    parser.add_argument("--space", help=f"search space: {', '.join(SPACES.names())} (default macro)")
     parser.add_argument("--strategy", help=f"one of {', '.join(STRATEGIES.names())} (default evolution)")
     add_param_option(parser)
-    parser.add_argument("--seed", type=int_at_least(0), help="strategy seed (default 0)")
-    parser.add_argument("--budget", type=int_at_least(1), default=100, help="trials in total (default 100)")
-    parser.add_argument("--metric", help="metric to optimise (default valid)")
+    parser.add_argument(
+        "--seed", type=int_at_least(0), help="seeds the strategy and the training (default 0)"
+    )
+    parser.add_argument("--budget", type=int_at_least(1), help="trials in total (default 60)")
+    parser.add_argument("--metric", help="metric to optimise (default: valid_accuracy, or valid on a table)")
     parser.add_argument("--direction", choices=("maximize", "minimize"), help="default maximize")
     parser.add_argument(
-        "--table", help="NB201-style CSV(.gz) table to evaluate on (default: shipped CIFAR-10)"
+        "--workers", type=int_at_least(1), help="parallel evaluations in processes (default 1)"
     )
-    parser.add_argument("--noisy", action="store_true", default=None, help="one training seed per query")
-    parser.add_argument("--name", default="nb201", help="study name, for the default --study path")
-    parser.add_argument("--study", help="study file (default runs/<name>.db); resumed if it exists")
-    parser.add_argument("--workers", type=int_at_least(1), default=1, help="parallel evaluations (processes)")
+    group = parser.add_argument_group("training evaluator")
+    group.add_argument("--data", help="mnist1d, fashion-mnist, digits, or a .npz/.csv file or folder")
+    group.add_argument("--data-dir", help="folder of the Fashion-MNIST IDX files")
+    group.add_argument("--label-column", help="label column of a CSV file (default: the last)")
+    group.add_argument("--epochs", type=int_at_least(1), help="training epochs per trial (default 15)")
+    group.add_argument("--batch-size", type=int_at_least(1))
+    group.add_argument("--learning-rate", type=float)
+    group.add_argument("--weight-decay", type=float)
+    group.add_argument("--optimizer", help="adamw, adam or sgd")
+    group.add_argument("--train-subset", type=int_at_least(1), help="train on this many examples")
+    group.add_argument("--max-params", type=int_at_least(1), help="fail models above this size")
+    group.add_argument("--device", help="auto, cpu or cuda")
+    group = parser.add_argument_group("tabular evaluator (NAS-Bench-201)")
+    group.add_argument("--table", nargs="?", const="", help="evaluate on the NB201 table (or this CSV)")
+    group.add_argument("--noisy", action="store_true", default=None, help="one training seed per table query")
     parser.add_argument("--top", type=int_at_least(1), default=10, help="leaderboard rows (default 10)")
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -50,8 +87,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run(args: argparse.Namespace) -> int:
-    path = Path(args.study or f"runs/{args.name}.db")
-    study, evaluator = _open(args, path)
+    study, evaluator, path = _open(args)
     try:
         _optimize(study, evaluator, args)
         if args.json:
@@ -63,58 +99,91 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace, path: Path) -> tuple[Study, Evaluator]:
-    explicit = [
-        args.space,
-        args.strategy,
-        args.seed,
-        args.param,
-        args.metric,
-        args.direction,
-        args.table,
-        args.noisy,
-    ]
-    if path.exists() and all(value is None for value in explicit):
-        study = Study.load(path)
-        return study, make_evaluator(study.config["evaluator"])
-    options: dict[str, Any] = {
-        k: getattr(args, k) if getattr(args, k) is not None else v for k, v in DEFAULTS.items()
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The options given as flags, shaped like a `SearchConfig`."""
+    out: dict[str, Any] = {
+        k: getattr(args, k)
+        for k in ("name", "study", "budget", "seed", "metric", "direction", "workers")
+        if getattr(args, k) is not None
     }
-    evaluator = TabularEvaluator(
-        table=args.table, noisy=bool(args.noisy), epochs=12 if options["metric"] == "valid_12" else 200
-    )
+    if args.space:
+        out["space"] = {"name": args.space}
+    if args.strategy or args.param:
+        out["strategy"] = {**({"name": args.strategy} if args.strategy else {}), **parse_params(args.param)}
+    if args.table is not None or args.noisy:
+        out["evaluator"] = {
+            "name": "table",
+            **({"table": args.table} if args.table else {}),
+            **({"noisy": True} if args.noisy else {}),
+        }
+        out.setdefault("space", {"name": "nb201"})
+    training = {
+        key: getattr(args, flag) for flag, key in TRAINING_FLAGS.items() if getattr(args, flag) is not None
+    }
+    if training:
+        out["evaluator"] = {"name": "training", **out.get("evaluator", {}), **training}
+    return out
+
+
+def _open(args: argparse.Namespace) -> tuple[Study, Evaluator, Path]:
+    given = overrides(args)
+    if (
+        args.study
+        and Path(args.study).exists()
+        and not args.config
+        and set(given) <= {"study", "budget", "workers"}
+    ):
+        study = Study.load(args.study)
+        return study, make_evaluator(study.config["evaluator"]), Path(args.study)
+    config = load_config(args.config, given)
+    evaluator = _evaluator(config)
     study = Study.create(
-        make_space(options["space"]),
-        options["strategy"],
-        strategy_params=parse_params(args.param),
-        seed=options["seed"],
-        objective=options["metric"],
-        direction=options["direction"],
-        path=path,
+        make_space(config.space),
+        config.strategy["name"],
+        strategy_params={k: v for k, v in config.strategy.items() if k != "name"},
+        seed=config.seed,
+        objective=config.metric or evaluator.objective,
+        direction=config.direction,
+        path=config.study_path,
         evaluator=evaluator,
     )
-    return study, evaluator
+    args.budget, args.workers = config.budget, config.workers
+    return study, evaluator, config.study_path
+
+
+def _evaluator(config: SearchConfig) -> Evaluator:
+    return make_evaluator({"seed": config.seed, **config.evaluator})
 
 
 def _optimize(study: Study, evaluator: Evaluator, args: argparse.Namespace) -> None:
-    already = study.n_finished
+    budget = args.budget or SearchConfig().budget
     columns = (
         TextColumn("[bold]trial"),
         MofNCompleteColumn(),
         BarColumn(),
         TextColumn("best {task.fields[best]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
         TimeRemainingColumn(),
     )
     hidden = args.no_progress or args.json or not stderr.is_terminal
     with Progress(*columns, console=stderr, disable=hidden) as progress:
-        task = progress.add_task("search", total=args.budget, completed=already, best=_best_text(study))
+        task = progress.add_task("search", total=budget, completed=study.n_finished, best=_best_text(study))
 
         def on_trial(study: Study, trial: Trial) -> None:
             progress.update(task, completed=study.n_finished, best=_best_text(study))
+            if hidden and not args.json:  # a log line per trial where no live bar is shown
+                value = trial.metrics.get(study.objective)
+                outcome = (
+                    f"{study.objective}={value:.4g}"
+                    if trial.reason is None and value is not None
+                    else f"FAILED: {trial.reason}"
+                )
+                stderr.print(f"trial {study.n_finished}/{budget} {outcome} (best {_best_text(study)})")
 
-        executor = make_executor(args.workers)
+        executor = make_executor(args.workers or 1)
         try:
-            study.optimize(evaluator, args.budget, executor=executor, callback=on_trial)
+            study.optimize(evaluator, budget, executor=executor, callback=on_trial)
         finally:
             executor.shutdown()
     if study.exhausted:

@@ -43,15 +43,19 @@ def load_dataset(
     path = Path(name)
     if not path.exists():
         raise DataError(
-            f"data must be one of {', '.join(BUILTIN)} or an existing .npz / .csv file or folder; got {name!r}"
+            f"data must be one of {', '.join(BUILTIN)} or an existing .npz / .csv file or folder; "
+            f"got {name!r}"
         )
     if path.is_dir():
         arrays = builtin.idx_folder(path) if builtin.find_idx_files(path) else user.image_folder(path)
         return prepare(path.name, *arrays, valid_fraction=valid_fraction, seed=seed)
     if path.suffix == ".npz":
-        return prepare(path.stem, *user.npz(path), valid_fraction=valid_fraction, seed=seed)
+        x, y, x_test, y_test = user.npz(path)
+        return prepare(path.stem, x, y, x_test, y_test, valid_fraction=valid_fraction, seed=seed)
     if path.suffix == ".csv":
-        return prepare(path.stem, *user.csv_table(path, label_column), valid_fraction=valid_fraction, seed=seed)
+        return prepare(
+            path.stem, *user.csv_table(path, label_column), valid_fraction=valid_fraction, seed=seed
+        )
     raise DataError(f"data file {path} must be .npz or .csv (or a folder of IDX files or images)")
 
 

@@ -12,7 +12,7 @@ from nasforge.errors import DataError
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
 
 
-def npz(path: Path) -> tuple[np.ndarray | None, ...]:
+def npz(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Arrays `x`, `y` and optionally `x_test`, `y_test`."""
     try:
         with np.load(path, allow_pickle=False) as data:
@@ -48,7 +48,9 @@ def image_folder(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
     classes = sorted(p for p in path.iterdir() if p.is_dir())
     if len(classes) < 2:
-        raise DataError(f"image folder {path} needs one sub-folder per class, at least 2; found {len(classes)}")
+        raise DataError(
+            f"image folder {path} needs one sub-folder per class, at least 2; found {len(classes)}"
+        )
     images, labels = [], []
     size: tuple[int, int] | None = None
     mode = "L"

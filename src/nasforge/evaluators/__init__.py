@@ -22,4 +22,12 @@ def make_evaluator(config: dict[str, Any]) -> Evaluator:
     return EVALUATORS.create(config["name"], **{k: v for k, v in config.items() if k != "name"})
 
 
-__all__ = ["EVALUATORS", "Evaluator", "Result", "TabularEvaluator", "TrainingEvaluator", "make_evaluator", "run_evaluation"]
+__all__ = [
+    "EVALUATORS",
+    "Evaluator",
+    "Result",
+    "TabularEvaluator",
+    "TrainingEvaluator",
+    "make_evaluator",
+    "run_evaluation",
+]

@@ -44,6 +44,7 @@ class TabularEvaluator(Evaluator):
     """
 
     name = "table"
+    objective = "valid"
 
     def __init__(
         self,

@@ -86,7 +86,9 @@ def train(
             on_epoch(epoch, mean_loss, float(correct) / len(y))
 
 
-def loss_and_accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1024) -> tuple[float, float]:
+def loss_and_accuracy(
+    model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1024
+) -> tuple[float, float]:
     """Mean cross-entropy and accuracy on (x, y), in evaluation mode."""
     model.eval()
     loss, correct = torch.zeros((), device=x.device), torch.zeros((), device=x.device, dtype=torch.long)
@@ -102,5 +104,7 @@ def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> 
     """Softmax probabilities for every row of `x`, as float64 numpy."""
     model.eval()
     with torch.no_grad():
-        chunks = [torch.softmax(model(x[i : i + batch_size]).double(), dim=1) for i in range(0, len(x), batch_size)]
+        chunks = [
+            torch.softmax(model(x[i : i + batch_size]).double(), dim=1) for i in range(0, len(x), batch_size)
+        ]
     return torch.cat(chunks).cpu().numpy()

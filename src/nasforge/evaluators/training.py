@@ -57,6 +57,7 @@ class TrainingEvaluator(Evaluator):
     """
 
     name = "training"
+    objective = "valid_accuracy"
 
     def __init__(
         self,
@@ -81,15 +82,30 @@ class TrainingEvaluator(Evaluator):
         self.learning_rate = check_float("learning_rate", learning_rate, minimum=1e-12)
         self.weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
         self.optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
-        self.train_subset = None if train_subset is None else check_int("train_subset", train_subset, minimum=1)
+        self.train_subset = (
+            None if train_subset is None else check_int("train_subset", train_subset, minimum=1)
+        )
         self.max_params = check_int("max_params", max_params, minimum=1)
         self.noise_levels = tuple(check_float("noise_levels", s, minimum=0.0) for s in noise_levels)
         self.seed = check_int("seed", seed, minimum=0)
         self.device = check_choice("device", device, ("auto", "cpu", "cuda"))
 
     def config(self) -> dict[str, Any]:
-        keys = ("data", "data_dir", "label_column", "epochs", "batch_size", "learning_rate", "weight_decay",
-                "optimizer", "train_subset", "max_params", "noise_levels", "seed", "device")
+        keys = (
+            "data",
+            "data_dir",
+            "label_column",
+            "epochs",
+            "batch_size",
+            "learning_rate",
+            "weight_decay",
+            "optimizer",
+            "train_subset",
+            "max_params",
+            "noise_levels",
+            "seed",
+            "device",
+        )
         return {"name": self.name, **{k: getattr(self, k) for k in keys}}
 
     def dataset(self) -> Dataset:
@@ -124,15 +140,21 @@ class TrainingEvaluator(Evaluator):
                 metrics={"params": params},
                 error=f"model has {params:,} parameters, above max_params={self.max_params:,}",
             )
-        tensors = {name: _tensors(split, device) for name, split in
-                   (("train", data.train), ("valid", data.valid), ("test", data.test))}
+        tensors = {
+            name: _tensors(split, device)
+            for name, split in (("train", data.train), ("valid", data.valid), ("test", data.test))
+        }
         model.to(device)
         curves: dict[str, list[float]] = {}
 
         def on_epoch(epoch: int, loss: float, accuracy: float) -> None:
             valid_loss, valid_accuracy = loss_and_accuracy(model, *tensors["valid"])
-            for name, value in (("train_loss", loss), ("train_accuracy", accuracy),
-                                ("valid_loss", valid_loss), ("valid_accuracy", valid_accuracy)):
+            for name, value in (
+                ("train_loss", loss),
+                ("train_accuracy", accuracy),
+                ("valid_loss", valid_loss),
+                ("valid_accuracy", valid_accuracy),
+            ):
                 curves.setdefault(name, []).append(value)
             for name, param in model.named_parameters():
                 curves.setdefault(f"norm/{name}", []).append(float(param.detach().norm()))
@@ -142,11 +164,17 @@ class TrainingEvaluator(Evaluator):
         train_seconds = time.perf_counter() - start
         metrics = self._quality(model, data, tensors)
         metrics.update(self._efficiency(model, tensors["test"][0], curves))
-        metrics.update(params=params, epochs=config.epochs, train_seconds=train_seconds,
-                       train_samples_per_s=config.epochs * len(data.train) / train_seconds)
+        metrics.update(
+            params=params,
+            epochs=config.epochs,
+            train_seconds=train_seconds,
+            train_samples_per_s=config.epochs * len(data.train) / train_seconds,
+        )
         return Result(metrics=metrics, cost_s=train_seconds, artifacts={"curves": curves})
 
-    def _quality(self, model: torch.nn.Module, data: Dataset, tensors: dict[str, tuple[torch.Tensor, torch.Tensor]]) -> dict[str, float]:
+    def _quality(
+        self, model: torch.nn.Module, data: Dataset, tensors: dict[str, tuple[torch.Tensor, torch.Tensor]]
+    ) -> dict[str, float]:
         metrics = classification_metrics(data.valid.y, predict_proba(model, tensors["valid"][0]), "valid_")
         metrics.update(classification_metrics(data.test.y, predict_proba(model, tensors["test"][0]), "test_"))
         generator = torch.Generator(device=tensors["test"][0].device).manual_seed(self.seed)
@@ -157,7 +185,9 @@ class TrainingEvaluator(Evaluator):
             metrics[f"test_accuracy_noise_{sigma:g}"] = float(np.mean(predicted == data.test.y))
         return metrics
 
-    def _efficiency(self, model: torch.nn.Module, x: torch.Tensor, curves: dict[str, list[float]]) -> dict[str, float]:
+    def _efficiency(
+        self, model: torch.nn.Module, x: torch.Tensor, curves: dict[str, list[float]]
+    ) -> dict[str, float]:
         batch = x[:TIMING_BATCH]
         times = prof.latency(model, batch)
         curves["inference_ms"] = times

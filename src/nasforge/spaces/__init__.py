@@ -7,11 +7,15 @@ from typing import Any
 from nasforge.errors import InvalidArgumentError
 from nasforge.registry import Registry
 from nasforge.spaces.base import SearchSpace
+from nasforge.spaces.families import FamiliesSpace
+from nasforge.spaces.joint import JointSpace
 from nasforge.spaces.macro import MacroSpace
+from nasforge.spaces.nasnet import NASNetSpace
+from nasforge.spaces.nb101 import NB101Space
 from nasforge.spaces.nb201 import NB201Space
 
 SPACES: Registry[SearchSpace] = Registry("space")
-for _cls in (NB201Space, MacroSpace):
+for _cls in (NB201Space, MacroSpace, FamiliesSpace, NB101Space, NASNetSpace, JointSpace):
     SPACES.register(_cls.name, _cls)
 
 
@@ -30,4 +34,14 @@ def make_space(config: dict[str, Any] | str) -> SearchSpace:
     return SPACES.create(config["name"], **params)
 
 
-__all__ = ["SPACES", "MacroSpace", "NB201Space", "SearchSpace", "make_space"]
+__all__ = [
+    "SPACES",
+    "FamiliesSpace",
+    "JointSpace",
+    "MacroSpace",
+    "NASNetSpace",
+    "NB101Space",
+    "NB201Space",
+    "SearchSpace",
+    "make_space",
+]

@@ -37,13 +37,17 @@ class ChainSpace(SearchSpace):
         known = {k.name for k in self.default_block_knobs + self.default_head_knobs}
         unknown = sorted(set(self.choices) - known)
         if unknown:
-            raise InvalidArgumentError(f"choices has unknown knob(s) {', '.join(unknown)}; knobs: {', '.join(sorted(known))}")
+            raise InvalidArgumentError(
+                f"choices has unknown knob(s) {', '.join(unknown)}; knobs: {', '.join(sorted(known))}"
+            )
 
     def _with_choices(self, knobs: tuple[Knob, ...]) -> tuple[Knob, ...]:
         out = tuple(Knob(k.name, tuple(self.choices.get(k.name, k.choices))) for k in knobs)
         for knob in out:
             if not knob.choices or len(set(knob.choices)) != len(knob.choices):
-                raise InvalidArgumentError(f"choices[{knob.name!r}] must list distinct values, got {list(knob.choices)}")
+                raise InvalidArgumentError(
+                    f"choices[{knob.name!r}] must list distinct values, got {list(knob.choices)}"
+                )
             bad = [c for c in knob.choices if c not in dict.fromkeys(_default(knobs, knob.name))]
             if bad:
                 raise InvalidArgumentError(
@@ -52,7 +56,12 @@ class ChainSpace(SearchSpace):
         return out
 
     def config(self) -> dict[str, Any]:
-        return {"name": self.name, "min_blocks": self.min_blocks, "max_blocks": self.max_blocks, "choices": self.choices}
+        return {
+            "name": self.name,
+            "min_blocks": self.min_blocks,
+            "max_blocks": self.max_blocks,
+            "choices": self.choices,
+        }
 
     def canonical_block(self, block: Block) -> Block:
         """The block with knobs it ignores set to their first choice (for `key`)."""
@@ -116,8 +125,13 @@ class ChainSpace(SearchSpace):
 
     def from_bits(self, bits: np.ndarray, rng: np.random.Generator) -> Genotype:
         width = 1 + kb.block_bits(self.block_knobs)
-        slots = [(bool(bits[s * width]), kb.from_bits(self.block_knobs, bits[s * width + 1 : (s + 1) * width], rng))
-                 for s in range(self.max_blocks)]
+        slots = [
+            (
+                bool(bits[s * width]),
+                kb.from_bits(self.block_knobs, bits[s * width + 1 : (s + 1) * width], rng),
+            )
+            for s in range(self.max_blocks)
+        ]
         present = [block for on, block in slots if on]
         absent = [block for on, block in slots if not on]
         blocks = (present + absent[: max(0, self.min_blocks - len(present))])[: self.max_blocks]
@@ -136,7 +150,8 @@ class ChainSpace(SearchSpace):
         blocks, head = spec
         if not self.min_blocks <= len(blocks) <= self.max_blocks:
             raise InvalidGenotypeError(
-                f"{self.name} needs {self.min_blocks}..{self.max_blocks} {self.block_label} blocks, got {len(blocks)}"
+                f"{self.name} needs {self.min_blocks}..{self.max_blocks} {self.block_label} blocks, "
+                f"got {len(blocks)}"
             )
         for i, block in enumerate(blocks):
             kb.validate_block(self.block_knobs, block, f"{self.block_label} {i}")
@@ -159,7 +174,9 @@ class ChainSpace(SearchSpace):
         if labels[-1] != "head" or any(label != self.block_label for label in labels[:-1]):
             raise InvalidGenotypeError(f"expected {self.block_label}(…) items then head(…), got {labels}")
         blocks = tuple(
-            kb.parse_block(self.block_knobs, m.group(2), f"{self.block_label} {i}") for i, m in enumerate(items[:-1]) if m
+            kb.parse_block(self.block_knobs, m.group(2), f"{self.block_label} {i}")
+            for i, m in enumerate(items[:-1])
+            if m
         )
         head = kb.parse_block(self.head_knobs, items[-1].group(2), "head") if items[-1] else ()
         genotype = self._make(blocks, head)

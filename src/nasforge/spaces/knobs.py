@@ -42,7 +42,9 @@ def validate_block(knobs: tuple[Knob, ...], block: Any, where: str) -> None:
         raise InvalidGenotypeError(f"{where} must have {len(knobs)} values ({_names(knobs)}), got {block!r}")
     for knob, value in zip(knobs, block, strict=True):
         if value not in knob.choices or type(value) is not type(knob.choices[0]):
-            raise InvalidGenotypeError(f"{where} {knob.name} must be one of {list(knob.choices)}; got {value!r}")
+            raise InvalidGenotypeError(
+                f"{where} {knob.name} must be one of {list(knob.choices)}; got {value!r}"
+            )
 
 
 def block_neighbors(knobs: tuple[Knob, ...], block: Block) -> list[Block]:
@@ -78,7 +80,11 @@ def from_bits(knobs: tuple[Knob, ...], bits: np.ndarray, rng: np.random.Generato
     for knob in knobs:
         index = int("".join("1" if b else "0" for b in bits[at : at + knob.bits]), 2)
         at += knob.bits
-        values.append(knob.choices[index] if index < len(knob.choices) else knob.choices[int(rng.integers(len(knob.choices)))])
+        values.append(
+            knob.choices[index]
+            if index < len(knob.choices)
+            else knob.choices[int(rng.integers(len(knob.choices)))]
+        )
     return tuple(values)
 
 
@@ -110,7 +116,8 @@ def parse_block(knobs: tuple[Knob, ...], text: str, where: str) -> Block:
         match = [c for c in knob.choices if _text(c) == given[knob.name]]
         if not match:
             raise InvalidGenotypeError(
-                f"{where} {knob.name} must be one of {[_text(c) for c in knob.choices]}; got {given[knob.name]!r}"
+                f"{where} {knob.name} must be one of {[_text(c) for c in knob.choices]}; "
+                f"got {given[knob.name]!r}"
             )
         values.append(match[0])
     return tuple(values)

@@ -43,8 +43,9 @@ class MacroSpace(ChainSpace):
 
     Example:
         >>> space = MacroSpace(max_blocks=3)
-        >>> text = "conv(kernel=3,stride=1,channels=32,dilation=1,activation=relu,batchnorm=true,pool=max,pool_size=2) > head(global_pool=avg,hidden=0,dropout=0.0)"
-        >>> space.format(space.parse(text)) == text
+        >>> import numpy as np
+        >>> g = space.sample(np.random.default_rng(0))
+        >>> space.parse(space.format(g)) == g
         True
     """
 
@@ -53,7 +54,9 @@ class MacroSpace(ChainSpace):
     default_block_knobs = BLOCK_KNOBS
     default_head_knobs = HEAD_KNOBS
 
-    def __init__(self, *, min_blocks: int = 1, max_blocks: int = 6, choices: dict[str, list[Any]] | None = None) -> None:
+    def __init__(
+        self, *, min_blocks: int = 1, max_blocks: int = 6, choices: dict[str, list[Any]] | None = None
+    ) -> None:
         super().__init__(min_blocks=min_blocks, max_blocks=max_blocks, choices=choices)
 
     def canonical_block(self, block: tuple[Any, ...]) -> tuple[Any, ...]:

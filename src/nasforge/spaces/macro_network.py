@@ -21,10 +21,14 @@ class MacroNetwork(nn.Module):
         self.repairs: list[str] = []
         for i, (kernel, stride, channels, dilation, act, bn, pool_kind, pool_size) in enumerate(blocks):
             padding = dilation * (kernel - 1) // 2
-            if min(spatial_after(size, kernel, stride, padding, dilation)) < 1 or (stride > 1 and min(size) < 2):
+            if min(spatial_after(size, kernel, stride, padding, dilation)) < 1 or (
+                stride > 1 and min(size) < 2
+            ):
                 self.repairs.append(f"conv {i}: stride {stride} -> 1")
                 stride = 1
-            layers.append(conv(dims, width, channels, kernel, stride, padding=padding, dilation=dilation, bias=not bn))
+            layers.append(
+                conv(dims, width, channels, kernel, stride, padding=padding, dilation=dilation, bias=not bn)
+            )
             size = spatial_after(size, kernel, stride, padding, dilation)
             if bn:
                 layers.append(batch_norm(dims, channels))
@@ -42,8 +46,12 @@ class MacroNetwork(nn.Module):
             reduce: nn.Module = nn.Flatten()
             features = width * math.prod(size)
         else:
-            adaptive = {("avg", 1): nn.AdaptiveAvgPool1d, ("avg", 2): nn.AdaptiveAvgPool2d,
-                        ("max", 1): nn.AdaptiveMaxPool1d, ("max", 2): nn.AdaptiveMaxPool2d}
+            adaptive = {
+                ("avg", 1): nn.AdaptiveAvgPool1d,
+                ("avg", 2): nn.AdaptiveAvgPool2d,
+                ("max", 1): nn.AdaptiveMaxPool1d,
+                ("max", 2): nn.AdaptiveMaxPool2d,
+            }
             reduce = nn.Sequential(adaptive[(global_pool, dims)](1), nn.Flatten())
             features = width
         classifier: list[nn.Module] = [reduce, nn.Dropout(dropout)]

@@ -70,6 +70,8 @@ def pool(dims: int, kind: str, size: int) -> nn.Module:
     return avg_pool(dims, size, stride=size)
 
 
-def spatial_after(size: tuple[int, ...], kernel: int, stride: int, padding: int, dilation: int = 1) -> tuple[int, ...]:
+def spatial_after(
+    size: tuple[int, ...], kernel: int, stride: int, padding: int, dilation: int = 1
+) -> tuple[int, ...]:
     """Spatial size after a convolution or pooling window."""
     return tuple((s + 2 * padding - dilation * (kernel - 1) - 1) // stride + 1 for s in size)
