@@ -15,6 +15,11 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e .
+	@# Fashion-MNIST's original files come from Debian; skipped where apt-get cannot run.
+	@test -d /usr/share/datasets/fashion-mnist || \
+		{ command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		  (apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist) >/dev/null 2>&1; } || \
+		echo "note: dataset-fashion-mnist not installed; --data fashion-mnist needs --data-dir"
 	touch $@
 
 $(DEV_STAMP): $(STAMP)

@@ -37,9 +37,13 @@ def plain_loop(evaluator: TrainingEvaluator, epochs: int) -> float:
     model = space.build(space.parse(ARCH), data.task)
     x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
     batch = evaluator.batch_size
-    optimizer = torch.optim.AdamW(model.parameters(), lr=evaluator.learning_rate, weight_decay=evaluator.weight_decay)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=evaluator.learning_rate, weight_decay=evaluator.weight_decay
+    )
     steps = epochs * math.ceil(len(y) / batch)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=evaluator.learning_rate, total_steps=steps)
+    schedule = torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=evaluator.learning_rate, total_steps=steps
+    )
     loss_fn = nn.CrossEntropyLoss()
     start = time.perf_counter()
     for _ in range(epochs):
@@ -68,10 +72,16 @@ def main() -> None:
         result = evaluator.evaluate(space.parse(ARCH), space)
         ours.append(result.metrics["train_samples_per_s"])
     ratio = statistics.median(ours) / statistics.median(plain)
+    data = evaluator.dataset()
+    runs = {"plain PyTorch loop": plain, "TrainingEvaluator": ours}
     print(f"model: {ARCH}")
-    print(f"MNIST-1D train split {len(evaluator.dataset().train)} samples, batch {evaluator.batch_size}, {args.epochs} epochs, torch threads {torch.get_num_threads()}")
-    print(f"plain PyTorch loop : {statistics.median(plain):9.0f} samples/s  (runs: {', '.join(f'{v:.0f}' for v in plain)})")
-    print(f"TrainingEvaluator  : {statistics.median(ours):9.0f} samples/s  (runs: {', '.join(f'{v:.0f}' for v in ours)})")
+    print(
+        f"MNIST-1D train split: {len(data.train)} samples, batch {evaluator.batch_size}, {args.epochs} epochs"
+    )
+    print(f"torch threads: {torch.get_num_threads()}")
+    for label, values in runs.items():
+        shown = ", ".join(f"{v:.0f}" for v in values)
+        print(f"{label:>20}: {statistics.median(values):9.0f} samples/s (runs: {shown})")
     print(f"ratio evaluator / plain: {ratio:.3f} (target >= 0.95)")
 
 

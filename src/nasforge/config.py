@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from nasforge.errors import InvalidArgumentError
 
 # The main job: sized to finish in a few minutes on two CPU cores.
-DEFAULT_SPACE = {"name": "macro", "max_blocks": 4, "choices": {"channels": [16, 32, 64]}}
-DEFAULT_EVALUATOR = {"name": "training", "data": "mnist1d", "epochs": 10}
+DEFAULT_SPACE = {"name": "macro", "max_blocks": 4, "choices": {"channels": [16, 32, 64], "batchnorm": [True]}}
+DEFAULT_STRATEGY = {"name": "evolution", "population_size": 10, "sample_size": 5}
+DEFAULT_EVALUATOR = {"name": "training", "data": "mnist1d", "epochs": 5, "learning_rate": 0.01}
 
 
 class SearchConfig(BaseModel):
@@ -21,31 +22,36 @@ class SearchConfig(BaseModel):
     Example TOML (every key optional; these are the defaults of the main job)::
 
         name = "mnist1d-macro"
-        budget = 60
+        budget = 100
         seed = 0
+        final_epochs = 40     # retrain the winner this long at the end (0: do not)
         [space]
         name = "macro"
         max_blocks = 4
-        choices = { channels = [16, 32, 64] }
+        choices = { channels = [16, 32, 64], batchnorm = [true] }
         [strategy]
         name = "evolution"
+        population_size = 10
+        sample_size = 5
         [evaluator]
         name = "training"
         data = "mnist1d"
-        epochs = 10
+        epochs = 5
+        learning_rate = 0.01
     """
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = "mnist1d-macro"
     study: str | None = None
-    budget: int = Field(60, ge=1)
+    budget: int = Field(100, ge=1)
     seed: int = Field(0, ge=0)
     metric: str | None = None
     direction: Literal["maximize", "minimize"] = "maximize"
     workers: int = Field(1, ge=1)
+    final_epochs: int = Field(40, ge=0)
     space: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_SPACE))
-    strategy: dict[str, Any] = Field(default_factory=lambda: {"name": "evolution"})
+    strategy: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_STRATEGY))
     evaluator: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_EVALUATOR))
 
     @field_validator("space", "strategy", "evaluator")

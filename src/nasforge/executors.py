@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import os
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -42,11 +43,22 @@ class SerialExecutor:
 
 
 class ProcessExecutor(cf.ProcessPoolExecutor):
-    """A process pool; evaluators are pickled to the workers."""
+    """A process pool; evaluators are pickled to the workers.
+
+    The CPU cores are shared out: each worker gives torch `cores // workers` threads (at least
+    one), so that parallel trainings do not oversubscribe the machine.
+    """
 
     def __init__(self, max_workers: int = 2) -> None:
         self.max_workers = check_int("workers", max_workers, minimum=1)
-        super().__init__(max_workers=self.max_workers)
+        threads = max(1, (os.cpu_count() or 1) // self.max_workers)
+        super().__init__(max_workers=self.max_workers, initializer=_limit_threads, initargs=(threads,))
+
+
+def _limit_threads(threads: int) -> None:
+    import torch  # imported here: evaluators that never train do not pay for it up front
+
+    torch.set_num_threads(threads)
 
 
 def make_executor(workers: int = 1) -> Executor:

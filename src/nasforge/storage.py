@@ -30,6 +30,13 @@ CREATE TABLE IF NOT EXISTS trials (
     started REAL,
     finished REAL
 );
+CREATE TABLE IF NOT EXISTS retrains (  -- a trial's architecture trained again at another fidelity
+    id INTEGER PRIMARY KEY,
+    trial INTEGER NOT NULL REFERENCES trials(number),
+    fidelity REAL,
+    metrics TEXT NOT NULL,
+    error TEXT
+);
 CREATE TABLE IF NOT EXISTS metrics (  -- step -1: the final value; 0, 1, ...: a per-epoch series
     trial INTEGER NOT NULL REFERENCES trials(number),
     name TEXT NOT NULL,
@@ -131,6 +138,21 @@ class Storage:
         ):
             curves.setdefault(name, []).append(value)
         return curves
+
+    def add_retrain(
+        self, trial: int, fidelity: float | None, metrics: dict[str, float], error: str | None
+    ) -> None:
+        """Store the outcome of training a trial's architecture again."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO retrains (trial, fidelity, metrics, error) VALUES (?, ?, ?, ?)",
+                (trial, fidelity, json.dumps(metrics), error),
+            )
+
+    def load_retrains(self) -> list[dict[str, Any]]:
+        """Every retraining, oldest first."""
+        rows = self._db.execute("SELECT trial, fidelity, metrics, error FROM retrains ORDER BY id")
+        return [{"trial": t, "fidelity": f, "metrics": json.loads(m), "error": e} for t, f, m, e in rows]
 
     def load_trials(self) -> list[Trial]:
         """Every trial, by number, with its final metrics."""

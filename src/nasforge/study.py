@@ -152,6 +152,12 @@ class Study:
                 if callback is not None:
                     callback(self, trial)
 
+    def retrain(self, evaluator: Evaluator, trial: Trial, fidelity: float | None) -> Result:
+        """Evaluate `trial`'s architecture again at `fidelity` (e.g. more epochs) and store the result."""
+        result = run_evaluation(evaluator, trial.genotype, self.space, fidelity)
+        self.storage.add_retrain(trial.number, fidelity, result.metrics, result.error)
+        return result
+
     def close(self) -> None:
         """Close the storage."""
         self.storage.close()

@@ -49,6 +49,7 @@ def summary(study: Study, path: Path, top: int) -> dict[str, Any]:
         "failed": sum(t.reason is not None for t in study.trials),
         "best": None if best is None else trial_rows(study, [best])[0],
         "leaderboard": trial_rows(study, study.leaderboard(top)),
+        "retrains": study.storage.load_retrains(),
     }
 
 

@@ -21,7 +21,8 @@ from nasforge.config import SearchConfig, load_config
 from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import Evaluator
 from nasforge.executors import make_executor
-from nasforge.spaces import SPACES, make_space
+from nasforge.search import open_search
+from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
 from nasforge.study import Study
 from nasforge.trial import Trial
@@ -80,6 +81,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     group = parser.add_argument_group("tabular evaluator (NAS-Bench-201)")
     group.add_argument("--table", nargs="?", const="", help="evaluate on the NB201 table (or this CSV)")
     group.add_argument("--noisy", action="store_true", default=None, help="one training seed per table query")
+    parser.add_argument(
+        "--final-epochs",
+        type=int_at_least(0),
+        help="retrain the winner this many epochs at the end (0: no; default 40)",
+    )
     parser.add_argument("--top", type=int_at_least(1), default=10, help="leaderboard rows (default 10)")
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -90,6 +96,7 @@ def run(args: argparse.Namespace) -> int:
     study, evaluator, path = _open(args)
     try:
         _optimize(study, evaluator, args)
+        _retrain_best(study, evaluator, args)
         if args.json:
             print_json(summary(study, path, args.top))
         else:
@@ -101,11 +108,10 @@ def run(args: argparse.Namespace) -> int:
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The options given as flags, shaped like a `SearchConfig`."""
-    out: dict[str, Any] = {
-        k: getattr(args, k)
-        for k in ("name", "study", "budget", "seed", "metric", "direction", "workers")
-        if getattr(args, k) is not None
-    }
+    keys = ("name", "study", "budget", "seed", "metric", "direction", "workers")
+    out: dict[str, Any] = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
+    if args.final_epochs is not None:
+        out["final_epochs"] = args.final_epochs
     if args.space:
         out["space"] = {"name": args.space}
     if args.strategy or args.param:
@@ -127,32 +133,27 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 def _open(args: argparse.Namespace) -> tuple[Study, Evaluator, Path]:
     given = overrides(args)
-    if (
-        args.study
-        and Path(args.study).exists()
-        and not args.config
-        and set(given) <= {"study", "budget", "workers"}
-    ):
+    resumable = {"study", "budget", "workers", "final_epochs"}
+    if args.study and Path(args.study).exists() and not args.config and set(given) <= resumable:
         study = Study.load(args.study)
+        args.final_epochs = given.get("final_epochs", SearchConfig().final_epochs)
         return study, make_evaluator(study.config["evaluator"]), Path(args.study)
     config = load_config(args.config, given)
-    evaluator = _evaluator(config)
-    study = Study.create(
-        make_space(config.space),
-        config.strategy["name"],
-        strategy_params={k: v for k, v in config.strategy.items() if k != "name"},
-        seed=config.seed,
-        objective=config.metric or evaluator.objective,
-        direction=config.direction,
-        path=config.study_path,
-        evaluator=evaluator,
-    )
-    args.budget, args.workers = config.budget, config.workers
+    study, evaluator = open_search(config)
+    args.budget, args.workers, args.final_epochs = config.budget, config.workers, config.final_epochs
     return study, evaluator, config.study_path
 
 
-def _evaluator(config: SearchConfig) -> Evaluator:
-    return make_evaluator({"seed": config.seed, **config.evaluator})
+def _retrain_best(study: Study, evaluator: Evaluator, args: argparse.Namespace) -> None:
+    """Train the winner again for `final_epochs` (training evaluators), unless already done."""
+    best, epochs = study.best_trial, args.final_epochs
+    if best is None or not epochs or evaluator.name != "training":
+        return
+    if any(r["trial"] == best.number and r["fidelity"] == epochs for r in study.storage.load_retrains()):
+        return
+    if not args.json:
+        stderr.print(f"retraining the best architecture (trial {best.number}) for {epochs} epochs …")
+    study.retrain(evaluator, best, epochs)
 
 
 def _optimize(study: Study, evaluator: Evaluator, args: argparse.Namespace) -> None:
@@ -202,5 +203,17 @@ def _print_outcome(study: Study, path: Path, top: int) -> None:
         stdout.print(
             f"best architecture (trial {best.number}): {study.space.format(best.genotype)}", soft_wrap=True
         )
+    for retrain in study.storage.load_retrains():
+        metrics, epochs = retrain["metrics"], retrain["fidelity"]
+        if retrain["error"]:
+            stdout.print(
+                f"retraining trial {retrain['trial']} for {epochs:g} epochs failed: {retrain['error']}"
+            )
+        elif "test_accuracy" in metrics:
+            stdout.print(
+                f"trial {retrain['trial']} retrained for {epochs:g} epochs: "
+                f"valid accuracy {metrics['valid_accuracy']:.4f}, "
+                f"test accuracy {metrics['test_accuracy']:.4f}"
+            )
     failed = sum(t.reason is not None for t in study.trials)
     stdout.print(f"study: {path} — {study.n_finished} trials finished, {failed} failed")

@@ -1,0 +1,85 @@
+"""`nasforge search` with the training evaluator and TOML configs (small data, one epoch)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nasforge.cli.main import main
+from nasforge.config import SearchConfig, load_config
+from nasforge.errors import InvalidArgumentError
+from tests.cli.test_cli import run
+
+FAST = ["--data", "digits", "--epochs", "1", "--budget", "3", "--final-epochs", "2", "--json"]
+
+
+def test_training_search_stores_curves_and_retrains_the_winner(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "s.db"
+    code, out, _ = run(capsys, "search", "--study", str(db), *FAST)
+    data = json.loads(out)
+    assert code == 0 and data["finished"] == 3 and data["objective"] == "valid_accuracy"
+    assert 0 < data["best"]["valid_accuracy"] <= 1
+    (retrain,) = data["retrains"]
+    assert retrain["trial"] == data["best"]["number"] and retrain["fidelity"] == 2
+    assert retrain["metrics"]["epochs"] == 2
+    from nasforge import Study
+
+    study = Study.load(db)
+    curves = study.storage.load_curves(0)
+    assert len(curves["valid_accuracy"]) == 1 and any(k.startswith("norm/") for k in curves)
+    code, out, _ = run(capsys, "search", "--study", str(db), "--budget", "3", "--final-epochs", "2", "--json")
+    assert len(json.loads(out)["retrains"]) == 1, "the winner is not retrained twice"
+
+
+def test_toml_config_with_flags_on_top(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text(
+        f'study = "{tmp_path / "c.db"}"\nbudget = 2\nfinal_epochs = 0\n'
+        '[space]\nname = "macro"\nmax_blocks = 2\n'
+        '[strategy]\nname = "random"\n'
+        '[evaluator]\nname = "training"\ndata = "digits"\nepochs = 1\n'
+    )
+    code, out, _ = run(capsys, "search", "--config", str(config), "--budget", "4", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["finished"] == 4 and data["retrains"] == []
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("budgett = 3\n", "budgett"),
+        ("budget = 'many'\n", "budget"),
+        ("[space]\nmax_blocks = 2\n", "space"),
+        ("budget = [\n", "not valid TOML"),
+    ],
+)
+def test_bad_config_files_are_named(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, toml: str, message: str
+) -> None:
+    config = tmp_path / "bad.toml"
+    config.write_text(toml)
+    code, _, err = run(capsys, "search", "--config", str(config))
+    assert code == 2 and message in err and "Traceback" not in err
+
+
+def test_unknown_space_parameter_and_missing_config(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[space]\nname = 'macro'\nwidth = 3\n")
+    code, _, err = run(capsys, "search", "--config", str(config), "--study", str(tmp_path / "x.db"))
+    assert code == 2 and "width" in err
+    assert main(["search", "--config", str(tmp_path / "none.toml")]) == 2
+
+
+def test_default_config_is_the_main_job() -> None:
+    config = load_config(None, {})
+    assert config == SearchConfig()
+    assert config.evaluator["data"] == "mnist1d" and config.space["name"] == "macro"
+    assert config.strategy["name"] == "evolution" and config.study_path == Path("runs/mnist1d-macro.db")
+    with pytest.raises(InvalidArgumentError, match="workers"):
+        load_config(None, {"workers": 0})
