@@ -25,18 +25,18 @@ SEARCH = {
         "name": "training",
         "data": "fashion-mnist",
         "epochs": 3,
-        "train_subset": 10000,
+        "train_subset": 15000,
         "learning_rate": 0.01,
-        "max_params": 500_000,
+        "max_flops": 5_000_000,
     },
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget", type=int, default=24)
+    parser.add_argument("--budget", type=int, default=40)
     parser.add_argument(
-        "--search-minutes", type=float, default=18.0, help="stop asking for trials after this"
+        "--search-minutes", type=float, default=15.0, help="stop asking for trials after this"
     )
     parser.add_argument("--final-epochs", type=int, default=15)
     parser.add_argument("--seed", type=int, default=0)
@@ -57,7 +57,7 @@ def main() -> None:
     assert best is not None
     print(
         f"search: {study.n_finished} trials in {search_s / 60:.1f} min; best trial {best.number} "
-        f"valid {best.metrics['valid_accuracy']:.4f} (subset of 10,000, {config.evaluator['epochs']} epochs)"
+        f"valid {best.metrics['valid_accuracy']:.4f} (subset of 15,000, {config.evaluator['epochs']} epochs)"
     )
     print(f"winner: {study.space.format(best.genotype)}")
     final = make_evaluator(

@@ -10,6 +10,16 @@ from nasforge.errors import InvalidArgumentError
 T = TypeVar("T")
 
 
+def init_params(obj: object) -> dict[str, Any]:
+    """The keyword-only constructor parameters of `obj` with the values it keeps under the same names."""
+    signature = inspect.signature(type(obj).__init__)
+    return {
+        p.name: getattr(obj, p.name)
+        for p in signature.parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+
+
 class Registry(Generic[T]):
     """Maps names to classes whose constructors take keyword-only hyperparameters.
 

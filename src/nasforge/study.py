@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 from nasforge.errors import SpaceExhaustedError, StudyError
 from nasforge.evaluators.base import Evaluator, Result, run_evaluation
 from nasforge.executors import Executor, SerialExecutor
+from nasforge.genotype import Genotype
 from nasforge.spaces import make_space
 from nasforge.spaces.base import SearchSpace
 from nasforge.storage import Storage
@@ -44,6 +46,8 @@ class Study:
         self.strategy: Strategy = make_strategy(
             strategy["name"], self.space, seed=strategy["seed"], **strategy["params"]
         )
+        if config.get("warm_start"):
+            self.strategy.warm_start([self.space.parse(text) for text in config["warm_start"]])
         self.objective: str = config["objective"]
         self.direction: str = config["direction"]
         self.exhausted = False
@@ -64,8 +68,12 @@ class Study:
         direction: str = "maximize",
         path: str | Path | None = None,
         evaluator: Evaluator | None = None,
+        warm_start: list[Genotype] | None = None,
     ) -> Study:
         """A new study, or the one stored at `path` if it has the same configuration.
+
+        `warm_start` architectures (for example from `zero_cost_warmup`) are served first where
+        the strategy would sample at random; they are stored with the study.
 
         Raises:
             StudyError: `path` holds a study with a different space, strategy or objective.
@@ -77,13 +85,18 @@ class Study:
             "objective": objective,
             "direction": direction,
             "evaluator": None if evaluator is None else evaluator.config(),
+            "metadata": None if evaluator is None else evaluator.metadata(),
+            "warm_start": None if warm_start is None else [space.format(g) for g in warm_start],
         }
+        config = json.loads(json.dumps(config))  # compare in stored (JSON) form: tuples are lists
         storage = Storage(path)
         stored = storage.read_config()
         if stored is None:
             storage.write_config(config)
             return cls(storage, config)
-        differences = [k for k in config if config[k] is not None and stored.get(k) != config[k]]
+        differences = [
+            k for k in config if k != "metadata" and config[k] is not None and stored.get(k) != config[k]
+        ]
         if differences:
             storage.close()
             shown = "; ".join(f"{k}: stored {stored.get(k)!r}, asked {config[k]!r}" for k in differences)

@@ -13,15 +13,16 @@ from nasforge.cli.common import int_at_least, print_json, stdout
 from nasforge.reporting import to_csv, trial_rows
 from nasforge.study import Study
 
-SHOWN_METRICS = (
-    "test",
-    "test_accuracy",
-    "params",
-    "flops",
-    "latency_sample_ms",
-    "train_time_s",
-    "train_seconds",
-)
+# Metrics shown beside the objective when the trials have them, with their column headers.
+SHOWN_METRICS = {
+    "test": "test",
+    "test_accuracy": "test acc",
+    "params": "params",
+    "flops": "FLOPs",
+    "latency_sample_ms": "ms/sample",
+    "train_time_s": "train s",
+    "train_seconds": "train s",
+}
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -54,19 +55,15 @@ def summary(study: Study, path: Path, top: int) -> dict[str, Any]:
 
 
 def leaderboard_table(study: Study, top: int) -> Table:
-    """A rich table of the `top` best trials."""
+    """A rich table of the `top` best trials (architectures: `nasforge trials`)."""
     table = Table(title=f"leaderboard ({study.objective}, {study.direction})")
     board = study.leaderboard(top)
     present = set(board[0].metrics) if board else set()
     metrics = [study.objective] + [m for m in SHOWN_METRICS if m != study.objective and m in present]
-    for column in ("#", "trial", "architecture", *metrics):
-        if column == "architecture":
-            table.add_column(column, overflow="fold", min_width=40)
-        else:
-            table.add_column(column, justify="right", no_wrap=True)
+    for column in ("#", "trial", *(SHOWN_METRICS.get(m, m) for m in metrics)):
+        table.add_column(column, justify="right", no_wrap=True)
     for rank, trial in enumerate(board, start=1):
-        values = [_fmt(trial.metrics.get(m)) for m in metrics]
-        table.add_row(str(rank), str(trial.number), study.space.format(trial.genotype), *values)
+        table.add_row(str(rank), str(trial.number), *(_fmt(trial.metrics.get(m)) for m in metrics))
     return table
 
 
@@ -77,6 +74,10 @@ def run_leaderboard(args: argparse.Namespace) -> int:
             print_json(summary(study, Path(args.study), args.top))
         else:
             stdout.print(leaderboard_table(study, args.top))
+            if study.best_trial is not None:
+                stdout.print(
+                    f"best architecture: {study.space.format(study.best_trial.genotype)}", soft_wrap=True
+                )
     finally:
         study.close()
     return 0
@@ -97,4 +98,10 @@ def run_trials(args: argparse.Namespace) -> int:
 
 
 def _fmt(value: float | None) -> str:
-    return "-" if value is None else f"{value:.6g}"
+    """Compact numbers: 0.9725, 93.68, 18.6k, 1.25M."""
+    if value is None:
+        return "-"
+    for threshold, unit, suffix in ((1e9, 1e9, "G"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if abs(value) >= threshold:
+            return f"{value / unit:.3g}{suffix}"
+    return f"{value:.4g}"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from nasforge.genotype import Genotype
+from nasforge.registry import init_params
 from nasforge.spaces.base import SearchSpace
 
 
@@ -41,7 +42,11 @@ class Evaluator(ABC):
 
     def config(self) -> dict[str, Any]:
         """Everything needed to rebuild this evaluator with `nasforge.evaluators.make_evaluator`."""
-        return {"name": self.name}
+        return {"name": self.name, **init_params(self)}
+
+    def metadata(self) -> dict[str, Any]:
+        """Facts worth storing with a study, such as the data's sizes and normalisation statistics."""
+        return {}
 
 
 def run_evaluation(

@@ -77,16 +77,6 @@ class TabularEvaluator(Evaluator):
         self.__dict__.update(state)
         self._table = load_table(Path(self.table) if self.table else DEFAULT_TABLE)
 
-    def config(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "table": self.table,
-            "epochs": self.epochs,
-            "noisy": self.noisy,
-            "seed_table": self.seed_table,
-            "seed": self.seed,
-        }
-
     def evaluate(self, genotype: Genotype, space: SearchSpace, fidelity: float | None = None) -> Result:
         arch = space.format(genotype)
         metrics = self._table.row(arch)

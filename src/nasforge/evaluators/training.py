@@ -42,7 +42,8 @@ class TrainingEvaluator(Evaluator):
     rest), KL divergence of the mean prediction from the label distribution, cross-entropy
     (`loss`). Efficiency: `params`, `flops`, `size_bytes`, `activation_bytes`, inference latency
     per batch and per example (median and p95 after warm-up), `peak_rss_mb` (and
-    `peak_cuda_mb` on a GPU). Robustness: `test_accuracy_noise_<σ>` under Gaussian input noise.
+    `peak_cuda_mb` on a GPU); `max_params` and `max_flops` (per example) cap the model size.
+    Robustness: `test_accuracy_noise_<σ>` under Gaussian input noise.
     Per-epoch curves: train/valid loss and accuracy, L2 norm of every weight and bias
     (`norm/<parameter>`), plus every timed inference (`inference_ms`).
 
@@ -72,6 +73,7 @@ class TrainingEvaluator(Evaluator):
         optimizer: str = "adamw",
         train_subset: int | None = None,
         max_params: int = 2_000_000,
+        max_flops: int | None = None,
         noise_levels: tuple[float, ...] = (0.1, 0.3, 0.5),
         seed: int = 0,
         device: str = "auto",
@@ -86,27 +88,13 @@ class TrainingEvaluator(Evaluator):
             None if train_subset is None else check_int("train_subset", train_subset, minimum=1)
         )
         self.max_params = check_int("max_params", max_params, minimum=1)
+        self.max_flops = None if max_flops is None else check_int("max_flops", max_flops, minimum=1)
         self.noise_levels = tuple(check_float("noise_levels", s, minimum=0.0) for s in noise_levels)
         self.seed = check_int("seed", seed, minimum=0)
         self.device = check_choice("device", device, ("auto", "cpu", "cuda"))
 
-    def config(self) -> dict[str, Any]:
-        keys = (
-            "data",
-            "data_dir",
-            "label_column",
-            "epochs",
-            "batch_size",
-            "learning_rate",
-            "weight_decay",
-            "optimizer",
-            "train_subset",
-            "max_params",
-            "noise_levels",
-            "seed",
-            "device",
-        )
-        return {"name": self.name, **{k: getattr(self, k) for k in keys}}
+    def metadata(self) -> dict[str, Any]:
+        return {"dataset": self.dataset().describe()}
 
     def dataset(self) -> Dataset:
         """The dataset (loaded and cached in this process), subsampled if asked."""
@@ -140,6 +128,13 @@ class TrainingEvaluator(Evaluator):
                 metrics={"params": params},
                 error=f"model has {params:,} parameters, above max_params={self.max_params:,}",
             )
+        if self.max_flops is not None:
+            flops = prof.flops(model, torch.from_numpy(data.train.x[:1]))
+            if flops > self.max_flops:
+                return Result(
+                    metrics={"params": params, "flops": flops},
+                    error=f"model needs {flops:,} FLOPs per example, above max_flops={self.max_flops:,}",
+                )
         tensors = {
             name: _tensors(split, device)
             for name, split in (("train", data.train), ("valid", data.valid), ("test", data.test))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -10,6 +9,7 @@ import numpy as np
 
 from nasforge.errors import SpaceExhaustedError
 from nasforge.genotype import Genotype
+from nasforge.registry import init_params
 from nasforge.spaces.base import SearchSpace
 from nasforge.trial import Candidate, Trial
 from nasforge.validation import check_int
@@ -35,14 +35,11 @@ class Strategy(ABC):
         self.rng = np.random.default_rng(seed)
         self._seen: set[str] = set()
         self._catalog: list[tuple[Genotype, str]] | None = None
+        self._warm: list[Genotype] = []
 
     def config(self) -> dict[str, Any]:
         """Name, seed and hyperparameters: enough to rebuild this strategy."""
-        params = {
-            p.name: getattr(self, p.name)
-            for p in inspect.signature(type(self).__init__).parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "seed"
-        }
+        params = {k: v for k, v in init_params(self).items() if k != "seed"}
         return {"name": self.name, "seed": self.seed, "params": params}
 
     def ask(self, n: int = 1) -> list[Candidate]:
@@ -67,12 +64,21 @@ class Strategy(ABC):
         """True if no architecture with the same key was asked for yet."""
         return self.space.key(genotype) not in self._seen
 
+    def warm_start(self, genotypes: list[Genotype]) -> None:
+        """Serve these (e.g. a zero-cost warm-up's best) first wherever the strategy would sample
+        at random: the initial population of evolution, the starts of local search, and so on."""
+        self._warm = list(reversed(genotypes))
+
     def random_new(self) -> Genotype:
-        """A random architecture not asked for yet.
+        """A random architecture not asked for yet (warm-start architectures first).
 
         Rejection sampling first; in a space that can be listed, a draw among the unseen ones
         once sampling keeps hitting seen architectures.
         """
+        while self._warm:
+            genotype = self._warm.pop()
+            if self.is_new(genotype):
+                return genotype
         finite = self.space.enumerate() is not None
         for _ in range(QUICK_SAMPLE_TRIES if finite else MAX_SAMPLE_TRIES):
             genotype = self.space.sample(self.rng)

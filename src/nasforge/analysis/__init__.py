@@ -1,0 +1,1 @@
+"""Analysis of results: proxy quality on benchmarks, correlations across fidelities."""
