@@ -16,6 +16,16 @@ DEFAULT_STRATEGY = {"name": "evolution", "population_size": 10, "sample_size": 5
 DEFAULT_EVALUATOR = {"name": "training", "data": "mnist1d", "epochs": 5, "learning_rate": 0.01}
 
 
+class WarmupConfig(BaseModel):
+    """Zero-cost warm-up: score `candidates` random architectures with `proxy`, start from the `keep` best."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    proxy: str = "synflow"
+    candidates: int = Field(3000, ge=1)
+    keep: int = Field(10, ge=1)
+
+
 class SearchConfig(BaseModel):
     """A search: space, strategy, evaluator (each `{"name": …, **parameters}`), budget and study.
 
@@ -50,6 +60,7 @@ class SearchConfig(BaseModel):
     direction: Literal["maximize", "minimize"] = "maximize"
     workers: int = Field(1, ge=1)
     final_epochs: int = Field(40, ge=0)
+    warmup: WarmupConfig | None = None
     space: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_SPACE))
     strategy: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_STRATEGY))
     evaluator: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_EVALUATOR))

@@ -5,8 +5,39 @@ from __future__ import annotations
 from nasforge.config import SearchConfig
 from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import Evaluator
+from nasforge.evaluators.proxy import ProxyEvaluator
+from nasforge.evaluators.training import TrainingEvaluator
+from nasforge.genotype import Genotype
 from nasforge.spaces import make_space
+from nasforge.spaces.base import SearchSpace
+from nasforge.strategies.warmup import zero_cost_warmup
 from nasforge.study import Study
+from nasforge.task import Task
+
+
+def warm_start(config: SearchConfig, space: SearchSpace, evaluator: Evaluator) -> list[Genotype] | None:
+    """The zero-cost warm-up's best architectures for a new study (None: no warm-up, or resuming)."""
+    warmup = config.warmup
+    if warmup is None or (config.study != ":memory:" and config.study_path.exists()):
+        return None
+    if isinstance(evaluator, TrainingEvaluator):
+        task, data = evaluator.dataset().task, evaluator.data
+    else:
+        task, data = Task((3, 32, 32), 10), "gaussian"
+    proxy = ProxyEvaluator(
+        proxies=(warmup.proxy,),
+        data=data,
+        input_shape=task.input_shape,
+        num_classes=task.num_classes,
+        seed=config.seed,
+    )
+    return zero_cost_warmup(
+        space,
+        lambda g: proxy.evaluate(g, space).metrics[warmup.proxy],
+        candidates=warmup.candidates,
+        keep=warmup.keep,
+        seed=config.seed,
+    )
 
 
 def open_search(config: SearchConfig) -> tuple[Study, Evaluator]:
@@ -22,8 +53,9 @@ def open_search(config: SearchConfig) -> tuple[Study, Evaluator]:
         'valid'
     """
     evaluator = make_evaluator({"seed": config.seed, **config.evaluator})
+    space = make_space(config.space)
     study = Study.create(
-        make_space(config.space),
+        space,
         config.strategy["name"],
         strategy_params={k: v for k, v in config.strategy.items() if k != "name"},
         seed=config.seed,
@@ -31,5 +63,6 @@ def open_search(config: SearchConfig) -> tuple[Study, Evaluator]:
         direction=config.direction,
         path=None if config.study == ":memory:" else config.study_path,
         evaluator=evaluator,
+        warm_start=warm_start(config, space, evaluator),
     )
     return study, evaluator

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from nasforge import __version__
-from nasforge.cli import bench, catalog, proxies, results, search
+from nasforge.cli import analyze, bench, catalog, proxies, results, search
 from nasforge.errors import NasforgeError
 
 
@@ -19,7 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"nasforge {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (search, bench, proxies, results, catalog):
+    for module in (search, bench, proxies, analyze, results, catalog):
         module.add_parsers(sub)
     return parser
 

@@ -86,6 +86,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         type=int_at_least(0),
         help="retrain the winner this many epochs at the end (0: no; default 40)",
     )
+    parser.add_argument(
+        "--warmup",
+        type=int_at_least(1),
+        metavar="N",
+        help="zero-cost warm-up: start from the best of N proxy-scored candidates",
+    )
+    parser.add_argument("--warmup-proxy", help="proxy of the warm-up (default synflow)")
     parser.add_argument("--top", type=int_at_least(1), default=10, help="leaderboard rows (default 10)")
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -112,6 +119,11 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.final_epochs is not None:
         out["final_epochs"] = args.final_epochs
+    if args.warmup or args.warmup_proxy:
+        out["warmup"] = {
+            **({"candidates": args.warmup} if args.warmup else {}),
+            **({"proxy": args.warmup_proxy} if args.warmup_proxy else {}),
+        }
     if args.space:
         out["space"] = {"name": args.space}
     if args.strategy or args.param:

@@ -6,6 +6,7 @@ from typing import Any
 
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators.base import Evaluator, Result, run_evaluation
+from nasforge.evaluators.proxy import ProxyEvaluator
 from nasforge.evaluators.tabular import TabularEvaluator
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.registry import Registry
@@ -13,6 +14,7 @@ from nasforge.registry import Registry
 EVALUATORS: Registry[Evaluator] = Registry("evaluator")
 EVALUATORS.register("table", TabularEvaluator)
 EVALUATORS.register("training", TrainingEvaluator)
+EVALUATORS.register("proxy", ProxyEvaluator)
 
 
 def make_evaluator(config: dict[str, Any]) -> Evaluator:

@@ -14,6 +14,7 @@ from nasforge.data import Dataset, load_dataset
 from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.base import Evaluator, Result
 from nasforge.evaluators.metrics import classification_metrics
+from nasforge.evaluators.proxies import PROXIES, ProxyBatch, check_proxies, compute_proxies
 from nasforge.evaluators.trainer import OPTIMIZERS, TrainConfig, loss_and_accuracy, predict_proba, train
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
@@ -43,7 +44,8 @@ class TrainingEvaluator(Evaluator):
     (`loss`). Efficiency: `params`, `flops`, `size_bytes`, `activation_bytes`, inference latency
     per batch and per example (median and p95 after warm-up), `peak_rss_mb` (and
     `peak_cuda_mb` on a GPU); `max_params` and `max_flops` (per example) cap the model size.
-    Robustness: `test_accuracy_noise_<σ>` under Gaussian input noise.
+    Robustness: `test_accuracy_noise_<σ>` under Gaussian input noise. Zero-cost `proxies`, if
+    named, are computed on the untrained network too, so a study can compare theory with practice.
     Per-epoch curves: train/valid loss and accuracy, L2 norm of every weight and bias
     (`norm/<parameter>`), plus every timed inference (`inference_ms`).
 
@@ -75,6 +77,7 @@ class TrainingEvaluator(Evaluator):
         max_params: int = 2_000_000,
         max_flops: int | None = None,
         noise_levels: tuple[float, ...] = (0.1, 0.3, 0.5),
+        proxies: tuple[str, ...] = (),
         seed: int = 0,
         device: str = "auto",
     ) -> None:
@@ -90,6 +93,7 @@ class TrainingEvaluator(Evaluator):
         self.max_params = check_int("max_params", max_params, minimum=1)
         self.max_flops = None if max_flops is None else check_int("max_flops", max_flops, minimum=1)
         self.noise_levels = tuple(check_float("noise_levels", s, minimum=0.0) for s in noise_levels)
+        self.proxies = tuple(p for p in check_proxies(tuple(proxies)) if p in PROXIES) if proxies else ()
         self.seed = check_int("seed", seed, minimum=0)
         self.device = check_choice("device", device, ("auto", "cpu", "cuda"))
 
@@ -135,6 +139,7 @@ class TrainingEvaluator(Evaluator):
                     metrics={"params": params, "flops": flops},
                     error=f"model needs {flops:,} FLOPs per example, above max_flops={self.max_flops:,}",
                 )
+        zero_cost = self._zero_cost(model, data)
         tensors = {
             name: _tensors(split, device)
             for name, split in (("train", data.train), ("valid", data.valid), ("test", data.test))
@@ -158,6 +163,7 @@ class TrainingEvaluator(Evaluator):
         train(model, *tensors["train"], config, on_epoch)
         train_seconds = time.perf_counter() - start
         metrics = self._quality(model, data, tensors)
+        metrics.update(zero_cost)
         metrics.update(self._efficiency(model, tensors["test"][0], curves))
         metrics.update(
             params=params,
@@ -166,6 +172,16 @@ class TrainingEvaluator(Evaluator):
             train_samples_per_s=config.epochs * len(data.train) / train_seconds,
         )
         return Result(metrics=metrics, cost_s=train_seconds, artifacts={"curves": curves})
+
+    def _zero_cost(self, model: torch.nn.Module, data: Dataset) -> dict[str, float]:
+        """The chosen proxies on the untrained model, with a batch of training examples."""
+        if not self.proxies:
+            return {}
+        take = min(self.batch_size, len(data.train))
+        batch = ProxyBatch(
+            torch.from_numpy(data.train.x[:take]), torch.from_numpy(data.train.y[:take]), data.num_classes
+        )
+        return {name: score for name, (score, _) in compute_proxies(model, batch, self.proxies).items()}
 
     def _quality(
         self, model: torch.nn.Module, data: Dataset, tensors: dict[str, tuple[torch.Tensor, torch.Tensor]]

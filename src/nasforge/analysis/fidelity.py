@@ -1,0 +1,41 @@
+"""Rank correlations between zero-cost proxies and trained metrics within a study."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from nasforge.analysis.correlation import rank_correlations
+from nasforge.evaluators.proxies import ENSEMBLES, PROXIES
+from nasforge.study import Study
+from nasforge.trial import TrialState
+
+TRAINED_PREFIXES = ("valid", "test")
+
+
+def fidelity_correlations(study: Study) -> dict[str, dict[str, dict[str, float]]]:
+    """For every proxy metric and every trained (valid_* / test_*) metric of the COMPLETE trials:
+    Spearman ρ, Kendall τ and the number of trials both are known for.
+
+    Example:
+        >>> from nasforge import NB201Space, TabularEvaluator
+        >>> study = Study.create(NB201Space(), "random")
+        >>> fidelity_correlations(study)
+        {}
+    """
+    trials = [t for t in study.trials if t.state is TrialState.COMPLETE]
+    names = {name for t in trials for name in t.metrics}
+    proxies = sorted(n for n in names if n in PROXIES or n in ENSEMBLES)
+    trained = sorted(n for n in names if n.startswith(TRAINED_PREFIXES) and n not in proxies)
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for proxy in proxies:
+        x = np.array([t.metrics.get(proxy, np.nan) for t in trials])
+        out[proxy] = {}
+        for metric in trained:
+            y = np.array([t.metrics.get(metric, np.nan) for t in trials])
+            rho, tau = rank_correlations(x, y)
+            out[proxy][metric] = {
+                "spearman": rho,
+                "kendall": tau,
+                "n": int(np.sum(np.isfinite(x) & np.isfinite(y))),
+            }
+    return out

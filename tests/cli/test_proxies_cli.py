@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nasforge import Study
+from nasforge.analysis.fidelity import fidelity_correlations
+from nasforge.evaluators import TrainingEvaluator
+from nasforge.spaces import make_space
+from tests.cli.test_cli import run
+
+
+def test_proxies_nb201_json(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["proxies", "nb201", "--sample", "4", "--proxies", "params,synflow", "--json"]
+    code, out, _ = run(capsys, *argv)
+    data = json.loads(out)
+    assert code == 0 and data["sample"] == 4 and data["data"] == "gaussian"
+    assert set(data["proxies"]) == {"params", "synflow"}
+    for entry in data["proxies"].values():
+        assert -1 <= entry["spearman_test"] <= 1 and entry["sec_per_arch"] > 0
+
+
+def test_proxies_nb201_bad_names(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "proxies", "nb201", "--sample", "3", "--proxies", "synflow,oracle")
+    assert code == 2 and "oracle" in err
+
+
+def test_analyze_correlates_proxies_with_trained_metrics(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    space = make_space({"name": "macro", "max_blocks": 2, "choices": {"channels": [16]}})
+    path = tmp_path / "a.db"
+    study = Study.create(space, "random", seed=0, objective="valid_accuracy", path=path)
+    study.optimize(TrainingEvaluator(data="digits", epochs=1, proxies=("synflow", "params")), 5)
+    result = fidelity_correlations(study)
+    assert set(result) == {"synflow", "params", "flops"}  # the evaluator always reports size and FLOPs
+    assert result["params"]["test_accuracy"]["n"] == 5
+    study.close()
+    code, out, _ = run(capsys, "analyze", "--study", str(path), "--json")
+    assert code == 0 and json.loads(out)["synflow"]["valid_accuracy"]["n"] == 5
+    code, out, _ = run(capsys, "analyze", "--study", str(path))
+    assert code == 0 and "synflow" in out
+
+
+def test_search_with_a_zero_cost_warmup(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db, config = tmp_path / "w.db", tmp_path / "w.toml"
+    config.write_text('[space]\nname = "nb201"\nchannels = 4\ncells_per_stage = 1\n')  # small proxy networks
+    argv = [
+        "search",
+        "--config",
+        str(config),
+        "--table",
+        "--study",
+        str(db),
+        "--budget",
+        "12",
+        "--warmup",
+        "30",
+    ]
+    code, out, _ = run(capsys, *argv, "--json")
+    assert code == 0 and json.loads(out)["finished"] == 12
+    study = Study.load(db)
+    warm = study.config["warm_start"]
+    assert len(warm) == 10
+    assert [study.space.format(t.genotype) for t in study.trials[:10]] == warm
+    code, _, err = run(
+        capsys, "search", "--table", "--study", str(tmp_path / "x.db"), "--warmup-proxy", "oracle"
+    )
+    assert code == 2 and "oracle" in err
