@@ -31,5 +31,5 @@ def fisher(model: nn.Module, batch: ProxyBatch) -> float:
         if act.grad is None:
             continue
         per_channel = (act * act.grad).flatten(2).sum(2) if act.dim() > 2 else act * act.grad
-        total += float((0.5 * per_channel.pow(2).mean(0)).sum())
+        total += float((0.5 * per_channel.detach().pow(2).mean(0)).sum())
     return total
