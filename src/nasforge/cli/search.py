@@ -27,19 +27,20 @@ from nasforge.strategies import STRATEGIES
 from nasforge.study import Study
 from nasforge.trial import Trial
 
-TRAINING_FLAGS = {
-    "data": "data",
-    "data_dir": "data_dir",
-    "label_column": "label_column",
-    "epochs": "epochs",
-    "batch_size": "batch_size",
-    "learning_rate": "learning_rate",
-    "weight_decay": "weight_decay",
-    "optimizer": "optimizer",
-    "train_subset": "train_subset",
-    "max_params": "max_params",
-    "device": "device",
-}
+TRAINING_OPTIONS = (
+    "data",
+    "data_dir",
+    "label_column",
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "weight_decay",
+    "optimizer",
+    "train_subset",
+    "max_params",
+    "max_flops",
+    "device",
+)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -76,7 +77,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     group.add_argument("--weight-decay", type=float)
     group.add_argument("--optimizer", help="adamw, adam or sgd")
     group.add_argument("--train-subset", type=int_at_least(1), help="train on this many examples")
-    group.add_argument("--max-params", type=int_at_least(1), help="fail models above this size")
+    group.add_argument("--max-params", type=int_at_least(1), help="fail models with more parameters")
+    group.add_argument("--max-flops", type=int_at_least(1), help="fail models with more FLOPs per example")
     group.add_argument("--device", help="auto, cpu or cuda")
     group = parser.add_argument_group("tabular evaluator (NAS-Bench-201)")
     group.add_argument("--table", nargs="?", const="", help="evaluate on the NB201 table (or this CSV)")
@@ -135,9 +137,7 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
             **({"noisy": True} if args.noisy else {}),
         }
         out.setdefault("space", {"name": "nb201"})
-    training = {
-        key: getattr(args, flag) for flag, key in TRAINING_FLAGS.items() if getattr(args, flag) is not None
-    }
+    training = {key: getattr(args, key) for key in TRAINING_OPTIONS if getattr(args, key) is not None}
     if training:
         out["evaluator"] = {"name": "training", **out.get("evaluator", {}), **training}
     return out

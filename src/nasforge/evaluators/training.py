@@ -24,9 +24,13 @@ TIMING_BATCH = 64
 
 
 @functools.lru_cache(maxsize=4)
-def cached_dataset(data: str, data_dir: str | None, label_column: str | None, seed: int) -> Dataset:
+def cached_dataset(
+    data: str, data_dir: str | None, label_column: str | None, seed: int, valid_fraction: float = 0.1
+) -> Dataset:
     """Datasets are loaded once per process."""
-    return load_dataset(data, data_dir=data_dir, label_column=label_column, seed=seed)
+    return load_dataset(
+        data, data_dir=data_dir, label_column=label_column, seed=seed, valid_fraction=valid_fraction
+    )
 
 
 def resolve_device(device: str) -> torch.device:
@@ -68,6 +72,7 @@ class TrainingEvaluator(Evaluator):
         data: str = "mnist1d",
         data_dir: str | None = None,
         label_column: str | None = None,
+        valid_fraction: float = 0.1,
         epochs: int = 20,
         batch_size: int = 128,
         learning_rate: float = 3e-3,
@@ -82,6 +87,7 @@ class TrainingEvaluator(Evaluator):
         device: str = "auto",
     ) -> None:
         self.data, self.data_dir, self.label_column = data, data_dir, label_column
+        self.valid_fraction = check_float("valid_fraction", valid_fraction, minimum=0.0, maximum=0.9)
         self.epochs = check_int("epochs", epochs, minimum=1)
         self.batch_size = check_int("batch_size", batch_size, minimum=1)
         self.learning_rate = check_float("learning_rate", learning_rate, minimum=1e-12)
@@ -102,7 +108,7 @@ class TrainingEvaluator(Evaluator):
 
     def dataset(self) -> Dataset:
         """The dataset (loaded and cached in this process), subsampled if asked."""
-        data = cached_dataset(self.data, self.data_dir, self.label_column, self.seed)
+        data = cached_dataset(self.data, self.data_dir, self.label_column, self.seed, self.valid_fraction)
         return data if self.train_subset is None else data.subsample_train(self.train_subset, self.seed)
 
     def train_config(self, genotype: Genotype, space: SearchSpace, fidelity: float | None) -> TrainConfig:
