@@ -18,13 +18,18 @@ STRATEGY = ["--table", "--strategy", "evolution", "--seed", "11"]
 
 def committed(path: Path) -> dict[int, tuple[str, str, float | None]]:
     with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT number, genotype, state, score FROM trials WHERE state != 'RUNNING'")
+        try:
+            rows = db.execute("SELECT number, genotype, state, score FROM trials WHERE state != 'RUNNING'")
+        except sqlite3.OperationalError:  # the file exists a moment before its tables do
+            return {}
         return {number: (genotype, state, score) for number, genotype, state, score in rows}
 
 
 def search(path: Path) -> subprocess.Popen[bytes]:
     cmd = [sys.executable, "-m", "nasforge.cli.main", "search", "--study", str(path), "--budget", str(BUDGET)]
-    return subprocess.Popen([*cmd, *STRATEGY, "--no-progress"], stdout=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [*cmd, *STRATEGY, "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
 
 
 def test_sigkill_mid_study_then_resume(tmp_path: Path) -> None:

@@ -97,7 +97,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     parser.add_argument("--warmup-proxy", help="proxy of the warm-up (default synflow)")
     parser.add_argument("--top", type=int_at_least(1), default=10, help="leaderboard rows (default 10)")
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
-    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar or per-trial lines")
     parser.set_defaults(run=run)
 
 
@@ -185,7 +185,7 @@ def _optimize(study: Study, evaluator: Evaluator, args: argparse.Namespace) -> N
 
         def on_trial(study: Study, trial: Trial) -> None:
             progress.update(task, completed=study.n_finished, best=_best_text(study))
-            if hidden and not args.json:  # a log line per trial where no live bar is shown
+            if hidden and not (args.json or args.no_progress):  # a log line per trial where no bar is shown
                 value = trial.metrics.get(study.objective)
                 outcome = (
                     f"{study.objective}={value:.4g}"
