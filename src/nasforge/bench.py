@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from nasforge.errors import StudyError
 from nasforge.evaluators.table import DEFAULT_TABLE, load_table
 from nasforge.evaluators.tabular import FULL_EPOCHS, LOW_EPOCHS, TabularEvaluator
 from nasforge.spaces.nb201 import NB201Space
@@ -98,6 +99,8 @@ def _stopwatch(clock: list[float]) -> Callable[[Study, Trial], None]:
 
 def _read_at(trials: list[Trial], target: str, clock: list[float], start: float) -> RunOutcome:
     done = [t for t in trials if t.state is TrialState.COMPLETE]
+    if not done:
+        raise StudyError(f"every trial of a benchmark run failed, the first because: {trials[0].reason}")
     picked = max(done, key=lambda t: t.score or 0.0)
     end = clock[len(trials) - 1] if len(clock) >= len(trials) else clock[-1]
     return RunOutcome(
