@@ -5,7 +5,7 @@ picks by validation accuracy; the winner is then retrained on the full training 
 images, 1% held out to validate) and scored on the 10,000 test images. Target: test accuracy
 >= 92% with the whole run within 30 minutes on 2 CPU cores.
 
-    python benchmarks/fashion_search.py [--budget 40] [--search-minutes 10] [--final-epochs 25]
+    python benchmarks/fashion_search.py [--budget 40] [--search-minutes 10] [--final-epochs 15]
 
 The space is the macro space narrowed to a classic image-CNN shape (conv-BN-activation-max-pool
 blocks, flatten head): the search picks depth, widths, kernels, activations and the head.
@@ -62,7 +62,7 @@ def main() -> None:
     parser.add_argument(
         "--search-minutes", type=float, default=10.0, help="stop asking for trials after this"
     )
-    parser.add_argument("--final-epochs", type=int, default=25)
+    parser.add_argument("--final-epochs", type=int, default=15)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     config = load_config(None, {**SEARCH, "budget": args.budget, "seed": args.seed})
