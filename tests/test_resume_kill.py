@@ -25,16 +25,14 @@ def committed(path: Path) -> dict[int, tuple[str, str, float | None]]:
         return {number: (genotype, state, score) for number, genotype, state, score in rows}
 
 
-def search(path: Path) -> subprocess.Popen[bytes]:
+def search(path: Path) -> list[str]:
     cmd = [sys.executable, "-m", "nasforge.cli.main", "search", "--study", str(path), "--budget", str(BUDGET)]
-    return subprocess.Popen(
-        [*cmd, *STRATEGY, "--no-progress"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+    return [*cmd, *STRATEGY, "--no-progress"]
 
 
 def test_sigkill_mid_study_then_resume(tmp_path: Path) -> None:
     path = tmp_path / "killed.db"
-    process = search(path)
+    process = subprocess.Popen(search(path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if path.exists() and len(committed(path)) >= 200:
@@ -45,7 +43,7 @@ def test_sigkill_mid_study_then_resume(tmp_path: Path) -> None:
     before = committed(path)
     assert 200 <= len(before) < BUDGET, "the process must be killed mid-study"
 
-    resumed = subprocess.run([*search(path).args], capture_output=True)
+    resumed = subprocess.run(search(path), capture_output=True)
     assert resumed.returncode == 0, resumed.stderr.decode()
     after = committed(path)
     assert len(after) == BUDGET

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,6 +51,19 @@ CREATE TABLE IF NOT EXISTS metrics (  -- step -1: the final value; 0, 1, ...: a 
 """
 
 
+_HELD_LOCKS: set[int] = set()  # writer-lock descriptors of this process
+
+
+def _drop_inherited_locks() -> None:
+    """A forked worker closes its copies of the parent's writer locks (the parent keeps them)."""
+    for fd in _HELD_LOCKS:
+        os.close(fd)
+    _HELD_LOCKS.clear()
+
+
+os.register_at_fork(after_in_child=_drop_inherited_locks)
+
+
 class Storage:
     """One SQLite database (WAL mode) holding one study; `None` keeps it in memory.
 
@@ -69,6 +86,36 @@ class Storage:
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the study's writer lock: a second process running the same study is refused.
+
+        Raises:
+            StudyError: another process is running this study.
+        """
+        if self.path is None:
+            yield
+            return
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StudyError(
+                f"study {self.path} is being run by another process; wait for it to end or use another path"
+            ) from None
+        _HELD_LOCKS.add(fd)
+        try:
+            yield
+        finally:
+            _HELD_LOCKS.discard(fd)
+            os.close(fd)
+
+    def progress(self) -> tuple[int, int]:
+        """(trials stored, trials told): changes whenever any process advances the study."""
+        count, told = self._db.execute("SELECT count(*), count(told) FROM trials").fetchone()
+        return int(count), int(told)
 
     def read_config(self) -> dict[str, Any] | None:
         """The study's configuration, or None for a new database."""
@@ -155,15 +202,19 @@ class Storage:
         return [{"trial": t, "fidelity": f, "metrics": json.loads(m), "error": e} for t, f, m, e in rows]
 
     def load_trials(self) -> list[Trial]:
-        """Every trial, by number, with its final metrics."""
+        """Every trial, by number, with its final metrics (one consistent snapshot)."""
+        with self._db:  # one read transaction, even while another process writes
+            self._db.execute("BEGIN")
+            rows = self._db.execute("SELECT trial, name, value FROM metrics WHERE step = -1").fetchall()
+            trial_rows = self._db.execute(
+                "SELECT number, state, genotype, key, fidelity, cost_s, reason, score, asked_after,"
+                " told, started, finished FROM trials ORDER BY number"
+            ).fetchall()
         metrics: dict[int, dict[str, float]] = {}
-        for number, name, value in self._db.execute("SELECT trial, name, value FROM metrics WHERE step = -1"):
+        for number, name, value in rows:
             metrics.setdefault(number, {})[name] = value
         trials = []
-        for row in self._db.execute(
-            "SELECT number, state, genotype, key, fidelity, cost_s, reason, score, asked_after,"
-            " told, started, finished FROM trials ORDER BY number"
-        ):
+        for row in trial_rows:
             trials.append(
                 Trial(
                     number=row[0],

@@ -145,7 +145,11 @@ class Study:
         evaluation raises is stored as FAILED with the reason, and the search goes on.
         """
         check_int("budget", budget, minimum=0)
-        executor = executor or SerialExecutor()
+        with self.storage.writing():
+            self._check_current()
+            self._run(evaluator, budget, executor or SerialExecutor(), callback)
+
+    def _run(self, evaluator: Evaluator, budget: int, executor: Executor, callback: Callback | None) -> None:
         pending: dict[cf.Future[Result], Trial] = {}
         while True:
             while len(pending) < executor.max_workers and self.n_finished + len(pending) < budget:
@@ -167,13 +171,23 @@ class Study:
 
     def retrain(self, evaluator: Evaluator, trial: Trial, fidelity: float | None) -> Result:
         """Evaluate `trial`'s architecture again at `fidelity` (e.g. more epochs) and store the result."""
-        result = run_evaluation(evaluator, trial.genotype, self.space, fidelity)
-        self.storage.add_retrain(trial.number, fidelity, result.metrics, result.error)
+        with self.storage.writing():
+            result = run_evaluation(evaluator, trial.genotype, self.space, fidelity)
+            self.storage.add_retrain(trial.number, fidelity, result.metrics, result.error)
         return result
 
     def close(self) -> None:
         """Close the storage."""
         self.storage.close()
+
+    def _check_current(self) -> None:
+        """Refuse to go on from trials that another process has since advanced."""
+        known = (len(self.trials), sum(t.told is not None for t in self.trials))
+        if self.storage.progress() != known:
+            raise StudyError(
+                f"study {self.storage.path} was advanced by another process since it was opened;"
+                " open it again"
+            )
 
     def _ask(self) -> Trial | None:
         if self.exhausted:
