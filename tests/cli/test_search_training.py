@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from nasforge import Study
 from nasforge.cli.main import main
 from nasforge.config import SearchConfig, load_config
 from nasforge.errors import InvalidArgumentError
@@ -83,3 +84,15 @@ def test_default_config_is_the_main_job() -> None:
     assert config.strategy["name"] == "evolution" and config.study_path == Path("runs/mnist1d-macro.db")
     with pytest.raises(InvalidArgumentError, match="workers"):
         load_config(None, {"workers": 0})
+
+
+def test_augment_flag_reaches_the_evaluator_and_bad_names_are_refused(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    common = ["search", "--data", "digits", "--epochs", "1", "--budget", "1", "--final-epochs", "0"]
+    code, _, err = run(capsys, *common, "--study", str(tmp_path / "a.db"), "--augment", "rotate")
+    assert code == 2 and "augment" in err and "rotate" in err and "Traceback" not in err
+    augmented = ["--study", str(tmp_path / "b.db"), "--augment", "hflip,shift", "--json"]
+    code, out, _ = run(capsys, *common, *augmented)
+    assert code == 0 and json.loads(out)["finished"] == 1
+    assert Study.load(tmp_path / "b.db").config["evaluator"]["augment"] == ["hflip", "shift"]

@@ -120,7 +120,14 @@ def test_fidelity_sets_the_epochs() -> None:
 
 @pytest.mark.parametrize(
     ("option", "value"),
-    [("epochs", 0), ("optimizer", "lbfgs"), ("learning_rate", -1.0), ("device", "tpu"), ("max_params", 0)],
+    [
+        ("epochs", 0),
+        ("optimizer", "lbfgs"),
+        ("learning_rate", -1.0),
+        ("device", "tpu"),
+        ("max_params", 0),
+        ("augment", ("rotate",)),
+    ],
 )
 def test_bad_options_are_named(option: str, value: object) -> None:
     with pytest.raises(ValueError, match=option):

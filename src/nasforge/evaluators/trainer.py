@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from nasforge.errors import NasforgeError
+from nasforge.evaluators.augment import augment
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
 
@@ -21,13 +22,14 @@ class DivergedError(NasforgeError):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How to train: epochs, batch size, optimizer and its settings, seed."""
+    """How to train: epochs, batch size, optimizer and its settings, augmentations, seed."""
 
     epochs: int = 20
     batch_size: int = 128
     learning_rate: float = 3e-3
     weight_decay: float = 1e-4
     optimizer: str = "adamw"
+    augment: tuple[str, ...] = ()
     seed: int = 0
 
 
@@ -71,6 +73,8 @@ def train(
         for start in range(0, len(y), config.batch_size):
             index = order[start : start + config.batch_size]
             inputs, targets = x[index], y[index]
+            if config.augment:
+                inputs = augment(inputs, config.augment, generator)
             optimizer.zero_grad(set_to_none=True)
             logits = model(inputs)
             loss = loss_fn(logits, targets)

@@ -12,6 +12,7 @@ import torch
 
 from nasforge.data import Dataset, load_dataset
 from nasforge.evaluators import profiling as prof
+from nasforge.evaluators.augment import AUGMENTATIONS
 from nasforge.evaluators.base import Evaluator, Result
 from nasforge.evaluators.metrics import classification_metrics
 from nasforge.evaluators.proxies import PROXIES, ProxyBatch, check_proxies, compute_proxies
@@ -50,6 +51,7 @@ class TrainingEvaluator(Evaluator):
     `peak_cuda_mb` on a GPU); `max_params` and `max_flops` (per example) cap the model size.
     Robustness: `test_accuracy_noise_<σ>` under Gaussian input noise. Zero-cost `proxies`, if
     named, are computed on the untrained network too, so a study can compare theory with practice.
+    `augment` names batch augmentations of the training data (`hflip`, `shift`; none by default).
     Per-epoch curves: train/valid loss and accuracy, L2 norm of every weight and bias
     (`norm/<parameter>`), plus every timed inference (`inference_ms`).
 
@@ -78,6 +80,7 @@ class TrainingEvaluator(Evaluator):
         learning_rate: float = 3e-3,
         weight_decay: float = 1e-4,
         optimizer: str = "adamw",
+        augment: tuple[str, ...] = (),
         train_subset: int | None = None,
         max_params: int = 2_000_000,
         max_flops: int | None = None,
@@ -93,6 +96,7 @@ class TrainingEvaluator(Evaluator):
         self.learning_rate = check_float("learning_rate", learning_rate, minimum=1e-12)
         self.weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
         self.optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+        self.augment = tuple(check_choice("augment", name, AUGMENTATIONS) for name in augment)
         self.train_subset = (
             None if train_subset is None else check_int("train_subset", train_subset, minimum=1)
         )
@@ -119,6 +123,7 @@ class TrainingEvaluator(Evaluator):
             "learning_rate": self.learning_rate,
             "weight_decay": self.weight_decay,
             "optimizer": self.optimizer,
+            "augment": self.augment,
             "seed": self.seed,
             **space.training_overrides(genotype),
         }
@@ -150,7 +155,7 @@ class TrainingEvaluator(Evaluator):
             name: _tensors(split, device)
             for name, split in (("train", data.train), ("valid", data.valid), ("test", data.test))
         }
-        model.to(device)
+        model.to(device).to(memory_format=_memory_format(data.task.input_shape))  # type: ignore[call-overload]
         curves: dict[str, list[float]] = {}
 
         def on_epoch(epoch: int, loss: float, accuracy: float) -> None:
@@ -220,5 +225,11 @@ class TrainingEvaluator(Evaluator):
         return out
 
 
+def _memory_format(input_shape: tuple[int, ...]) -> torch.memory_format:
+    """Channels-last for images: faster convolutions (about 1.2-1.7x on CPU)."""
+    return torch.channels_last if len(input_shape) == 3 else torch.contiguous_format
+
+
 def _tensors(split: Any, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-    return torch.from_numpy(split.x).to(device), torch.from_numpy(split.y).to(device)
+    x = torch.from_numpy(split.x).to(device)
+    return x.contiguous(memory_format=_memory_format(x.shape[1:])), torch.from_numpy(split.y).to(device)

@@ -1,0 +1,46 @@
+"""Batch data augmentation on tensors: random horizontal flips and random shifts (zero padded)."""
+
+from __future__ import annotations
+
+import torch
+
+AUGMENTATIONS = ("hflip", "shift")
+
+
+def max_shift(size: int) -> int:
+    """The largest shift along an axis of `size`: about 8% of it (2 pixels on 28), at least 1."""
+    return max(1, size // 12)
+
+
+def augment(x: torch.Tensor, names: tuple[str, ...], generator: torch.Generator) -> torch.Tensor:
+    """A randomly transformed copy of the batch `x` (N, C, *spatial); each example draws its own.
+
+    `hflip` mirrors the last axis with probability 1/2; `shift` moves the content by up to
+    `max_shift(size)` along every spatial axis, filling with zeros.
+    """
+    if "hflip" in names:
+        flip = torch.rand(len(x), generator=generator) < 0.5
+        x = torch.where(_broadcast(flip.to(x.device), x), x.flip(-1), x)
+    if "shift" in names:
+        x = _shift(x, generator)
+    return x
+
+
+def _broadcast(mask: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return mask.view(-1, *([1] * (like.dim() - 1)))
+
+
+def _shift(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    n, spatial = len(x), x.shape[2:]
+    limits = [max_shift(size) for size in spatial]
+    padded = torch.nn.functional.pad(x, [p for limit in reversed(limits) for p in (limit, limit)])
+    positions = [  # per example, the padded indices each output position reads along each axis
+        (torch.randint(0, 2 * limit + 1, (n, 1), generator=generator) + torch.arange(size)).to(x.device)
+        for size, limit in zip(spatial, limits, strict=True)
+    ]
+    batch = torch.arange(n, device=x.device)
+    if len(spatial) == 1:
+        return padded[batch[:, None], :, positions[0]].permute(0, 2, 1)
+    rows, cols = positions
+    picked = padded[batch[:, None, None], :, rows[:, :, None], cols[:, None, :]]  # (N, H, W, C)
+    return picked.permute(0, 3, 1, 2)
