@@ -5,7 +5,7 @@ picks by validation accuracy; the winner is then retrained, with flip and shift 
 the full training set (60,000 images, 1% held out to validate) and scored on the 10,000 test
 images. Target: test accuracy >= 92% with the whole run within 30 minutes on 2 CPU cores.
 
-    python benchmarks/fashion_search.py [--budget 40] [--search-minutes 10] [--final-epochs 20]
+    python benchmarks/fashion_search.py [--budget 40] [--search-minutes 15] [--final-epochs 20]
 
 The space is the macro space narrowed to a classic image-CNN shape (conv-BN-activation-max-pool
 blocks, flatten head): the search picks depth, widths, kernels, activations and the head.
@@ -45,7 +45,7 @@ SEARCH = {
         "name": "training",
         "data": "fashion-mnist",
         "epochs": 3,
-        "train_subset": 10_000,
+        "train_subset": 20_000,
         "batch_size": 128,
         "learning_rate": 0.01,
         "max_flops": 8_000_000,
@@ -67,7 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, default=40)
     parser.add_argument(
-        "--search-minutes", type=float, default=10.0, help="stop asking for trials after this"
+        "--search-minutes", type=float, default=15.0, help="stop asking for trials after this"
     )
     parser.add_argument("--final-epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
@@ -92,6 +92,9 @@ def main() -> None:
         f"valid {best.metrics['valid_accuracy']:.4f} "
         f"(subset of {searched['train_subset']:,}, {searched['epochs']} epochs)"
     )
+    for trial in study.leaderboard(5):
+        valid, params = trial.metrics["valid_accuracy"], trial.metrics["params"]
+        print(f"  trial {trial.number}: valid {valid:.4f}, {params:,.0f} params")
     print(f"winner: {study.space.format(best.genotype)}")
     final = make_evaluator({**config.evaluator, **FINAL, "seed": args.seed, "epochs": args.final_epochs})
     result = final.evaluate(best.genotype, study.space)
