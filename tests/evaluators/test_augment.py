@@ -61,3 +61,8 @@ def test_training_with_augmentation_learns_and_differs_from_without() -> None:
     )
     assert augmented.error is None and augmented.metrics["valid_accuracy"] > 0.5
     assert augmented.artifacts["curves"]["train_loss"] != plain.artifacts["curves"]["train_loss"]
+
+
+def test_augment_option_takes_a_list_or_a_comma_separated_string() -> None:
+    assert TrainingEvaluator(augment="hflip, shift").augment == ("hflip", "shift")
+    assert TrainingEvaluator(augment=["shift"]).augment == ("shift",)  # type: ignore[arg-type]

@@ -77,11 +77,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     group.add_argument("--learning-rate", type=float)
     group.add_argument("--weight-decay", type=float)
     group.add_argument("--optimizer", help="adamw, adam or sgd")
-    group.add_argument(
-        "--augment",
-        type=lambda text: [name.strip() for name in text.split(",") if name.strip()],
-        help="training-batch augmentations, comma-separated: hflip, shift (default none)",
-    )
+    group.add_argument("--augment", help="training-batch augmentations, comma-separated: hflip, shift")
     group.add_argument("--train-subset", type=int_at_least(1), help="train on this many examples")
     group.add_argument("--max-params", type=int_at_least(1), help="fail models with more parameters")
     group.add_argument("--max-flops", type=int_at_least(1), help="fail models with more FLOPs per example")

@@ -80,7 +80,7 @@ class TrainingEvaluator(Evaluator):
         learning_rate: float = 3e-3,
         weight_decay: float = 1e-4,
         optimizer: str = "adamw",
-        augment: tuple[str, ...] = (),
+        augment: tuple[str, ...] | str = (),
         train_subset: int | None = None,
         max_params: int = 2_000_000,
         max_flops: int | None = None,
@@ -96,7 +96,8 @@ class TrainingEvaluator(Evaluator):
         self.learning_rate = check_float("learning_rate", learning_rate, minimum=1e-12)
         self.weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
         self.optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
-        self.augment = tuple(check_choice("augment", name, AUGMENTATIONS) for name in augment)
+        names = augment.split(",") if isinstance(augment, str) else augment
+        self.augment = tuple(check_choice("augment", n.strip(), AUGMENTATIONS) for n in names if n.strip())
         self.train_subset = (
             None if train_subset is None else check_int("train_subset", train_subset, minimum=1)
         )
