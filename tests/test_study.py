@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from nasforge import (
+    InvalidArgumentError,
     NB201Space,
     ProcessExecutor,
     Study,
@@ -47,10 +48,16 @@ def test_failures_are_stored_with_reasons_and_reload(tmp_path: Path, nb201: NB20
     assert [t.number for t in loaded.trials] == list(range(60))
 
 
-def test_missing_objective_fails_the_trial(nb201: NB201Space) -> None:
+def test_unknown_objective_is_refused_before_the_first_trial(nb201: NB201Space) -> None:
     study = Study.create(nb201, "random", objective="accuracy")
-    study.optimize(TabularEvaluator(), 3)
-    assert all(t.state is TrialState.FAILED and "accuracy" in (t.reason or "") for t in study.trials)
+    with pytest.raises(InvalidArgumentError, match=r"objective must be a metric .*valid.*got 'accuracy'"):
+        study.optimize(TabularEvaluator(), 3)
+    assert study.trials == []
+
+
+def test_test_metric_cannot_be_the_objective(nb201: NB201Space) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"test split.*use 'valid'"):
+        Study.create(nb201, "random", objective="test", evaluator=TabularEvaluator())
 
 
 def test_minimize_direction_picks_the_smallest(nb201: NB201Space) -> None:
@@ -77,7 +84,7 @@ def test_loading_a_missing_or_foreign_file_is_a_clear_error(tmp_path: Path) -> N
         Study.load(tmp_path / "none.db")
     junk = tmp_path / "junk.db"
     junk.write_text("this is not sqlite" * 100)
-    with pytest.raises(StudyError, match="not a nasforge study"):
+    with pytest.raises(StudyError, match="not a readable nasforge study"):
         Study.load(junk)
 
 
@@ -111,7 +118,7 @@ def test_the_last_unseen_architectures_are_found_then_the_study_stops(nb201: NB2
     keys = sorted({nb201.key(g) for g in nb201.enumerate()})
     left = set(keys[::1000])  # 7 classes, some with a single cell among 15,625
     study = Study.create(nb201, name)
-    study.strategy._seen = set(keys) - left
+    study.strategy._seen = {(key, None) for key in set(keys) - left}
     study.optimize(TabularEvaluator(), 20)
     assert study.exhausted
     assert {t.key for t in study.trials} == left

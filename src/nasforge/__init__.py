@@ -1,39 +1,81 @@
-"""nasforge: neural architecture search that persists, compares theory with practice, and ships."""
+"""nasforge: neural architecture search that persists, compares theory with practice, and ships.
+
+`import nasforge` is instant: every public name is imported on first use, and nothing that
+needs torch, scikit-learn or SciPy loads until a model is built, trained or analysed.
+"""
 
 from __future__ import annotations
 
-from nasforge.errors import (
-    InvalidArgumentError,
-    InvalidGenotypeError,
-    NasforgeError,
-    SpaceExhaustedError,
-    StudyError,
-    TableError,
-)
-from nasforge.evaluators import EVALUATORS, Evaluator, Result, TabularEvaluator, make_evaluator
-from nasforge.executors import ProcessExecutor, SerialExecutor, make_executor
-from nasforge.genotype import Genotype
-from nasforge.spaces import SPACES, NB201Space, SearchSpace, make_space
-from nasforge.storage import Storage
-from nasforge.strategies import STRATEGIES, Strategy, make_strategy
-from nasforge.study import Study
-from nasforge.task import Task
-from nasforge.trial import Candidate, Trial, TrialState
+from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from nasforge.registry import lazy_getattr
 
+if TYPE_CHECKING:
+    from nasforge.errors import (
+        InvalidArgumentError,
+        InvalidGenotypeError,
+        NasforgeError,
+        SpaceExhaustedError,
+        StudyError,
+        TableError,
+    )
+    from nasforge.evaluators import EVALUATORS, EvalOptions, Evaluator, MetricSpec, Result, make_evaluator
+    from nasforge.evaluators.proxy import ProxyEvaluator
+    from nasforge.evaluators.tabular import TabularEvaluator
+    from nasforge.evaluators.training import TrainingEvaluator
+    from nasforge.executors import ProcessExecutor, SerialExecutor, make_executor
+    from nasforge.genotype import Genotype
+    from nasforge.models import load_model as load
+    from nasforge.objectives import Constraint, Objective
+    from nasforge.spaces import SPACES, NB201Space, SearchSpace, make_space
+    from nasforge.storage import Storage
+    from nasforge.strategies import STRATEGIES, Strategy, make_strategy
+    from nasforge.study import Study
+    from nasforge.task import Task
+    from nasforge.trial import Candidate, Trial, TrialState
+    from nasforge.view import StudyView
+
+__version__ = "0.2.0"
+
+_WHERE = {
+    "nasforge.errors": (
+        "InvalidArgumentError InvalidGenotypeError NasforgeError SpaceExhaustedError StudyError TableError"
+    ),
+    "nasforge.evaluators": "EVALUATORS EvalOptions Evaluator MetricSpec Result make_evaluator",
+    "nasforge.evaluators.proxy": "ProxyEvaluator",
+    "nasforge.evaluators.tabular": "TabularEvaluator",
+    "nasforge.evaluators.training": "TrainingEvaluator",
+    "nasforge.executors": "ProcessExecutor SerialExecutor make_executor",
+    "nasforge.genotype": "Genotype",
+    "nasforge.objectives": "Constraint Objective",
+    "nasforge.spaces": "SPACES NB201Space SearchSpace make_space",
+    "nasforge.storage": "Storage",
+    "nasforge.strategies": "STRATEGIES Strategy make_strategy",
+    "nasforge.study": "Study",
+    "nasforge.task": "Task",
+    "nasforge.trial": "Candidate Trial TrialState",
+    "nasforge.view": "StudyView",
+}
+_PATHS = {name: f"{module}:{name}" for module, names in _WHERE.items() for name in names.split()}
+_PATHS["load"] = "nasforge.models:load_model"
+__getattr__ = lazy_getattr(__name__, _PATHS)
 __all__ = [
     "EVALUATORS",
     "SPACES",
     "STRATEGIES",
     "Candidate",
+    "Constraint",
+    "EvalOptions",
     "Evaluator",
     "Genotype",
     "InvalidArgumentError",
     "InvalidGenotypeError",
+    "MetricSpec",
     "NB201Space",
     "NasforgeError",
+    "Objective",
     "ProcessExecutor",
+    "ProxyEvaluator",
     "Result",
     "SearchSpace",
     "SerialExecutor",
@@ -42,12 +84,15 @@ __all__ = [
     "Strategy",
     "Study",
     "StudyError",
+    "StudyView",
     "TableError",
     "TabularEvaluator",
     "Task",
+    "TrainingEvaluator",
     "Trial",
     "TrialState",
     "__version__",
+    "load",
     "make_evaluator",
     "make_executor",
     "make_space",

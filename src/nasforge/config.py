@@ -1,4 +1,10 @@
-"""`SearchConfig`: everything a search needs, from a TOML file and/or flags, validated by pydantic."""
+"""`SearchConfig`: everything a search needs, from defaults, a TOML file and flags, validated by pydantic.
+
+There is one source of defaults: `SearchConfig`'s fields and the three `DEFAULT_*` sections
+below (the main job). A TOML file and flags are layered on top; a section that keeps the
+default's `name` (or gives none) is merged into it key by key, one that names another kind
+replaces it.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +14,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from nasforge.defaults import (
+    BUDGET,
+    DEFAULT_EVALUATOR,
+    DEFAULT_SPACE,
+    DEFAULT_STRATEGY,
+    FINAL_EPOCHS,
+    WARMUP_CANDIDATES,
+)
 from nasforge.errors import InvalidArgumentError
 
-# The main job: sized to finish in a few minutes on two CPU cores.
-DEFAULT_SPACE = {"name": "macro", "max_blocks": 4, "choices": {"channels": [16, 32, 64], "batchnorm": [True]}}
-DEFAULT_STRATEGY = {"name": "evolution", "population_size": 10, "sample_size": 5}
-DEFAULT_EVALUATOR = {"name": "training", "data": "mnist1d", "epochs": 5, "learning_rate": 0.01}
+Direction = Literal["maximize", "minimize"]
+SECTIONS = {"space": DEFAULT_SPACE, "strategy": DEFAULT_STRATEGY, "evaluator": DEFAULT_EVALUATOR}
 
 
 class WarmupConfig(BaseModel):
@@ -22,7 +34,7 @@ class WarmupConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     proxy: str = "synflow"
-    candidates: int = Field(3000, ge=1)
+    candidates: int = Field(WARMUP_CANDIDATES, ge=1)
     keep: int = Field(10, ge=1)
 
 
@@ -31,7 +43,6 @@ class SearchConfig(BaseModel):
 
     Example TOML (every key optional; these are the defaults of the main job)::
 
-        name = "mnist1d-macro"
         budget = 100
         seed = 0
         final_epochs = 40     # retrain the winner this long at the end (0: do not)
@@ -41,8 +52,7 @@ class SearchConfig(BaseModel):
         choices = { channels = [16, 32, 64], batchnorm = [true] }
         [strategy]
         name = "evolution"
-        population_size = 10
-        sample_size = 5
+        population_size = 10  # sample_size: half the population unless given
         [evaluator]
         name = "training"
         data = "mnist1d"
@@ -52,14 +62,18 @@ class SearchConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = "mnist1d-macro"
+    name: str | None = None
     study: str | None = None
-    budget: int = Field(100, ge=1)
+    budget: int = Field(BUDGET, ge=1)
     seed: int = Field(0, ge=0)
-    metric: str | None = None
-    direction: Literal["maximize", "minimize"] = "maximize"
+    metric: list[str] | None = None
+    direction: list[Direction] = Field(default_factory=lambda: list[Direction](["maximize"]))
+    constraints: list[str] = Field(default_factory=list)
     workers: int = Field(1, ge=1)
-    final_epochs: int = Field(40, ge=0)
+    final_epochs: int = Field(FINAL_EPOCHS, ge=0)
+    test_every_trial: bool = False
+    pruner: Literal["none", "median"] = "none"
+    save_top_k: int = Field(0, ge=0)
     warmup: WarmupConfig | None = None
     space: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_SPACE))
     strategy: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_STRATEGY))
@@ -72,36 +86,65 @@ class SearchConfig(BaseModel):
             raise ValueError("needs a 'name' (text) naming one of the registered choices")
         return value
 
+    @field_validator("metric", "direction", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> Any:
+        return [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+
+    @property
+    def default_name(self) -> str:
+        """`<data>-<space>`, e.g. mnist1d-macro, iris-macro, table-nb201."""
+        evaluator = self.evaluator
+        data = evaluator.get("data", "gaussian") if evaluator["name"] != "table" else "table"
+        return f"{Path(str(data)).stem}-{self.space['name']}"
+
     @property
     def study_path(self) -> Path:
-        """The study file: `study`, else runs/<name>.db."""
-        return Path(self.study or f"runs/{self.name}.db")
+        """The study file: `study`, else runs/<name>.db (name: `name`, else data and space)."""
+        return Path(self.study or f"runs/{self.name or self.default_name}.db")
+
+    def settings(self) -> dict[str, Any]:
+        """What is stored with the study to resume it as started."""
+        keys = ("budget", "workers", "final_epochs", "test_every_trial", "pruner", "save_top_k")
+        return {k: getattr(self, k) for k in keys}
+
+
+def layered(sources: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge config dicts in order over the defaults' sections (see the module docstring)."""
+    data: dict[str, Any] = {key: dict(default) for key, default in SECTIONS.items()}
+    for source in sources:
+        for key, value in source.items():
+            old = data.get(key)
+            if (
+                isinstance(value, dict)
+                and isinstance(old, dict)
+                and value.get("name", old.get("name")) == old.get("name")
+            ):
+                data[key] = {**old, **value}
+            else:
+                data[key] = value
+    return data
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A TOML config file as a dict, with a clear error for a missing, unreadable or invalid one."""
+    try:
+        return tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise InvalidArgumentError(f"config file {path} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidArgumentError(f"--config must be a TOML file, got the folder {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidArgumentError(f"config file {path} is not valid TOML: {exc}") from None
 
 
 def load_config(path: str | Path | None, overrides: dict[str, Any]) -> SearchConfig:
-    """Read a TOML file (if given), apply `overrides` (flags) on top, and validate.
+    """Defaults, then a TOML file (if given), then `overrides` (flags), validated.
 
     Raises:
         InvalidArgumentError: unreadable TOML, unknown keys or wrong types, each named.
     """
-    data: dict[str, Any] = {}
-    if path is not None:
-        try:
-            data = tomllib.loads(Path(path).read_text())
-        except FileNotFoundError:
-            raise InvalidArgumentError(f"config file {path} does not exist") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise InvalidArgumentError(f"config file {path} is not valid TOML: {exc}") from None
-    for key, value in overrides.items():
-        old = data.get(key)
-        if (
-            isinstance(value, dict)
-            and isinstance(old, dict)
-            and value.get("name", old.get("name")) == old.get("name")
-        ):
-            data[key] = {**data[key], **value}
-        else:
-            data[key] = value
+    data = layered([read_toml(path) if path is not None else {}, overrides])
     try:
         return SearchConfig.model_validate(data)
     except ValidationError as exc:

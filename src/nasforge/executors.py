@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import os
+import signal
+import threading
+import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
 from nasforge.validation import check_int
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 class Executor(Protocol):
@@ -46,7 +52,8 @@ class ProcessExecutor(cf.ProcessPoolExecutor):
     """A process pool; evaluators are pickled to the workers.
 
     The CPU cores are shared out: each worker gives torch `cores // workers` threads (at least
-    one), so that parallel trainings do not oversubscribe the machine.
+    one), so that parallel trainings do not oversubscribe the machine. Workers die with the
+    process that started them, even when it is killed with SIGKILL.
     """
 
     def __init__(self, max_workers: int = 2) -> None:
@@ -56,9 +63,28 @@ class ProcessExecutor(cf.ProcessPoolExecutor):
 
 
 def _limit_threads(threads: int) -> None:
+    _die_with_parent()
     import torch  # imported here: evaluators that never train do not pay for it up front
 
     torch.set_num_threads(threads)
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGKILL this worker when its parent dies; elsewhere, watch the parent instead."""
+    parent = os.getppid()
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL) == 0 and os.getppid() == parent:
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="nasforge-parent-watch").start()
 
 
 def make_executor(workers: int = 1) -> Executor:

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import importlib
 import inspect
+from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from nasforge.errors import InvalidArgumentError
 
 T = TypeVar("T")
+
+
+def lazy_getattr(module: str, paths: dict[str, str]) -> Callable[[str], Any]:
+    """A module `__getattr__` that imports `paths[name]` ("package.module:Attr") on first use,
+    so that importing the module itself stays cheap."""
+
+    def getattr_(name: str) -> Any:
+        if name not in paths:
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        where, _, attr = paths[name].partition(":")
+        return getattr(importlib.import_module(where), attr or name)
+
+    return getattr_
 
 
 def init_params(obj: object) -> dict[str, Any]:
@@ -31,12 +46,11 @@ class Registry(Generic[T]):
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self._classes: dict[str, type[T]] = {}
+        self._classes: dict[str, type[T] | str] = {}
 
-    def register(self, name: str, cls: type[T]) -> type[T]:
-        """Add `cls` under `name`."""
+    def register(self, name: str, cls: type[T] | str) -> None:
+        """Add `cls` under `name`; `cls` may be `"module:Class"`, imported when first used."""
         self._classes[name] = cls
-        return cls
 
     def names(self) -> list[str]:
         """Registered names, sorted."""
@@ -46,7 +60,11 @@ class Registry(Generic[T]):
         """The class registered as `name`, or a clear error listing the known names."""
         if name not in self._classes:
             raise InvalidArgumentError(f"{self.kind} must be one of {', '.join(self.names())}; got {name!r}")
-        return self._classes[name]
+        entry = self._classes[name]
+        if isinstance(entry, str):
+            module, _, attr = entry.partition(":")
+            entry = self._classes[name] = getattr(importlib.import_module(module), attr)
+        return entry
 
     def create(self, name: str, *args: Any, **params: Any) -> T:
         """Instantiate `name`, rejecting unknown hyperparameters by name."""

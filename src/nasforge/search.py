@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from nasforge.config import SearchConfig
 from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import Evaluator
+from nasforge.evaluators.proxies import check_proxies
 from nasforge.evaluators.proxy import ProxyEvaluator
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.genotype import Genotype
+from nasforge.objectives import Constraint, make_constraints
 from nasforge.spaces import make_space
 from nasforge.spaces.base import SearchSpace
 from nasforge.strategies.warmup import zero_cost_warmup
-from nasforge.study import Study
+from nasforge.study import Study, check_metrics
 from nasforge.task import Task
 
 
-def warm_start(config: SearchConfig, space: SearchSpace, evaluator: Evaluator) -> list[Genotype] | None:
-    """The zero-cost warm-up's best architectures for a new study (None: no warm-up, or resuming)."""
+def warm_start(
+    config: SearchConfig,
+    space: SearchSpace,
+    evaluator: Evaluator,
+    on_scored: Callable[[int], None] | None = None,
+) -> list[Genotype] | None:
+    """The zero-cost warm-up's best architectures for a new study (None: no warm-up asked for)."""
     warmup = config.warmup
-    if warmup is None or (config.study != ":memory:" and config.study_path.exists()):
+    if warmup is None:
         return None
+    check_proxies((warmup.proxy,), ensembles=False, what="warmup proxy")
     if isinstance(evaluator, TrainingEvaluator):
         task, data = evaluator.dataset().task, evaluator.data
     else:
@@ -37,13 +47,23 @@ def warm_start(config: SearchConfig, space: SearchSpace, evaluator: Evaluator) -
         candidates=warmup.candidates,
         keep=warmup.keep,
         seed=config.seed,
+        on_scored=on_scored,
     )
 
 
-def open_search(config: SearchConfig) -> tuple[Study, Evaluator]:
-    """The study (new, or resumed when the file holds the same configuration) and its evaluator.
+def new_study_parts(config: SearchConfig) -> tuple[SearchSpace, Evaluator]:
+    """The space and the evaluator (seeded with the config's seed unless its section sets one),
+    with the objectives and constraints checked against the evaluator's metrics."""
+    evaluator = make_evaluator({"seed": config.seed, **config.evaluator})
+    space = make_space(config.space)
+    check_metrics(evaluator, config.metric or [evaluator.objective], _constraints(config))
+    return space, evaluator
 
-    The evaluator is seeded with the config's seed unless its section sets one.
+
+def open_search(
+    config: SearchConfig, on_warmup: Callable[[int], None] | None = None
+) -> tuple[Study, Evaluator]:
+    """The study (new, or resumed when the file holds the same configuration) and its evaluator.
 
     Example:
         >>> from nasforge.config import load_config
@@ -52,17 +72,22 @@ def open_search(config: SearchConfig) -> tuple[Study, Evaluator]:
         >>> study.objective
         'valid'
     """
-    evaluator = make_evaluator({"seed": config.seed, **config.evaluator})
-    space = make_space(config.space)
+    space, evaluator = new_study_parts(config)
     study = Study.create(
         space,
         config.strategy["name"],
         strategy_params={k: v for k, v in config.strategy.items() if k != "name"},
         seed=config.seed,
         objective=config.metric or evaluator.objective,
-        direction=config.direction,
+        direction=config.direction if len(config.direction) > 1 else config.direction[0],
+        constraints=_constraints(config),
         path=None if config.study == ":memory:" else config.study_path,
         evaluator=evaluator,
-        warm_start=warm_start(config, space, evaluator),
+        warm_start=warm_start(config, space, evaluator, on_warmup),
+        settings=config.settings(),
     )
     return study, evaluator
+
+
+def _constraints(config: SearchConfig) -> tuple[Constraint, ...]:
+    return make_constraints(config.constraints)

@@ -7,14 +7,16 @@ import fcntl
 import json
 import os
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from nasforge import records
 from nasforge.errors import StudyError
-from nasforge.genotype import Genotype
-from nasforge.trial import Trial, TrialState
+from nasforge.trial import Trial
 
+SCHEMA_VERSION = 2  # PRAGMA user_version; files of release 0.1.0 have 0 and are version 1
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS study (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -32,7 +34,10 @@ CREATE TABLE IF NOT EXISTS trials (
     asked_after INTEGER NOT NULL,
     told INTEGER,
     started REAL,
-    finished REAL
+    finished REAL,
+    objective_values TEXT,  -- JSON list: the study's objectives as measured (version 2)
+    feasible INTEGER,       -- constraints hold (version 2)
+    step INTEGER            -- last step reached, for PRUNED trials (version 2)
 );
 CREATE TABLE IF NOT EXISTS retrains (  -- a trial's architecture trained again at another fidelity
     id INTEGER PRIMARY KEY,
@@ -48,7 +53,21 @@ CREATE TABLE IF NOT EXISTS metrics (  -- step -1: the final value; 0, 1, ...: a 
     value REAL,
     PRIMARY KEY (trial, name, step)
 );
+CREATE TABLE IF NOT EXISTS artifacts (  -- files beside the study: <study>.artifacts/<path> (version 2)
+    id INTEGER PRIMARY KEY,
+    trial INTEGER NOT NULL,
+    kind TEXT NOT NULL,     -- "model" (weights + card) or "checkpoint" (resumable training state)
+    fidelity REAL,
+    path TEXT NOT NULL,
+    created REAL NOT NULL
+);
 """
+# Columns that version 2 added to version-1 tables.
+MIGRATIONS = (
+    "ALTER TABLE trials ADD COLUMN objective_values TEXT",
+    "ALTER TABLE trials ADD COLUMN feasible INTEGER",
+    "ALTER TABLE trials ADD COLUMN step INTEGER",
+)
 
 
 _HELD_LOCKS: set[int] = set()  # writer-lock descriptors of this process
@@ -73,15 +92,40 @@ class Storage:
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = None if path is None else Path(path)
         if self.path is not None:
+            if self.path.is_dir():
+                raise StudyError(f"study path {self.path} is a folder; give a file path such as runs/x.db")
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._db = sqlite3.connect(":memory:" if self.path is None else str(self.path))
+            present = records.tables(self._db)
+            if present and "study" not in present:
+                self._db.close()
+                raise StudyError(
+                    f"{self.path} is an SQLite database but not a nasforge study; left untouched"
+                )
             if self.path is not None:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
+            self._migrate(present)
         except sqlite3.DatabaseError as exc:
-            raise StudyError(f"study file {self.path} is not a nasforge study database ({exc})") from None
+            raise StudyError(f"study file {self.path} is not a readable nasforge study ({exc})") from None
+
+    def _migrate(self, present: set[str]) -> None:
+        """Create the tables of a new study, or bring an older study file to `SCHEMA_VERSION`."""
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        if version > SCHEMA_VERSION:
+            raise StudyError(
+                f"study file {self.path} has schema version {version}, newer than this nasforge's "
+                f"{SCHEMA_VERSION}; upgrade nasforge to open it"
+            )
+        with self._db:
+            if present:
+                columns = {row[1] for row in self._db.execute("PRAGMA table_info(trials)")}
+                for statement in MIGRATIONS:
+                    if statement.split()[-2] not in columns:
+                        self._db.execute(statement)
+            self._db.executescript(SCHEMA)
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     def close(self) -> None:
         """Close the connection."""
@@ -119,13 +163,12 @@ class Storage:
 
     def read_config(self) -> dict[str, Any] | None:
         """The study's configuration, or None for a new database."""
-        row = self._db.execute("SELECT config FROM study WHERE id = 1").fetchone()
-        return None if row is None else json.loads(row[0])
+        return records.read_config(self._db)
 
     def write_config(self, config: dict[str, Any]) -> None:
-        """Store the configuration of a new study."""
+        """Store the configuration of a new study, or replace it (settings changed on resume)."""
         with self._db:
-            self._db.execute("INSERT INTO study (id, config) VALUES (1, ?)", (json.dumps(config),))
+            self._db.execute("INSERT OR REPLACE INTO study (id, config) VALUES (1, ?)", (json.dumps(config),))
 
     def add_trial(self, trial: Trial) -> None:
         """Store a trial that has just been asked for (RUNNING)."""
@@ -144,12 +187,20 @@ class Storage:
                 ),
             )
 
-    def finish_trial(self, trial: Trial) -> None:
-        """Store a finished trial's state, metrics, cost and reason in one transaction."""
+    def finish_trial(
+        self,
+        trial: Trial,
+        curves: dict[str, list[float]] | None = None,
+        *,
+        start: int = 0,
+        timings: dict[str, list[float]] | None = None,
+    ) -> None:
+        """Store a finished trial's state, metrics, cost and reason in one transaction, with its
+        per-epoch `curves` (first value at step `start`) and `timings` (steps from 0)."""
         with self._db:
             self._db.execute(
-                "UPDATE trials SET state = ?, cost_s = ?, reason = ?, score = ?, told = ?, finished = ?"
-                " WHERE number = ?",
+                "UPDATE trials SET state = ?, cost_s = ?, reason = ?, score = ?, told = ?, finished = ?,"
+                " objective_values = ?, feasible = ?, step = ? WHERE number = ?",
                 (
                     trial.state.value,
                     trial.cost_s,
@@ -157,6 +208,9 @@ class Storage:
                     trial.score,
                     trial.told,
                     trial.finished,
+                    None if trial.values is None else json.dumps(trial.values),
+                    None if trial.feasible is None else int(trial.feasible),
+                    trial.step,
                     trial.number,
                 ),
             )
@@ -164,27 +218,35 @@ class Storage:
                 "INSERT OR REPLACE INTO metrics (trial, name, step, value) VALUES (?, ?, -1, ?)",
                 [(trial.number, name, value) for name, value in trial.metrics.items()],
             )
+            self._add_curves(trial.number, curves or {}, start)
+            self._add_curves(trial.number, timings or {})
 
     def add_curves(self, trial: int, curves: dict[str, list[float]]) -> None:
         """Store per-step series (for example one value per epoch) of a trial."""
         with self._db:
+            self._add_curves(trial, curves)
+
+    def add_step(self, trial: int, step: int, metrics: dict[str, float]) -> None:
+        """Store intermediate values of a trial at one step."""
+        with self._db:
             self._db.executemany(
                 "INSERT OR REPLACE INTO metrics (trial, name, step, value) VALUES (?, ?, ?, ?)",
-                [
-                    (trial, name, step, value)
-                    for name, values in curves.items()
-                    for step, value in enumerate(values)
-                ],
+                [(trial, name, step, value) for name, value in metrics.items()],
             )
+
+    def _add_curves(self, trial: int, curves: dict[str, list[float]], start: int = 0) -> None:
+        self._db.executemany(
+            "INSERT OR REPLACE INTO metrics (trial, name, step, value) VALUES (?, ?, ?, ?)",
+            [
+                (trial, name, step, value)
+                for name, values in curves.items()
+                for step, value in enumerate(values, start=start)
+            ],
+        )
 
     def load_curves(self, trial: int) -> dict[str, list[float]]:
         """The per-step series of a trial, by name."""
-        curves: dict[str, list[float]] = {}
-        for name, value in self._db.execute(
-            "SELECT name, value FROM metrics WHERE trial = ? AND step >= 0 ORDER BY name, step", (trial,)
-        ):
-            curves.setdefault(name, []).append(value)
-        return curves
+        return records.read_curves(self._db, trial)
 
     def add_retrain(
         self, trial: int, fidelity: float | None, metrics: dict[str, float], error: str | None
@@ -198,38 +260,20 @@ class Storage:
 
     def load_retrains(self) -> list[dict[str, Any]]:
         """Every retraining, oldest first."""
-        rows = self._db.execute("SELECT trial, fidelity, metrics, error FROM retrains ORDER BY id")
-        return [{"trial": t, "fidelity": f, "metrics": json.loads(m), "error": e} for t, f, m, e in rows]
+        return records.read_retrains(self._db)
+
+    def add_artifact(self, trial: int, kind: str, fidelity: float | None, path: str) -> None:
+        """Record a file written under the study's artifact folder."""
+        with self._db:
+            self._db.execute(
+                "INSERT INTO artifacts (trial, kind, fidelity, path, created) VALUES (?, ?, ?, ?, ?)",
+                (trial, kind, fidelity, path, time.time()),
+            )
+
+    def load_artifacts(self) -> list[dict[str, Any]]:
+        """Files kept beside the study, oldest first."""
+        return records.read_artifacts(self._db)
 
     def load_trials(self) -> list[Trial]:
         """Every trial, by number, with its final metrics (one consistent snapshot)."""
-        with self._db:  # one read transaction, even while another process writes
-            self._db.execute("BEGIN")
-            rows = self._db.execute("SELECT trial, name, value FROM metrics WHERE step = -1").fetchall()
-            trial_rows = self._db.execute(
-                "SELECT number, state, genotype, key, fidelity, cost_s, reason, score, asked_after,"
-                " told, started, finished FROM trials ORDER BY number"
-            ).fetchall()
-        metrics: dict[int, dict[str, float]] = {}
-        for number, name, value in rows:
-            metrics.setdefault(number, {})[name] = value
-        trials = []
-        for row in trial_rows:
-            trials.append(
-                Trial(
-                    number=row[0],
-                    state=TrialState(row[1]),
-                    genotype=Genotype.from_json(row[2]),
-                    key=row[3],
-                    fidelity=row[4],
-                    cost_s=row[5],
-                    reason=row[6],
-                    score=row[7],
-                    asked_after=row[8],
-                    told=row[9],
-                    started=row[10],
-                    finished=row[11],
-                    metrics=metrics.get(row[0], {}),
-                )
-            )
-        return trials
+        return records.read_trials(self._db)

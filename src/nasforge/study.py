@@ -5,30 +5,37 @@ from __future__ import annotations
 import concurrent.futures as cf
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from nasforge.errors import SpaceExhaustedError, StudyError
-from nasforge.evaluators.base import Evaluator, Result, run_evaluation
+from nasforge.errors import InvalidArgumentError, SpaceExhaustedError, StudyError
+from nasforge.evaluators.base import EvalOptions, Evaluator, Result, run_evaluation
+from nasforge.evaluators.schema import check_selectable
 from nasforge.executors import Executor, SerialExecutor
 from nasforge.genotype import Genotype
+from nasforge.objectives import Constraint, make_constraints, make_objectives
+from nasforge.pruning import median_rule
 from nasforge.spaces import make_space
 from nasforge.spaces.base import SearchSpace
 from nasforge.storage import Storage
 from nasforge.strategies import make_strategy
 from nasforge.strategies.base import Strategy
+from nasforge.study_replay import replay
 from nasforge.trial import Trial, TrialState
-from nasforge.validation import check_choice, check_int
+from nasforge.validation import check_int
+from nasforge.view import StudyRecord, artifact_dir, normalized
 
-DIRECTIONS = ("maximize", "minimize")
 Callback = Callable[["Study", Trial], None]
+IDENTITY = ("space", "strategy", "objectives", "constraints", "evaluator", "warm_start")
 
 
-class Study:
-    """A search in progress or done: space, strategy, objective and every trial.
+class Study(StudyRecord):
+    """A search in progress or done: space, strategy, objectives and every trial.
 
-    Create or resume one with `Study.create`, open a stored one with `Study.load`.
+    Create or resume one with `Study.create`, open a stored one with `Study.load` (to read one
+    without running it, use `nasforge.StudyView`). Run it with `optimize`, or drive it from your
+    own training loop with `ask` and `tell`.
 
     Example:
         >>> from nasforge import NB201Space, TabularEvaluator
@@ -36,25 +43,25 @@ class Study:
         >>> study.optimize(TabularEvaluator(), budget=5)
         >>> len(study.trials)
         5
+        >>> trial = study.ask()
+        >>> study.tell(trial, {"valid": 90.0})
+        >>> study.trials[-1].state.value
+        'COMPLETE'
     """
 
     def __init__(self, storage: Storage, config: dict[str, Any]) -> None:
         self.storage = storage
-        self.config = config
-        self.space: SearchSpace = make_space(config["space"])
-        strategy = config["strategy"]
+        self.config = normalized(config)
+        self.space: SearchSpace = make_space(self.config["space"])
+        strategy = self.config["strategy"]
         self.strategy: Strategy = make_strategy(
             strategy["name"], self.space, seed=strategy["seed"], **strategy["params"]
         )
-        if config.get("warm_start"):
-            self.strategy.warm_start([self.space.parse(text) for text in config["warm_start"]])
-        self.objective: str = config["objective"]
-        self.direction: str = config["direction"]
+        if self.config.get("warm_start"):
+            self.strategy.warm_start([self.space.parse(text) for text in self.config["warm_start"]])
         self.exhausted = False
         self.trials: list[Trial] = storage.load_trials()
-        self._n_finished = sum(t.state.finished for t in self.trials)
-        self._n_told = 0
-        self._rerun = self._replay()
+        self._n_told, self._rerun = replay(self.strategy, self.space, self.trials)
 
     @classmethod
     def create(
@@ -64,29 +71,40 @@ class Study:
         *,
         strategy_params: dict[str, Any] | None = None,
         seed: int = 0,
-        objective: str = "valid",
-        direction: str = "maximize",
+        objective: str | Sequence[str] = "valid",
+        direction: str | Sequence[str] = "maximize",
+        constraints: Sequence[str | Constraint] | None = None,
         path: str | Path | None = None,
         evaluator: Evaluator | None = None,
         warm_start: list[Genotype] | None = None,
+        settings: dict[str, Any] | None = None,
     ) -> Study:
         """A new study, or the one stored at `path` if it has the same configuration.
 
+        `objective` is one metric or several (a multi-objective study; `direction` then is one
+        value or one per metric); `constraints` are bounds such as `"params<=1e6"`. With an
+        `evaluator`, the objectives and constraints are checked against its metric schema now.
         `warm_start` architectures (for example from `zero_cost_warmup`) are served first where
-        the strategy would sample at random; they are stored with the study.
+        the strategy would sample at random. `settings` (budget, final_epochs, …) are stored so
+        that the study can be resumed as it was started.
 
         Raises:
-            StudyError: `path` holds a study with a different space, strategy or objective.
+            StudyError: `path` holds a study with a different space, strategy, objective or evaluator.
+            InvalidArgumentError: an objective or constraint the evaluator does not measure.
         """
-        check_choice("direction", direction, DIRECTIONS)
+        objectives = make_objectives(objective, direction)
+        bounds = make_constraints(constraints)
+        if evaluator is not None:
+            check_metrics(evaluator, [o.metric for o in objectives], bounds)
         config = {
             "space": space.config(),
             "strategy": make_strategy(strategy, space, seed=seed, **(strategy_params or {})).config(),
-            "objective": objective,
-            "direction": direction,
+            "objectives": [o.to_dict() for o in objectives],
+            "constraints": [c.to_dict() for c in bounds],
             "evaluator": None if evaluator is None else evaluator.config(),
             "metadata": None if evaluator is None else evaluator.metadata(),
             "warm_start": None if warm_start is None else [space.format(g) for g in warm_start],
+            "settings": dict(settings or {}),
         }
         config = json.loads(json.dumps(config))  # compare in stored (JSON) form: tuples are lists
         storage = Storage(path)
@@ -94,18 +112,20 @@ class Study:
         if stored is None:
             storage.write_config(config)
             return cls(storage, config)
-        differences = [
-            k for k in config if k != "metadata" and config[k] is not None and stored.get(k) != config[k]
-        ]
+        stored = normalized(stored)
+        differences = [k for k in IDENTITY if config[k] is not None and stored.get(k) != config[k]]
         if differences:
             storage.close()
             shown = "; ".join(f"{k}: stored {stored.get(k)!r}, asked {config[k]!r}" for k in differences)
-            raise StudyError(f"study {path} exists with a different configuration ({shown})")
+            raise StudyError(
+                f"study {path} exists with a different configuration ({shown}); "
+                "resume it as it is, or give another --study/--name"
+            )
         return cls(storage, stored)
 
     @classmethod
     def load(cls, path: str | Path) -> Study:
-        """Open the study stored at `path` (to resume it or read its results)."""
+        """Open the study stored at `path` to resume it (to read it, `StudyView` is lighter)."""
         if not Path(path).is_file():
             raise StudyError(f"no study at {path} (file does not exist)")
         storage = Storage(path)
@@ -116,20 +136,77 @@ class Study:
         return cls(storage, config)
 
     @property
-    def n_finished(self) -> int:
-        """Trials that are COMPLETE, FAILED or PRUNED."""
-        return self._n_finished
+    def settings(self) -> dict[str, Any]:
+        """Stored run settings: budget, final_epochs, workers, test_every_trial, pruner, save_top_k."""
+        return dict(self.config["settings"])
+
+    def update_settings(self, **changes: Any) -> None:
+        """Change stored run settings (for example a larger budget) and store them."""
+        self.config["settings"] = {**self.config["settings"], **changes}
+        self.storage.write_config(self.config)
 
     @property
-    def best_trial(self) -> Trial | None:
-        """The COMPLETE trial with the best objective, or None."""
-        board = self.leaderboard(1)
-        return board[0] if board else None
+    def retrains(self) -> list[dict[str, Any]]:
+        """Every retraining of a trial's architecture, oldest first."""
+        return self.storage.load_retrains()
 
-    def leaderboard(self, k: int | None = None) -> list[Trial]:
-        """COMPLETE trials from best to worst objective (ties: earlier first)."""
-        done = [t for t in self.trials if t.state is TrialState.COMPLETE and t.score is not None]
-        return sorted(done, key=lambda t: (-(t.score or 0.0), t.number))[:k]
+    @property
+    def artifact_dir(self) -> Path | None:
+        """Where trained models and checkpoints are kept (None for an in-memory study)."""
+        return None if self.storage.path is None else artifact_dir(self.storage.path)
+
+    # -- ask and tell ------------------------------------------------------------------------
+
+    def ask(self) -> Trial:
+        """The next trial to evaluate (stored as RUNNING); evaluate it yourself, then `tell`.
+
+        Raises:
+            SpaceExhaustedError: every architecture has been asked for.
+        """
+        with self.storage.writing():
+            self._check_current()
+            trial = self._rerun.pop(0) if self._rerun else self._ask()
+        if trial is None:
+            raise SpaceExhaustedError("the search space is exhausted: no architecture left to ask for")
+        return trial
+
+    def tell(
+        self,
+        trial: Trial,
+        metrics: dict[str, float] | None = None,
+        *,
+        error: str | None = None,
+        curves: dict[str, list[float]] | None = None,
+        pruned_at: int | None = None,
+        cost_s: float = 0.0,
+    ) -> None:
+        """Store the outcome of a trial from `ask`: its metrics, or the `error` that ended it.
+
+        `curves` are per-step series (e.g. `{"valid_accuracy": [...]}` per epoch); `pruned_at`
+        marks a trial you stopped early (PRUNED at that step).
+        """
+        if trial.state.finished or trial.number >= len(self.trials) or self.trials[trial.number] is not trial:
+            raise InvalidArgumentError(
+                f"trial must be a RUNNING trial of this study, got trial {trial.number}"
+            )
+        if metrics is None and error is None:
+            raise InvalidArgumentError("tell needs metrics or an error, got neither")
+        result = Result(dict(metrics or {}), cost_s, {"curves": curves or {}}, error, pruned_at)
+        with self.storage.writing():
+            self._finish(trial, result)
+
+    def report(self, trial: Trial, step: int, metrics: dict[str, float]) -> None:
+        """Store intermediate values of a RUNNING trial at `step` (e.g. after each epoch)."""
+        check_int("step", step, minimum=0)
+        with self.storage.writing():
+            self.storage.add_step(trial.number, step, metrics)
+
+    def should_prune(self, trial: Trial, step: int, value: float) -> bool:
+        """True when `value` of the first objective at `step` is behind the median of finished trials."""
+        rule = self._stop_rule(force=True)
+        return rule is not None and rule.should_stop(step, value)
+
+    # -- running -----------------------------------------------------------------------------
 
     def optimize(
         self,
@@ -143,10 +220,19 @@ class Study:
 
         Each finished trial is committed before the next candidate is asked for. A trial whose
         evaluation raises is stored as FAILED with the reason, and the search goes on.
+
+        Raises:
+            InvalidArgumentError: an objective the evaluator does not measure, or a setting that
+                would fail every trial; checked before the first trial.
         """
         check_int("budget", budget, minimum=0)
+        check_metrics(evaluator, [o.metric for o in self.objectives], self.constraints)
+        evaluator.check(self.space)
         with self.storage.writing():
             self._check_current()
+            if self.config["evaluator"] is None:  # made through the API without one: remember it
+                self.config.update(evaluator=evaluator.config(), metadata=evaluator.metadata())
+                self.storage.write_config(self.config)
             self._run(evaluator, budget, executor or SerialExecutor(), callback)
 
     def _run(self, evaluator: Evaluator, budget: int, executor: Executor, callback: Callback | None) -> None:
@@ -156,29 +242,92 @@ class Study:
                 trial = self._rerun.pop(0) if self._rerun else self._ask()
                 if trial is None:
                     break
+                options = self._options(trial)
                 future = executor.submit(
-                    run_evaluation, evaluator, trial.genotype, self.space, trial.fidelity
+                    run_evaluation, evaluator, trial.genotype, self.space, trial.fidelity, options
                 )
                 pending[future] = trial
             if not pending:
                 return
-            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-            for future in sorted(done, key=lambda f: pending[f].number):
-                trial = pending.pop(future)
-                self._finish(trial, _outcome(future))
-                if callback is not None:
-                    callback(self, trial)
+            # Results are told in trial order, so a parallel search makes the same choices as a
+            # serial one with the same seed (a worker that finishes early waits for the oldest).
+            oldest = min(pending, key=lambda f: pending[f].number)
+            cf.wait([oldest])
+            trial = pending.pop(oldest)
+            self._finish(trial, _outcome(oldest))
+            if callback is not None:
+                callback(self, trial)
 
-    def retrain(self, evaluator: Evaluator, trial: Trial, fidelity: float | None) -> Result:
-        """Evaluate `trial`'s architecture again at `fidelity` (e.g. more epochs) and store the result."""
+    def retrain(
+        self, evaluator: Evaluator, trial: Trial, fidelity: float | None, *, save_model: bool = True
+    ) -> Result:
+        """Train `trial`'s architecture again at `fidelity` (e.g. more epochs), measure the test
+        split, store the result, and keep the weights and model card beside the study."""
         with self.storage.writing():
-            result = run_evaluation(evaluator, trial.genotype, self.space, fidelity)
+            model_dir = self._model_dir(trial, fidelity) if save_model else None
+            options = EvalOptions(test=True, model_to=None if model_dir is None else str(model_dir))
+            result = run_evaluation(evaluator, trial.genotype, self.space, fidelity, options)
             self.storage.add_retrain(trial.number, fidelity, result.metrics, result.error)
+            if model_dir is not None and result.error is None and model_dir.exists():
+                self.storage.add_artifact(trial.number, "model", fidelity, model_dir.name)
         return result
 
     def close(self) -> None:
         """Close the storage."""
         self.storage.close()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _options(self, trial: Trial) -> EvalOptions:
+        checkpoints = self.artifact_dir is not None and self.settings.get("checkpoints", False)
+        return EvalOptions(
+            test=bool(self.settings.get("test_every_trial", False)),
+            stop=self._stop_rule(),
+            resume_from=self._checkpoint_below(trial) if checkpoints else None,
+            checkpoint_to=str(self._checkpoint_path(trial)) if checkpoints else None,
+        )
+
+    def _stop_rule(self, force: bool = False) -> Any:
+        pruner = self.settings.get("pruner", "none")
+        if pruner == "none" and not force:
+            return None
+        metric = self.objective
+        curves = []
+        for t in self.trials:
+            if t.state is TrialState.COMPLETE:
+                curve = self.storage.load_curves(t.number).get(metric)
+                if curve:
+                    curves.append(curve)
+        return median_rule(
+            metric, self.direction, curves, min_trials=int(self.settings.get("prune_after", 5))
+        )
+
+    def _model_dir(self, trial: Trial, fidelity: float | None) -> Path | None:
+        base = self.artifact_dir
+        if base is None:
+            return None
+        return base / f"model-trial{trial.number}-f{fidelity if fidelity is not None else 'full'}"
+
+    def _checkpoint_path(self, trial: Trial) -> Path:
+        assert self.artifact_dir is not None
+        return self.artifact_dir / "checkpoints" / f"trial{trial.number}.safetensors"
+
+    def _checkpoint_below(self, trial: Trial) -> str | None:
+        """The checkpoint of the same architecture at the highest lower fidelity, if one was kept."""
+        lower = [
+            t
+            for t in self.trials
+            if t.key == trial.key
+            and t.state is TrialState.COMPLETE
+            and t.fidelity is not None
+            and trial.fidelity is not None
+            and t.fidelity < trial.fidelity
+        ]
+        for t in sorted(lower, key=lambda t: -(t.fidelity or 0)):
+            path = self._checkpoint_path(t)
+            if path.exists():
+                return str(path)
+        return None
 
     def _check_current(self) -> None:
         """Refuse to go on from trials that another process has since advanced."""
@@ -211,53 +360,44 @@ class Study:
 
     def _finish(self, trial: Trial, result: Result) -> None:
         trial.metrics, trial.cost_s, trial.finished = dict(result.metrics), result.cost_s, time.time()
-        value = result.metrics.get(self.objective)
+        missing = [o.metric for o in self.objectives if o.metric not in result.metrics]
         if result.error is not None:
             trial.state, trial.reason = TrialState.FAILED, result.error
-        elif value is None:
+        elif missing:
             trial.state = TrialState.FAILED
             trial.reason = (
-                f"evaluator returned no metric {self.objective!r} (has: {', '.join(sorted(result.metrics))})"
+                f"evaluator returned no metric {', '.join(map(repr, missing))} "
+                f"(has: {', '.join(sorted(result.metrics))})"
             )
         else:
-            trial.state = TrialState.COMPLETE
-            trial.score = value if self.direction == "maximize" else -value
+            trial.values = [result.metrics[o.metric] for o in self.objectives]
+            trial.feasible = all(c.satisfied(result.metrics) for c in self.constraints)
+            if result.pruned_at is not None:
+                trial.state, trial.step = TrialState.PRUNED, result.pruned_at
+            else:
+                trial.state = TrialState.COMPLETE
+                trial.score = self.objectives[0].oriented(trial.values[0])
         trial.told, self._n_told = self._n_told, self._n_told + 1
-        self._n_finished += 1
-        if result.artifacts.get("curves"):
-            self.storage.add_curves(trial.number, result.artifacts["curves"])
-        self.storage.finish_trial(trial)
+        self.storage.finish_trial(
+            trial,
+            result.artifacts.get("curves"),
+            start=int(result.artifacts.get("curves_start", 0)),
+            timings=result.artifacts.get("timings"),
+        )
+        if result.artifacts.get("checkpoint"):
+            self.storage.add_artifact(
+                trial.number, "checkpoint", trial.fidelity, result.artifacts["checkpoint"]
+            )
         self.strategy.tell(trial)
 
-    def _replay(self) -> list[Trial]:
-        """Rebuild the strategy's state by asking and telling the stored trials in their order.
 
-        Returns the trials that were RUNNING when the study stopped, to evaluate again.
-        """
-        told = iter(sorted((t for t in self.trials if t.told is not None), key=lambda t: t.told or 0))
-        rerun = []
-        for trial in self.trials:
-            while self._n_told < trial.asked_after:
-                self._tell_stored(next(told, None), trial)
-            candidate = self.strategy.ask(1)[0]
-            if candidate.genotype != trial.genotype:
-                raise StudyError(
-                    f"resuming diverged at trial {trial.number}: the strategy now proposes "
-                    f"{self.space.format(candidate.genotype)}, the study stored "
-                    f"{self.space.format(trial.genotype)} (was the strategy's code changed?)"
-                )
-            if trial.state is TrialState.RUNNING:
-                trial.asked_after = self._n_told
-                rerun.append(trial)
-        for trial in told:
-            self._tell_stored(trial, trial)
-        return rerun
-
-    def _tell_stored(self, trial: Trial | None, at: Trial) -> None:
-        if trial is None:
-            raise StudyError(f"study storage is inconsistent: trial {at.number} waits for a missing result")
-        self.strategy.tell(trial)
-        self._n_told += 1
+def check_metrics(evaluator: Evaluator, objectives: Sequence[str], constraints: Sequence[Constraint]) -> None:
+    """Every objective and constraint must be a declared, non-test metric of `evaluator`."""
+    schema = evaluator.metric_schema()
+    for metric in objectives:
+        check_selectable(schema, metric, "objective")
+    for constraint in constraints:
+        check_selectable(schema, constraint.metric, "constraint")
 
 
 def _outcome(future: cf.Future[Result]) -> Result:

@@ -34,8 +34,11 @@ class Candidate(NamedTuple):
 class Trial:
     """One architecture's evaluation.
 
-    `score` is the objective oriented so that higher is better (negated when minimizing); it is
-    what strategies compare, and None unless the trial is COMPLETE.
+    `values` holds the study's objectives, in order, as measured; `score` is the first one
+    oriented so that higher is better (negated when minimizing): it is what single-objective
+    strategies compare, and None unless the trial is COMPLETE. `feasible` says whether the
+    study's constraints hold (None while running). `step` is the last step (epoch) reached, set
+    for PRUNED trials.
     """
 
     number: int
@@ -51,6 +54,9 @@ class Trial:
     told: int | None = None
     started: float | None = None
     finished: float | None = None
+    values: list[float] | None = None
+    feasible: bool | None = None
+    step: int | None = None
 
     @property
     def candidate(self) -> Candidate:

@@ -44,7 +44,8 @@ def test_leaderboard_and_trial_export(capsys: pytest.CaptureFixture[str], tmp_pa
     assert board[0]["valid"] >= board[1]["valid"] >= board[2]["valid"]
     code, out, _ = run(capsys, "trials", "--study", db)
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert len(rows) == 8 and {"number", "state", "arch", "valid", "test"} <= set(rows[0])
+    assert len(rows) == 8 and {"number", "state", "arch", "valid", "started", "finished"} <= set(rows[0])
+    assert "test" not in rows[0]  # the test split is for the final pick only
     target = tmp_path / "trials.json"
     run(capsys, "trials", "--study", db, "--format", "json", "--output", str(target))
     assert [r["number"] for r in json.loads(target.read_text())] == list(range(8))
@@ -121,7 +122,21 @@ def test_changed_configuration_on_resume_is_refused(
     db = str(tmp_path / "s.db")
     run(capsys, "search", "--table", "--study", db, "--budget", "5", "--json")
     code, _, err = run(capsys, "search", "--table", "--study", db, "--strategy", "random")
-    assert code == 2 and "different configuration" in err
+    assert code == 2 and "strategy.name = 'random' contradicts the stored study" in err
+    assert "has strategy.name = 'evolution'" in err
+
+
+def test_bare_study_path_resumes_with_the_stored_settings(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = str(tmp_path / "s.db")
+    run(capsys, "search", "--table", "--study", db, "--budget", "6", "--strategy", "local", "--json")
+    code, out, _ = run(capsys, "search", "--study", db, "--json")
+    assert code == 0 and json.loads(out)["finished"] == 6  # the stored budget, not the default 100
+    code, out, _ = run(capsys, "search", "--study", db, "--budget", "9", "--json")
+    assert code == 0 and json.loads(out)["finished"] == 9
+    code, _, err = run(capsys, "search", "--study", db, "--warmup", "20")
+    assert code == 2 and "--warmup cannot apply to the stored study" in err
 
 
 def test_bad_custom_table_in_search(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -35,11 +35,13 @@ def test_analyze_correlates_proxies_with_trained_metrics(
     study = Study.create(space, "random", seed=0, objective="valid_accuracy", path=path)
     study.optimize(TrainingEvaluator(data="digits", epochs=1, proxies=("synflow", "params")), 5)
     result = fidelity_correlations(study)
-    assert set(result) == {"synflow", "params", "flops"}  # the evaluator always reports size and FLOPs
-    assert result["params"]["test_accuracy"]["n"] == 5
+    # proxies are stored as proxy_<name>: the trained model's params and flops are not proxies
+    assert set(result) == {"proxy_synflow", "proxy_params"}
+    assert result["proxy_params"]["valid_accuracy"]["n"] == 5
+    assert "test_accuracy" not in result["proxy_params"]  # search trials do not look at the test split
     study.close()
     code, out, _ = run(capsys, "analyze", "--study", str(path), "--json")
-    assert code == 0 and json.loads(out)["synflow"]["valid_accuracy"]["n"] == 5
+    assert code == 0 and json.loads(out)["proxy_synflow"]["valid_accuracy"]["n"] == 5
     code, out, _ = run(capsys, "analyze", "--study", str(path))
     assert code == 0 and "synflow" in out
 

@@ -54,7 +54,8 @@ def test_toml_config_with_flags_on_top(capsys: pytest.CaptureFixture[str], tmp_p
     [
         ("budgett = 3\n", "budgett"),
         ("budget = 'many'\n", "budget"),
-        ("[space]\nmax_blocks = 2\n", "space"),
+        ("[space]\nname = 3\n", "space"),
+        ("[strategy]\nname = 'nosuch'\n", "strategy must be one of"),
         ("budget = [\n", "not valid TOML"),
     ],
 )

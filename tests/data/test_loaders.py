@@ -82,11 +82,13 @@ def test_npz_with_and_without_test_arrays(tmp_path: Path) -> None:
     [
         ({"x": np.full((10, 4), np.nan), "y": np.arange(10) % 2}, "NaN or Inf"),
         ({"x": np.ones((10, 4)), "y": np.ones((10, 2))}, "vector of 10 labels"),
-        ({"x": np.ones((10, 4)), "y": np.arange(10) % 2 - 1}, "0..K-1"),
-        ({"x": np.ones((10, 4)), "y": np.where(np.arange(10) % 2, 2, 0)}, "no training example"),
+        (
+            {"x": np.ones((10, 4)), "y": np.arange(10) % 2, "x_test": np.ones((2, 4)), "y_test": [5, 5]},
+            "no training example",
+        ),
         ({"x": np.ones((10, 4))}, "lacks array"),
         ({"x": np.ones(10), "y": np.arange(10) % 2}, "must be"),
-        ({"x": np.ones((10, 4)), "y": np.arange(10) % 2 + 0.5}, "integer class labels"),
+        ({"x": np.ones((10, 4)), "y": np.arange(10) % 2 + 0.5}, "integers or text"),
     ],
 )
 def test_broken_npz_files_get_clear_errors(
@@ -114,8 +116,54 @@ def test_csv_with_last_or_named_label_column(tmp_path: Path) -> None:
     with pytest.raises(DataError, match="label column 'target'"):
         load_dataset(str(tmp_path / "m.csv"), label_column="target")
     (tmp_path / "bad.csv").write_text("a,label\nx,1\n")
-    with pytest.raises(DataError, match="numeric"):
+    with pytest.raises(DataError, match="line 2: feature value 'x' is not a number"):
         load_dataset(str(tmp_path / "bad.csv"))
+
+
+def test_csv_features_are_standardised_one_by_one(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    scales = np.array([1.0, 100.0, 1000.0])  # like wine: features on very different scales
+    x = rng.normal(size=(90, 3)) * scales + scales
+    y = (x[:, 0] > 1).astype(int)
+    rows = ["a,b,c,label"] + [f"{a},{b},{c},{label}" for (a, b, c), label in zip(x, y, strict=True)]
+    (tmp_path / "w.csv").write_text("\n".join(rows) + "\n\n")  # a trailing blank line is fine
+    data = load_dataset(str(tmp_path / "w.csv"))
+    assert len(data.mean) == 3 and len(data.std) == 3
+    assert np.allclose(data.train.x.mean(axis=0), 0, atol=1e-5)
+    assert np.allclose(data.train.x.std(axis=0), 1, atol=1e-3)
+
+
+def test_text_and_one_based_labels_become_classes(tmp_path: Path) -> None:
+    body = "".join(f"{i},{name}\n" for i, name in enumerate(["cat", "dog", "emu"] * 10))
+    (tmp_path / "t.csv").write_text("v,kind\n" + body)
+    data = load_dataset(str(tmp_path / "t.csv"))
+    assert data.num_classes == 3 and data.class_names == ("cat", "dog", "emu")
+    assert data.describe()["class_names"] == ["cat", "dog", "emu"]
+    np.savez(tmp_path / "one.npz", x=np.arange(40.0).reshape(20, 2), y=np.arange(20) % 2 + 1)
+    data = load_dataset(str(tmp_path / "one.npz"))
+    assert data.num_classes == 2 and data.class_names == ("1", "2")
+    huge = "".join(f"{i},{1e9 if i % 2 else 0}\n" for i in range(20))  # once a MemoryError
+    (tmp_path / "h.csv").write_text("v,label\n" + huge)
+    assert load_dataset(str(tmp_path / "h.csv")).class_names == ("0", "1000000000")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"a,label\n1,\xff\xfe\n", "not UTF-8"),
+        (b"a,b,label\n1,2,0\n3,1\n", "line 3: 2 values, the header has 3"),
+    ],
+)
+def test_unreadable_csv_gets_a_one_line_error(tmp_path: Path, content: bytes, message: str) -> None:
+    (tmp_path / "x.csv").write_bytes(content)
+    with pytest.raises(DataError, match=message):
+        load_dataset(str(tmp_path / "x.csv"))
+
+
+def test_empty_npz_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "e.npz").write_bytes(b"")
+    with pytest.raises(DataError, match="cannot read"):
+        load_dataset(str(tmp_path / "e.npz"))
 
 
 def test_idx_folder_plain_and_gzipped(tmp_path: Path) -> None:

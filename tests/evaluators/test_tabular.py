@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nasforge import InvalidArgumentError, NB201Space, TableError, TabularEvaluator
+from nasforge import EvalOptions, InvalidArgumentError, NB201Space, Study, TableError, TabularEvaluator
 from nasforge.evaluators.table import DEFAULT_TABLE, load_table
 from tests.conftest import BEST_ARCH
 
@@ -27,7 +27,7 @@ def test_shipped_table_holds_the_known_optima(nb201: NB201Space) -> None:
 
 
 def test_lookup_returns_table_values_and_cost(nb201: NB201Space, table_evaluator: TabularEvaluator) -> None:
-    result = table_evaluator.evaluate(nb201.parse(BEST_ARCH), nb201)
+    result = table_evaluator.evaluate(nb201.parse(BEST_ARCH), nb201, options=EvalOptions(test=True))
     assert result.metrics["test"] == pytest.approx(94.3733, abs=1e-4)
     assert result.metrics["params"] > 1e5
     assert result.cost_s == result.metrics["train_time_s"] > 0
@@ -36,13 +36,29 @@ def test_lookup_returns_table_values_and_cost(nb201: NB201Space, table_evaluator
 
 def test_low_fidelity_uses_12_epoch_columns_and_scaled_cost(nb201: NB201Space) -> None:
     g = nb201.parse(BEST_ARCH)
-    full = TabularEvaluator().evaluate(g, nb201)
+    full = TabularEvaluator().evaluate(g, nb201, options=EvalOptions(test=True))
     low = TabularEvaluator(epochs=12).evaluate(g, nb201)
     assert low.metrics["valid"] == full.metrics["valid_12"] < full.metrics["valid"]
     assert low.cost_s == pytest.approx(full.cost_s * 12 / 200)
-    assert TabularEvaluator().evaluate(g, nb201, fidelity=12).metrics["test"] == full.metrics["test_12"]
+    at_12 = TabularEvaluator().evaluate(g, nb201, fidelity=12, options=EvalOptions(test=True))
+    assert at_12.metrics["test"] == full.metrics["test_12"]
     with pytest.raises(InvalidArgumentError, match="fidelity"):
         TabularEvaluator().evaluate(g, nb201, fidelity=50)
+
+
+def test_test_columns_only_when_asked(nb201: NB201Space, table_evaluator: TabularEvaluator) -> None:
+    searched = table_evaluator.evaluate(nb201.parse(BEST_ARCH), nb201)
+    assert "valid" in searched.metrics and not any(k.startswith("test") for k in searched.metrics)
+    schema = {s.name: s.split for s in table_evaluator.metric_schema()}
+    assert schema["valid"] == "valid" and schema["test"] == "test" and schema["params"] == "none"
+
+
+def test_partial_table_is_refused_up_front(tmp_path: Path, nb201: NB201Space) -> None:
+    rows = load_table().archs[:20]
+    path = tmp_path / "part.csv"
+    path.write_text("arch,valid,test\n" + "".join(f"{a},90,89\n" for a in rows))
+    with pytest.raises(InvalidArgumentError, match="has 20 of the 15,625 NB201 cells"):
+        Study.create(nb201, "random").optimize(TabularEvaluator(table=str(path)), 5)
 
 
 def test_noisy_mode_draws_one_real_seed_deterministically(nb201: NB201Space) -> None:

@@ -5,7 +5,7 @@ import pickle
 import numpy as np
 import pytest
 
-from nasforge import Study, TrialState
+from nasforge import EvalOptions, Study, TrialState
 from nasforge.evaluators import TrainingEvaluator
 from nasforge.evaluators.metrics import classification_metrics
 from nasforge.spaces import MacroSpace, make_space
@@ -20,7 +20,7 @@ ARCH = (
 def trained() -> tuple[TrainingEvaluator, object]:
     space = MacroSpace()
     evaluator = TrainingEvaluator(data="digits", epochs=3, seed=1)
-    return evaluator, evaluator.evaluate(space.parse(ARCH), space)
+    return evaluator, evaluator.evaluate(space.parse(ARCH), space, options=EvalOptions(test=True))
 
 
 def test_training_reports_every_metric(trained: tuple[TrainingEvaluator, object]) -> None:
@@ -57,7 +57,7 @@ def test_training_curves_cover_every_epoch_and_parameter(trained: tuple[Training
     assert curves["train_loss"][-1] < curves["train_loss"][0]
     norms = [k for k in curves if k.startswith("norm/")]
     assert any(k.endswith(".weight") for k in norms) and any(k.endswith(".bias") for k in norms)
-    assert len(curves["inference_ms"]) == 20
+    assert len(result.artifacts["timings"]["inference_ms"]) == 20  # type: ignore[attr-defined]
 
 
 def test_same_seed_same_result(trained: tuple[TrainingEvaluator, object]) -> None:

@@ -6,25 +6,33 @@ import numpy as np
 
 from nasforge.analysis.correlation import rank_correlations
 from nasforge.evaluators.proxies import ENSEMBLES, PROXIES
-from nasforge.study import Study
 from nasforge.trial import TrialState
+from nasforge.view import StudyRecord
 
 TRAINED_PREFIXES = ("valid", "test")
 
 
-def fidelity_correlations(study: Study) -> dict[str, dict[str, dict[str, float]]]:
+def proxy_name(metric: str) -> str | None:
+    """The proxy a metric holds: `proxy_synflow` (or, in studies of release 0.1, `synflow`)."""
+    name = metric.removeprefix("proxy_")
+    if metric.startswith("proxy_") and (name in PROXIES or name in ENSEMBLES):
+        return name
+    return metric if metric in PROXIES and metric not in ("params", "flops") else None
+
+
+def fidelity_correlations(study: StudyRecord) -> dict[str, dict[str, dict[str, float]]]:
     """For every proxy metric and every trained (valid_* / test_*) metric of the COMPLETE trials:
     Spearman ρ, Kendall τ and the number of trials both are known for.
 
     Example:
-        >>> from nasforge import NB201Space, TabularEvaluator
+        >>> from nasforge import NB201Space, Study
         >>> study = Study.create(NB201Space(), "random")
         >>> fidelity_correlations(study)
         {}
     """
     trials = [t for t in study.trials if t.state is TrialState.COMPLETE]
     names = {name for t in trials for name in t.metrics}
-    proxies = sorted(n for n in names if n in PROXIES or n in ENSEMBLES)
+    proxies = sorted(n for n in names if proxy_name(n) is not None)
     trained = sorted(n for n in names if n.startswith(TRAINED_PREFIXES) and n not in proxies)
     out: dict[str, dict[str, dict[str, float]]] = {}
     for proxy in proxies:

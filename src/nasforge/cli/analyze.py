@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from rich.table import Table
-
-from nasforge.analysis.fidelity import fidelity_correlations
 from nasforge.cli.common import print_json, stdout
-from nasforge.study import Study
+from nasforge.view import StudyView
 
 HEADLINE = ("valid_accuracy", "test_accuracy", "valid", "test")
 
@@ -29,11 +26,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run(args: argparse.Namespace) -> int:
-    study = Study.load(args.study)
-    try:
-        result = fidelity_correlations(study)
-    finally:
-        study.close()
+    from rich.table import Table
+
+    from nasforge.analysis.fidelity import fidelity_correlations
+
+    with StudyView(args.study) as view:
+        result = fidelity_correlations(view)
     if args.json:
         print_json(result)
         return 0

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-from rich.progress import Progress
-
-from nasforge.bench import bench_nb201
 from nasforge.cli.common import add_param_option, int_at_least, parse_params, print_json, stderr, stdout
 from nasforge.strategies import STRATEGIES
 
@@ -41,6 +38,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run(args: argparse.Namespace) -> int:
+    from rich.progress import Progress
+
+    from nasforge.bench import bench_nb201
+
     with Progress(console=stderr, transient=True, disable=args.json or not stderr.is_terminal) as progress:
         task = progress.add_task(f"{args.strategy}: runs", total=args.runs)
         (summary,) = bench_nb201(

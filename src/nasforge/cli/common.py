@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -57,3 +58,19 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout."""
     print(json.dumps(data, indent=2, default=str))
+
+
+def write_output(text: str, output: str | None) -> None:
+    """Write to the file `output`, or print when None; a clear error for a path that cannot be written."""
+    if output is None:
+        print(text, end="")
+        return
+    path = Path(output)
+    if path.is_dir():
+        raise InvalidArgumentError(f"--output must be a file path, got the folder {output!r}")
+    if not path.parent.is_dir():
+        raise InvalidArgumentError(f"--output {output!r}: folder {str(path.parent)!r} does not exist")
+    try:
+        path.write_text(text)
+    except OSError as exc:
+        raise InvalidArgumentError(f"--output {output!r} cannot be written: {exc.strerror}") from None

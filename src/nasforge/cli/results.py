@@ -1,4 +1,4 @@
-"""`nasforge leaderboard` and `nasforge trials`: read a stored study."""
+"""`nasforge leaderboard` and `nasforge trials`: read a stored study (never modifying it)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rich.table import Table
+from nasforge.cli.common import int_at_least, print_json, stdout, write_output
+from nasforge.reporting import curve_rows, to_csv, trial_rows
+from nasforge.view import StudyRecord, StudyView
 
-from nasforge.cli.common import int_at_least, print_json, stdout
-from nasforge.reporting import to_csv, trial_rows
-from nasforge.study import Study
-
-# Metrics shown beside the objective when the trials have them, with their column headers.
+# Metrics shown beside the objectives when the trials have them, with their column headers.
 SHOWN_METRICS = {
     "test": "test",
     "test_accuracy": "test acc",
@@ -26,78 +24,129 @@ SHOWN_METRICS = {
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    board = sub.add_parser("leaderboard", help="the best trials of a stored study")
+    board = sub.add_parser(
+        "leaderboard",
+        help="the best trials of a stored study",
+        description="The best COMPLETE trials (feasible first), the best architecture and its retraining. "
+        "Reads the study file without changing it, even while a search runs.",
+    )
     board.add_argument("--study", required=True, help="study file")
     board.add_argument("--top", type=int_at_least(1), default=10, help="rows (default 10)")
     board.add_argument("--json", action="store_true", help="print JSON")
     board.set_defaults(run=run_leaderboard)
 
-    trials = sub.add_parser("trials", help="export every trial of a stored study as CSV or JSON")
+    trials = sub.add_parser(
+        "trials",
+        help="export every trial (or the per-epoch curves) of a stored study as CSV or JSON",
+        description="One row per trial: number, state, architecture, objectives, feasibility, cost, "
+        "start and end times, and every metric. With --curves: the per-step series in long form "
+        "(trial, name, step, value): losses and accuracies per epoch, weight and bias L2 norms, "
+        "and every timed inference.",
+    )
     trials.add_argument("--study", required=True, help="study file")
     trials.add_argument("--format", choices=("csv", "json"), default="csv", help="default csv")
+    trials.add_argument("--curves", action="store_true", help="export the per-step series instead")
+    trials.add_argument("--trial", type=int_at_least(0), help="with --curves: only this trial")
     trials.add_argument("--output", help="write to this file instead of standard output")
     trials.set_defaults(run=run_trials)
 
 
-def summary(study: Study, path: Path, top: int) -> dict[str, Any]:
+def summary(record: StudyRecord, path: Path, top: int, retrains: list[dict[str, Any]]) -> dict[str, Any]:
     """The outcome of a study as JSON-ready data."""
-    best = study.best_trial
+    best = record.best_trial
     return {
         "study": str(path),
-        "objective": study.objective,
-        "direction": study.direction,
-        "finished": study.n_finished,
-        "failed": sum(t.reason is not None for t in study.trials),
-        "best": None if best is None else trial_rows(study, [best])[0],
-        "leaderboard": trial_rows(study, study.leaderboard(top)),
-        "retrains": study.storage.load_retrains(),
+        "objectives": [o.to_dict() for o in record.objectives],
+        "objective": record.objective,
+        "direction": record.direction,
+        "constraints": [c.to_dict() for c in record.constraints],
+        "finished": record.n_finished,
+        "failed": sum(t.reason is not None for t in record.trials),
+        "best": None if best is None else trial_rows(record, [best])[0],
+        "leaderboard": trial_rows(record, record.leaderboard(top)),
+        "pareto_front": [t.number for t in record.pareto_front()] if len(record.objectives) > 1 else None,
+        "retrains": retrains,
     }
 
 
-def leaderboard_table(study: Study, top: int) -> Table:
+def leaderboard_table(record: StudyRecord, top: int) -> Any:
     """A rich table of the `top` best trials (architectures: `nasforge trials`)."""
-    table = Table(title=f"leaderboard ({study.objective}, {study.direction})")
-    board = study.leaderboard(top)
+    from rich.table import Table
+
+    objectives = ", ".join(f"{o.metric} {o.direction}" for o in record.objectives)
+    table = Table(title=f"leaderboard ({objectives})")
+    board = record.leaderboard(top)
     present = set(board[0].metrics) if board else set()
-    metrics = [study.objective] + [m for m in SHOWN_METRICS if m != study.objective and m in present]
-    for column in ("#", "trial", *(SHOWN_METRICS.get(m, m) for m in metrics)):
-        table.add_column(column, justify="right", no_wrap=True)
+    names = [o.metric for o in record.objectives]
+    metrics = names + [m for m in SHOWN_METRICS if m not in names and m in present]
+    columns = ["rank", "trial", *(SHOWN_METRICS.get(m, m) for m in metrics)]
+    if record.constraints:
+        columns.append("feasible")
+    for column in columns:
+        table.add_column(column, justify="right", no_wrap=True, min_width=len(column))
     for rank, trial in enumerate(board, start=1):
-        table.add_row(str(rank), str(trial.number), *(_fmt(trial.metrics.get(m)) for m in metrics))
+        row = [str(rank), str(trial.number), *(fmt(trial.metrics.get(m)) for m in metrics)]
+        if record.constraints:
+            row.append("yes" if trial.feasible is not False else "no")
+        table.add_row(*row)
     return table
 
 
+def retrain_lines(retrains: list[dict[str, Any]]) -> list[str]:
+    """One line per retraining: its valid and test accuracy, or why it failed."""
+    lines = []
+    for retrain in retrains:
+        metrics, epochs = retrain["metrics"], retrain["fidelity"]
+        span = "" if epochs is None else f" for {epochs:g} epochs"
+        if retrain["error"]:
+            lines.append(f"retraining trial {retrain['trial']}{span} failed: {retrain['error']}")
+        elif "test_accuracy" in metrics:
+            lines.append(
+                f"trial {retrain['trial']} retrained{span}: valid accuracy {metrics['valid_accuracy']:.4f}, "
+                f"test accuracy {metrics['test_accuracy']:.4f}"
+            )
+    return lines
+
+
+def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[dict[str, Any]]) -> None:
+    """Leaderboard, best architecture, retrainings and a count of trials."""
+    stdout.print(leaderboard_table(record, top))
+    best = record.best_trial
+    if best is not None:
+        stdout.print(
+            f"best architecture (trial {best.number}): {record.format(best.genotype)}", soft_wrap=True
+        )
+    if len(record.objectives) > 1:
+        front = ", ".join(str(t.number) for t in record.pareto_front())
+        stdout.print(f"Pareto front (trials): {front or '-'}")
+    for line in retrain_lines(retrains):
+        stdout.print(line)
+    failed = sum(t.reason is not None for t in record.trials)
+    stdout.print(f"study: {path} — {record.n_finished} trials finished, {failed} failed")
+
+
 def run_leaderboard(args: argparse.Namespace) -> int:
-    study = Study.load(args.study)
-    try:
+    with StudyView(args.study) as view:
         if args.json:
-            print_json(summary(study, Path(args.study), args.top))
+            print_json(summary(view, Path(args.study), args.top, view.retrains))
         else:
-            stdout.print(leaderboard_table(study, args.top))
-            if study.best_trial is not None:
-                stdout.print(
-                    f"best architecture: {study.space.format(study.best_trial.genotype)}", soft_wrap=True
-                )
-    finally:
-        study.close()
+            print_outcome(view, Path(args.study), args.top, view.retrains)
     return 0
 
 
 def run_trials(args: argparse.Namespace) -> int:
-    study = Study.load(args.study)
-    try:
-        rows = trial_rows(study)
-    finally:
-        study.close()
+    with StudyView(args.study) as view:
+        if args.curves:
+            numbers = [args.trial] if args.trial is not None else [t.number for t in view.trials]
+            rows = [row for n in numbers for row in curve_rows(n, view.curves(n))]
+        else:
+            rows = trial_rows(view)
     text = to_csv(rows) if args.format == "csv" else json.dumps(rows, indent=2) + "\n"
-    if args.output:
-        Path(args.output).write_text(text)
-    else:
-        print(text, end="")
+    write_output(text, args.output)
     return 0
 
 
-def _fmt(value: float | None) -> str:
+def fmt(value: float | None) -> str:
     """Compact numbers: 0.9725, 93.68, 18.6k, 1.25M."""
     if value is None:
         return "-"

@@ -6,42 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
-
-from nasforge.cli.common import add_param_option, int_at_least, parse_params, print_json, stderr, stdout
-from nasforge.cli.results import leaderboard_table, summary
-from nasforge.config import SearchConfig, load_config
-from nasforge.evaluators import make_evaluator
-from nasforge.evaluators.base import Evaluator
-from nasforge.executors import make_executor
-from nasforge.search import open_search
+from nasforge.cli.common import add_param_option, int_at_least, print_json, stderr
+from nasforge.cli.results import print_outcome, summary
+from nasforge.cli.search_open import file_config, overrides, stored_settings, study_path
+from nasforge.defaults import BUDGET, DEFAULT_EVALUATOR, FINAL_EPOCHS
+from nasforge.errors import NasforgeError
 from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
-from nasforge.study import Study
-from nasforge.trial import Trial
-
-TRAINING_OPTIONS = (
-    "data",
-    "data_dir",
-    "label_column",
-    "epochs",
-    "batch_size",
-    "learning_rate",
-    "weight_decay",
-    "optimizer",
-    "augment",
-    "train_subset",
-    "max_params",
-    "max_flops",
-    "device",
-)
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -54,7 +25,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "study resumes it: stored trials are kept and the same search continues to --budget trials.",
     )
     parser.add_argument("--config", help="TOML file with any of these options (see README)")
-    parser.add_argument("--name", help="study name, for the default --study path runs/<name>.db")
+    parser.add_argument(
+        "--name", help="study name, for the default --study path runs/<name>.db (default <data>-<space>)"
+    )
     parser.add_argument("--study", help="study file (default runs/<name>.db); resumed if it exists")
     parser.add_argument("--space", help=f"search space: {', '.join(SPACES.names())} (default macro)")
     parser.add_argument("--strategy", help=f"one of {', '.join(STRATEGIES.names())} (default evolution)")
@@ -62,9 +35,33 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     parser.add_argument(
         "--seed", type=int_at_least(0), help="seeds the strategy and the training (default 0)"
     )
-    parser.add_argument("--budget", type=int_at_least(1), help="trials in total (default 60)")
-    parser.add_argument("--metric", help="metric to optimise (default: valid_accuracy, or valid on a table)")
-    parser.add_argument("--direction", choices=("maximize", "minimize"), help="default maximize")
+    parser.add_argument("--budget", type=int_at_least(1), help=f"trials in total (default {BUDGET})")
+    parser.add_argument(
+        "--metric",
+        help="metric(s) to optimise, comma-separated for several objectives "
+        "(default: valid_accuracy, or valid on a table); never a test_* metric",
+    )
+    parser.add_argument(
+        "--direction", help="maximize or minimize, one per metric, comma-separated (default maximize)"
+    )
+    parser.add_argument(
+        "--constraint",
+        action="append",
+        metavar="NAME<=VALUE",
+        help="a bound on a metric, repeatable (e.g. params<=1e6); trials are reported feasible or not",
+    )
+    parser.add_argument(
+        "--max-latency-ms", type=float, help="constraint: latency_sample_ms <= this (per example, ms)"
+    )
+    parser.add_argument(
+        "--test-every-trial",
+        action="store_true",
+        help="measure the test split in every trial, not only at the end",
+    )
+    parser.add_argument("--pruner", choices=("none", "median"), help="stop trials behind the median early")
+    parser.add_argument(
+        "--save-top-k", type=int_at_least(0), help="keep the weights of the k best trials too (retrained)"
+    )
     parser.add_argument(
         "--workers", type=int_at_least(1), help="parallel evaluations in processes (default 1)"
     )
@@ -72,15 +69,28 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     group.add_argument("--data", help="mnist1d, fashion-mnist, digits, or a .npz/.csv file or folder")
     group.add_argument("--data-dir", help="folder of the Fashion-MNIST IDX files")
     group.add_argument("--label-column", help="label column of a CSV file (default: the last)")
-    group.add_argument("--epochs", type=int_at_least(1), help="training epochs per trial (default 15)")
+    group.add_argument(
+        "--epochs",
+        type=int_at_least(1),
+        help=f"training epochs per trial (default {DEFAULT_EVALUATOR['epochs']})",
+    )
     group.add_argument("--batch-size", type=int_at_least(1))
-    group.add_argument("--learning-rate", type=float)
+    group.add_argument(
+        "--learning-rate",
+        type=float,
+        help=f"peak learning rate (default {DEFAULT_EVALUATOR['learning_rate']})",
+    )
     group.add_argument("--weight-decay", type=float)
     group.add_argument("--optimizer", help="adamw, adam or sgd")
     group.add_argument("--augment", help="training-batch augmentations, comma-separated: hflip, shift")
     group.add_argument("--train-subset", type=int_at_least(1), help="train on this many examples")
     group.add_argument("--max-params", type=int_at_least(1), help="fail models with more parameters")
     group.add_argument("--max-flops", type=int_at_least(1), help="fail models with more FLOPs per example")
+    group.add_argument(
+        "--threads",
+        type=int_at_least(1),
+        help="torch threads per trial (default: 1 for models under 5M FLOPs per example, else all cores)",
+    )
     group.add_argument("--device", help="auto, cpu or cuda")
     group = parser.add_argument_group("tabular evaluator (NAS-Bench-201)")
     group.add_argument("--table", nargs="?", const="", help="evaluate on the NB201 table (or this CSV)")
@@ -88,13 +98,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     parser.add_argument(
         "--final-epochs",
         type=int_at_least(0),
-        help="retrain the winner this many epochs at the end (0: no; default 40)",
+        help=f"retrain the winner this many epochs at the end (0: no; default {FINAL_EPOCHS})",
     )
     parser.add_argument(
         "--warmup",
         type=int_at_least(1),
         metavar="N",
-        help="zero-cost warm-up: start from the best of N proxy-scored candidates",
+        help="zero-cost warm-up: start from the best of N proxy-scored candidates (new studies only; "
+        "about 0.05-1 s per candidate on 2 CPU cores)",
     )
     parser.add_argument("--warmup-proxy", help="proxy of the warm-up (default synflow)")
     parser.add_argument("--top", type=int_at_least(1), default=10, help="leaderboard rows (default 10)")
@@ -104,74 +115,110 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run(args: argparse.Namespace) -> int:
+    from nasforge.executors import make_executor
+
     study, evaluator, path = _open(args)
     try:
-        _optimize(study, evaluator, args)
+        executor = make_executor(study.settings.get("workers", 1))
+        try:
+            _optimize(study, evaluator, args, executor)
+        finally:
+            executor.shutdown()
         _retrain_best(study, evaluator, args)
         if args.json:
-            print_json(summary(study, path, args.top))
+            print_json(summary(study, path, args.top, study.retrains))
         else:
-            _print_outcome(study, path, args.top)
+            print_outcome(study, path, args.top, study.retrains)
     finally:
         study.close()
+    if study.n_finished and all(t.reason is not None for t in study.trials if t.state.finished):
+        raise NasforgeError(f"every trial failed; the first because: {study.trials[0].reason}")
     return 0
 
 
-def overrides(args: argparse.Namespace) -> dict[str, Any]:
-    """The options given as flags, shaped like a `SearchConfig`."""
-    keys = ("name", "study", "budget", "seed", "metric", "direction", "workers")
-    out: dict[str, Any] = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
-    if args.final_epochs is not None:
-        out["final_epochs"] = args.final_epochs
-    if args.warmup or args.warmup_proxy:
-        out["warmup"] = {
-            **({"candidates": args.warmup} if args.warmup else {}),
-            **({"proxy": args.warmup_proxy} if args.warmup_proxy else {}),
-        }
-    if args.space:
-        out["space"] = {"name": args.space}
-    if args.strategy or args.param:
-        out["strategy"] = {**({"name": args.strategy} if args.strategy else {}), **parse_params(args.param)}
-    if args.table is not None or args.noisy:
-        out["evaluator"] = {
-            "name": "table",
-            **({"table": args.table} if args.table else {}),
-            **({"noisy": True} if args.noisy else {}),
-        }
-        out.setdefault("space", {"name": "nb201"})
-    training = {key: getattr(args, key) for key in TRAINING_OPTIONS if getattr(args, key) is not None}
-    if training:
-        out["evaluator"] = {"name": "training", **out.get("evaluator", {}), **training}
-    return out
+def _open(args: argparse.Namespace) -> tuple[Any, Any, Path]:
+    from nasforge.evaluators import make_evaluator
+    from nasforge.search import open_search
+    from nasforge.study import Study
 
-
-def _open(args: argparse.Namespace) -> tuple[Study, Evaluator, Path]:
     given = overrides(args)
-    resumable = {"study", "budget", "workers", "final_epochs"}
-    if args.study and Path(args.study).exists() and not args.config and set(given) <= resumable:
-        study = Study.load(args.study)
-        args.final_epochs = given.get("final_epochs", SearchConfig().final_epochs)
-        return study, make_evaluator(study.config["evaluator"]), Path(args.study)
+    path = study_path(args, given)
+    if path.exists():
+        from nasforge.view import StudyView
+
+        with StudyView(path) as view:
+            stored = view.config
+            done = view.n_finished
+        settings = stored_settings(stored, layered_given(args, given), path)
+        study = Study.load(path)
+        if settings != study.settings:
+            study.update_settings(**settings)
+        if not args.json and not args.no_progress:
+            stderr.print(f"resuming {path}: {done} trials stored, budget {settings['budget']}")
+        return study, make_evaluator(study.config["evaluator"]), path
+    from nasforge.config import load_config
+
     config = load_config(args.config, given)
-    study, evaluator = open_search(config)
-    args.budget, args.workers, args.final_epochs = config.budget, config.workers, config.final_epochs
+    with _warmup_progress(args, config) as on_warmup:
+        study, evaluator = open_search(config, on_warmup)
     return study, evaluator, config.study_path
 
 
-def _retrain_best(study: Study, evaluator: Evaluator, args: argparse.Namespace) -> None:
-    """Train the winner again for `final_epochs` (training evaluators), unless already done."""
-    best, epochs = study.best_trial, args.final_epochs
-    if best is None or not epochs or evaluator.name != "training":
-        return
-    if any(r["trial"] == best.number and r["fidelity"] == epochs for r in study.storage.load_retrains()):
-        return
-    if not args.json:
-        stderr.print(f"retraining the best architecture (trial {best.number}) for {epochs} epochs …")
-    study.retrain(evaluator, best, epochs)
+def layered_given(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any]:
+    """TOML options and flags, merged (flags win), without the defaults."""
+    from nasforge.config import layered
+
+    merged = layered([file_config(args), given])
+    return {k: v for k, v in merged.items() if k in given or k in file_config(args)}
 
 
-def _optimize(study: Study, evaluator: Evaluator, args: argparse.Namespace) -> None:
-    budget = args.budget or SearchConfig().budget
+def _warmup_progress(args: argparse.Namespace, config: Any) -> Any:
+    """A progress bar over the warm-up's candidates (a no-op without a warm-up)."""
+    import contextlib
+
+    from rich.progress import Progress
+
+    @contextlib.contextmanager
+    def bar() -> Any:
+        if config.warmup is None:
+            yield None
+            return
+        hidden = args.json or args.no_progress or not stderr.is_terminal
+        total = config.warmup.candidates
+        if hidden and not (args.json or args.no_progress):
+            stderr.print(f"zero-cost warm-up: scoring {total} candidates with {config.warmup.proxy} …")
+        with Progress(console=stderr, transient=True, disable=hidden) as progress:
+            task = progress.add_task(f"warm-up ({config.warmup.proxy})", total=total)
+            yield lambda _i: progress.advance(task)
+
+    return bar()
+
+
+def _retrain_best(study: Any, evaluator: Any, args: argparse.Namespace) -> None:
+    """Train the winner (and the top-k, if asked) again for `final_epochs` and keep their weights."""
+    epochs = study.settings.get("final_epochs", FINAL_EPOCHS)
+    if not epochs or evaluator.name != "training":
+        return
+    top = study.leaderboard(max(1, study.settings.get("save_top_k", 0)))
+    for trial in top:
+        if any(r["trial"] == trial.number and r["fidelity"] == epochs for r in study.retrains):
+            continue
+        if not args.json:
+            stderr.print(f"retraining trial {trial.number} for {epochs} epochs …")
+        study.retrain(evaluator, trial, epochs)
+
+
+def _optimize(study: Any, evaluator: Any, args: argparse.Namespace, executor: Any) -> None:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    budget = study.settings.get("budget", BUDGET)
     columns = (
         TextColumn("[bold]trial"),
         MofNCompleteColumn(),
@@ -185,7 +232,7 @@ def _optimize(study: Study, evaluator: Evaluator, args: argparse.Namespace) -> N
     with Progress(*columns, console=stderr, disable=hidden) as progress:
         task = progress.add_task("search", total=budget, completed=study.n_finished, best=_best_text(study))
 
-        def on_trial(study: Study, trial: Trial) -> None:
+        def on_trial(study: Any, trial: Any) -> None:
             progress.update(task, completed=study.n_finished, best=_best_text(study))
             if hidden and not (args.json or args.no_progress):  # a log line per trial where no bar is shown
                 value = trial.metrics.get(study.objective)
@@ -194,40 +241,15 @@ def _optimize(study: Study, evaluator: Evaluator, args: argparse.Namespace) -> N
                     if trial.reason is None and value is not None
                     else f"FAILED: {trial.reason}"
                 )
-                stderr.print(f"trial {study.n_finished}/{budget} {outcome} (best {_best_text(study)})")
+                stderr.print(
+                    f"trial {trial.number} ({study.n_finished}/{budget}) {outcome} (best {_best_text(study)})"
+                )
 
-        executor = make_executor(args.workers or 1)
-        try:
-            study.optimize(evaluator, budget, executor=executor, callback=on_trial)
-        finally:
-            executor.shutdown()
+        study.optimize(evaluator, budget, executor=executor, callback=on_trial)
     if study.exhausted:
         stderr.print(f"the search space is exhausted after {len(study.trials)} trials")
 
 
-def _best_text(study: Study) -> str:
+def _best_text(study: Any) -> str:
     best = study.best_trial
     return "-" if best is None else f"{best.metrics[study.objective]:.4g}"
-
-
-def _print_outcome(study: Study, path: Path, top: int) -> None:
-    stdout.print(leaderboard_table(study, top))
-    best = study.best_trial
-    if best is not None:
-        stdout.print(
-            f"best architecture (trial {best.number}): {study.space.format(best.genotype)}", soft_wrap=True
-        )
-    for retrain in study.storage.load_retrains():
-        metrics, epochs = retrain["metrics"], retrain["fidelity"]
-        if retrain["error"]:
-            stdout.print(
-                f"retraining trial {retrain['trial']} for {epochs:g} epochs failed: {retrain['error']}"
-            )
-        elif "test_accuracy" in metrics:
-            stdout.print(
-                f"trial {retrain['trial']} retrained for {epochs:g} epochs: "
-                f"valid accuracy {metrics['valid_accuracy']:.4f}, "
-                f"test accuracy {metrics['test_accuracy']:.4f}"
-            )
-    failed = sum(t.reason is not None for t in study.trials)
-    stdout.print(f"study: {path} — {study.n_finished} trials finished, {failed} failed")

@@ -54,7 +54,11 @@ def load_dataset(
         return prepare(path.stem, x, y, x_test, y_test, valid_fraction=valid_fraction, seed=seed)
     if path.suffix == ".csv":
         return prepare(
-            path.stem, *user.csv_table(path, label_column), valid_fraction=valid_fraction, seed=seed
+            path.stem,
+            *user.csv_table(path, label_column),
+            valid_fraction=valid_fraction,
+            seed=seed,
+            per_feature=True,
         )
     raise DataError(f"data file {path} must be .npz or .csv (or a folder of IDX files or images)")
 

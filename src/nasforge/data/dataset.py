@@ -26,8 +26,10 @@ class Split:
 class Dataset:
     """A classification dataset ready for training.
 
-    `valid` drives the search; `test` is only reported. `mean` and `std` (per channel) were
-    computed on the raw train split and already applied to every split.
+    `valid` drives the search; `test` is only reported. `mean` and `std` (per channel for
+    images and sequences, per feature for tables) were computed on the raw train split and
+    already applied to every split. `class_names` are the original labels of classes 0..K-1
+    when they were not already 0..K-1 (text labels, 1-based labels, ...).
     """
 
     name: str
@@ -37,6 +39,7 @@ class Dataset:
     num_classes: int
     mean: tuple[float, ...]
     std: tuple[float, ...]
+    class_names: tuple[str, ...] | None = None
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -57,6 +60,7 @@ class Dataset:
             "sizes": {"train": len(self.train), "valid": len(self.valid), "test": len(self.test)},
             "mean": list(self.mean),
             "std": list(self.std),
+            "class_names": None if self.class_names is None else list(self.class_names),
         }
 
     def subsample_train(self, n: int, seed: int = 0) -> Dataset:
@@ -77,12 +81,16 @@ def prepare(
     valid_fraction: float = 0.1,
     test_fraction: float = 0.2,
     seed: int = 0,
+    per_feature: bool = False,
 ) -> Dataset:
     """Check raw arrays, split them with `seed`, and normalise with train statistics.
 
     `x` is (N, length), (N, height, width) or already channels-first (N, C, ...). Without a
     test set, `test_fraction` of the examples become one; `valid_fraction` of the rest validate.
+    Labels (numbers or text) become classes 0..K-1. `per_feature` standardises every position
+    on its own (tabular data); otherwise every channel.
     """
+    y, y_test, class_names = encode_labels(name, y, y_test)
     x, y = _check(name, "x", x, "y", y)
     rng = np.random.default_rng(seed)
     if x_test is None or y_test is None:
@@ -99,16 +107,17 @@ def prepare(
     num_classes = int(max(y.max(), y_test.max())) + 1
     missing = sorted(set(range(num_classes)) - set(np.unique(y[train_idx]).tolist()))
     if missing:
-        raise DataError(f"{name}: classes {missing} have no training example (labels must be 0..K-1)")
+        shown = [class_names[m] if class_names else m for m in missing]
+        more = f" and {len(shown) - 10} more" if len(shown) > 10 else ""
+        raise DataError(f"{name}: class(es) {shown[:10]}{more} have no training example")
     if num_classes < 2:
         raise DataError(f"{name}: needs at least 2 classes, found {num_classes}")
-    axes = (0, *range(2, x.ndim))
-    mean = x[train_idx].mean(axis=axes)
-    std = x[train_idx].std(axis=axes) + 1e-8
-    shape = (1, -1) + (1,) * (x.ndim - 2)
+    axes = (0,) if per_feature else (0, *range(2, x.ndim))
+    mean = x[train_idx].mean(axis=axes, keepdims=True)
+    std = x[train_idx].std(axis=axes, keepdims=True) + 1e-8
 
     def norm(a: np.ndarray) -> np.ndarray:
-        return ((a - mean.reshape(shape)) / std.reshape(shape)).astype(np.float32)
+        return ((a - mean) / std).astype(np.float32)
 
     return Dataset(
         name=name,
@@ -116,9 +125,43 @@ def prepare(
         valid=Split(norm(x[valid_idx]), y[valid_idx]),
         test=Split(norm(x_test), y_test),
         num_classes=num_classes,
-        mean=tuple(float(m) for m in mean),
-        std=tuple(float(s) for s in std),
+        mean=tuple(float(m) for m in mean.ravel()),
+        std=tuple(float(s) for s in std.ravel()),
+        class_names=class_names,
     )
+
+
+MAX_CLASSES = 10_000
+
+
+def encode_labels(
+    name: str, y: Any, y_test: Any | None
+) -> tuple[np.ndarray, np.ndarray | None, tuple[str, ...] | None]:
+    """Labels as classes 0..K-1 (sorted original values); the original names unless already 0..K-1.
+
+    Raises:
+        DataError: labels that are neither integers nor text, or more than `MAX_CLASSES` classes.
+    """
+    y = np.asarray(y)
+    parts = [y] if y_test is None else [y, np.asarray(y_test)]
+    if y.ndim != 1 or any(p.ndim != 1 for p in parts):
+        return y, None if y_test is None else np.asarray(y_test), None  # _check names the shape
+    values = np.concatenate(parts)
+    if values.dtype.kind in "fc":
+        if not np.all(np.isfinite(values)) or not np.all(np.mod(values, 1) == 0):
+            raise DataError(f"{name}: labels must be integers or text, got non-integer numbers")
+        parts, values = [p.astype(np.int64) for p in parts], values.astype(np.int64)
+    elif values.dtype.kind not in "iuUSO":
+        raise DataError(f"{name}: labels must be integers or text, got dtype {values.dtype}")
+    classes = np.unique(values)
+    if len(classes) > MAX_CLASSES:
+        raise DataError(
+            f"{name}: {len(classes):,} distinct labels; at most {MAX_CLASSES:,} classes are supported"
+        )
+    identity = values.dtype.kind in "iu" and np.array_equal(classes, np.arange(len(classes)))
+    names = None if identity else tuple(str(c) for c in classes)
+    encoded = [np.searchsorted(classes, p).astype(np.int64) for p in parts]
+    return encoded[0], (encoded[1] if len(encoded) > 1 else None), names
 
 
 def _check(name: str, x_name: str, x: Any, y_name: str, y: Any) -> tuple[np.ndarray, np.ndarray]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +18,7 @@ def npz(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarr
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise DataError(f"cannot read {path} as .npz: {exc}") from None
     missing = [k for k in ("x", "y") if k not in arrays]
     if missing:
@@ -26,20 +27,50 @@ def npz(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarr
 
 
 def csv_table(path: Path, label_column: str | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Numeric feature columns and an integer label column (default: the last; or named)."""
-    with open(path, newline="") as handle:
-        rows = list(csv.reader(handle))
+    """Numeric feature columns and a label column (default: the last; or named).
+
+    Labels may be numbers or text; `prepare` maps them to classes 0..K-1. Blank lines are skipped.
+    """
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = [
+                (n, row) for n, row in enumerate(csv.reader(handle), start=1) if any(v.strip() for v in row)
+            ]
+    except UnicodeDecodeError as exc:
+        raise DataError(f"{path} is not UTF-8 text (byte {exc.start}): save the CSV as UTF-8") from None
+    except (OSError, csv.Error) as exc:
+        raise DataError(f"cannot read {path} as CSV: {exc}") from None
     if len(rows) < 2:
         raise DataError(f"{path} needs a header row and at least one data row")
-    header, body = rows[0], rows[1:]
+    header, body = rows[0][1], rows[1:]
     label = len(header) - 1 if label_column is None else _column(path, header, label_column)
+    features, labels = [], []
+    for line, row in body:
+        if len(row) != len(header):
+            raise DataError(f"{path}, line {line}: {len(row)} values, the header has {len(header)}")
+        try:
+            features.append([float(v) for i, v in enumerate(row) if i != label])
+        except ValueError:
+            bad = next(v for i, v in enumerate(row) if i != label and not _is_number(v))
+            raise DataError(f"{path}, line {line}: feature value {bad!r} is not a number") from None
+        labels.append(row[label].strip())
+    return np.array(features), _labels(labels)
+
+
+def _is_number(text: str) -> bool:
     try:
-        values = np.array([[float(v) for v in row] for row in body])
-    except ValueError as exc:
-        raise DataError(f"{path}: every value must be numeric ({exc})") from None
-    if values.ndim != 2 or values.shape[1] != len(header):
-        raise DataError(f"{path}: every row must have {len(header)} values like the header")
-    return np.delete(values, label, axis=1), values[:, label]
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _labels(texts: list[str]) -> np.ndarray:
+    """Numeric labels as numbers (integers where they are), text labels as text."""
+    if all(_is_number(t) for t in texts):
+        values = np.array([float(t) for t in texts])
+        return values.astype(np.int64) if np.all(np.mod(values, 1) == 0) else values
+    return np.array(texts)
 
 
 def image_folder(path: Path) -> tuple[np.ndarray, np.ndarray]:

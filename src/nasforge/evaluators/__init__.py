@@ -1,20 +1,27 @@
-"""Evaluators, by name."""
+"""Evaluators, by name. The classes load on first use, so listing them imports no torch."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasforge.errors import InvalidArgumentError
-from nasforge.evaluators.base import Evaluator, Result, run_evaluation
-from nasforge.evaluators.proxy import ProxyEvaluator
-from nasforge.evaluators.tabular import TabularEvaluator
-from nasforge.evaluators.training import TrainingEvaluator
-from nasforge.registry import Registry
+from nasforge.evaluators.base import EvalOptions, Evaluator, Result, run_evaluation
+from nasforge.evaluators.schema import MetricSpec
 
+if TYPE_CHECKING:
+    from nasforge.evaluators.proxy import ProxyEvaluator
+    from nasforge.evaluators.tabular import TabularEvaluator
+    from nasforge.evaluators.training import TrainingEvaluator
+from nasforge.registry import Registry, lazy_getattr
+
+_CLASSES = {
+    "table": "nasforge.evaluators.tabular:TabularEvaluator",
+    "training": "nasforge.evaluators.training:TrainingEvaluator",
+    "proxy": "nasforge.evaluators.proxy:ProxyEvaluator",
+}
 EVALUATORS: Registry[Evaluator] = Registry("evaluator")
-EVALUATORS.register("table", TabularEvaluator)
-EVALUATORS.register("training", TrainingEvaluator)
-EVALUATORS.register("proxy", ProxyEvaluator)
+for _name, _path in _CLASSES.items():
+    EVALUATORS.register(_name, _path)
 
 
 def make_evaluator(config: dict[str, Any]) -> Evaluator:
@@ -24,9 +31,15 @@ def make_evaluator(config: dict[str, Any]) -> Evaluator:
     return EVALUATORS.create(config["name"], **{k: v for k, v in config.items() if k != "name"})
 
 
+__getattr__ = lazy_getattr(__name__, {path.rpartition(":")[2]: path for path in _CLASSES.values()})
+
+
 __all__ = [
     "EVALUATORS",
+    "EvalOptions",
     "Evaluator",
+    "MetricSpec",
+    "ProxyEvaluator",
     "Result",
     "TabularEvaluator",
     "TrainingEvaluator",

@@ -1,4 +1,4 @@
-"""`Evaluator` and its `Result`: how good one architecture is."""
+"""`Evaluator`, what it is asked (`EvalOptions`) and what it returns (`Result`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from nasforge.evaluators.schema import MetricSpec
 from nasforge.genotype import Genotype
+from nasforge.pruning import StopRule
 from nasforge.registry import init_params
 from nasforge.spaces.base import SearchSpace
 
@@ -20,14 +22,35 @@ class Result:
     Args:
         metrics: final values by name (accuracy, latency, …).
         cost_s: what the evaluation cost, in (possibly simulated) seconds.
-        artifacts: anything else worth keeping, such as per-epoch series (`{"curves": {name: [...]}}`).
+        artifacts: anything else worth keeping, such as per-step series (`{"curves": {name: [...]}}`).
         error: why the evaluation failed, or None.
+        pruned_at: the step (epoch, from 0) after which the evaluation was stopped early, or None.
     """
 
     metrics: dict[str, float] = field(default_factory=dict)
     cost_s: float = 0.0
     artifacts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    pruned_at: int | None = None
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    """What a study asks of one evaluation beyond the architecture and fidelity.
+
+    Args:
+        test: also measure the test split (final retrains; search trials only when asked).
+        stop: stop early when an intermediate value falls behind (the trial is then PRUNED).
+        resume_from: a checkpoint of the same architecture at a lower fidelity to continue from.
+        checkpoint_to: where to save a resumable checkpoint (for promotion to a higher fidelity).
+        model_to: a folder to save the trained weights and model card in.
+    """
+
+    test: bool = False
+    stop: StopRule | None = None
+    resume_from: str | None = None
+    checkpoint_to: str | None = None
+    model_to: str | None = None
 
 
 class Evaluator(ABC):
@@ -37,8 +60,18 @@ class Evaluator(ABC):
     objective: ClassVar[str]  # the metric a study optimises unless told otherwise
 
     @abstractmethod
-    def evaluate(self, genotype: Genotype, space: SearchSpace, fidelity: float | None = None) -> Result:
+    def evaluate(
+        self,
+        genotype: Genotype,
+        space: SearchSpace,
+        fidelity: float | None = None,
+        options: EvalOptions | None = None,
+    ) -> Result:
         """Evaluate `genotype` of `space` at `fidelity` (None = the evaluator's full budget)."""
+
+    @abstractmethod
+    def metric_schema(self) -> list[MetricSpec]:
+        """Every metric `evaluate` may return (test-split ones only when `options.test`)."""
 
     def config(self) -> dict[str, Any]:
         """Everything needed to rebuild this evaluator with `nasforge.evaluators.make_evaluator`."""
@@ -48,16 +81,24 @@ class Evaluator(ABC):
         """Facts worth storing with a study, such as the data's sizes and normalisation statistics."""
         return {}
 
+    def check(self, space: SearchSpace | None = None) -> None:
+        """Raise a clear error now for a setting that would fail every trial (e.g. a missing device)."""
+        del space  # nothing to check by default
+
 
 def run_evaluation(
-    evaluator: Evaluator, genotype: Genotype, space: SearchSpace, fidelity: float | None
+    evaluator: Evaluator,
+    genotype: Genotype,
+    space: SearchSpace,
+    fidelity: float | None,
+    options: EvalOptions | None = None,
 ) -> Result:
     """Call `evaluator.evaluate`, turning an exception or a non-finite metric into `Result.error`.
 
     This is what executors run, so a failure in a worker reaches the study as data.
     """
     try:
-        result = evaluator.evaluate(genotype, space, fidelity)
+        result = evaluator.evaluate(genotype, space, fidelity, options)
     except Exception as exc:
         last = traceback.extract_tb(exc.__traceback__)[-1]
         return Result(error=f"{type(exc).__name__}: {exc} (at {last.filename}:{last.lineno})")

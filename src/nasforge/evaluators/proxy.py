@@ -6,15 +6,15 @@ import functools
 
 import torch
 
-from nasforge.evaluators.base import Evaluator, Result
+from nasforge.evaluators.base import EvalOptions, Evaluator, Result
 from nasforge.evaluators.proxies import (
     DATA_FREE,
-    PROXIES,
     ProxyBatch,
     check_proxies,
     compute_proxies,
     make_batch,
 )
+from nasforge.evaluators.schema import MetricSpec, specs
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
 from nasforge.task import Task
@@ -61,7 +61,7 @@ class ProxyEvaluator(Evaluator):
         batch_size: int = 64,
         seed: int = 0,
     ) -> None:
-        self.proxies = tuple(n for n in check_proxies(tuple(proxies)) if n in PROXIES)
+        self.proxies = check_proxies(tuple(proxies), ensembles=False)
         self.data, self.data_dir = data, data_dir
         self.input_shape = tuple(input_shape)
         self.num_classes = check_int("num_classes", num_classes, minimum=2)
@@ -78,7 +78,19 @@ class ProxyEvaluator(Evaluator):
         """True when some proxy looks at the batch."""
         return any(p not in DATA_FREE for p in self.proxies)
 
-    def evaluate(self, genotype: Genotype, space: SearchSpace, fidelity: float | None = None) -> Result:
+    def metric_schema(self) -> list[MetricSpec]:
+        """Each proxy (higher is better) and its time in seconds."""
+        return specs(self.proxies, "none", "maximize") + specs(
+            [f"{n}_seconds" for n in self.proxies], "none", "minimize", "s"
+        )
+
+    def evaluate(
+        self,
+        genotype: Genotype,
+        space: SearchSpace,
+        fidelity: float | None = None,
+        options: EvalOptions | None = None,
+    ) -> Result:
         torch.manual_seed(self.seed)
         model = space.build(genotype, self.task)
         batch = _batch(self.data, self.task, self.batch_size, self.seed, self.data_dir)

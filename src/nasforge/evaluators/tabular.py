@@ -9,12 +9,14 @@ from typing import Any
 import numpy as np
 
 from nasforge.errors import InvalidArgumentError
-from nasforge.evaluators.base import Evaluator, Result
+from nasforge.evaluators.base import EvalOptions, Evaluator, Result
+from nasforge.evaluators.schema import MetricSpec
 from nasforge.evaluators.table import DEFAULT_SEED_TABLE, DEFAULT_TABLE, load_seed_table, load_table
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
 from nasforge.validation import check_choice, check_int
 
+NB201_CELLS = 15_625
 FULL_EPOCHS = 200
 LOW_EPOCHS = 12
 
@@ -77,7 +79,33 @@ class TabularEvaluator(Evaluator):
         self.__dict__.update(state)
         self._table = load_table(Path(self.table) if self.table else DEFAULT_TABLE)
 
-    def evaluate(self, genotype: Genotype, space: SearchSpace, fidelity: float | None = None) -> Result:
+    def metric_schema(self) -> list[MetricSpec]:
+        """The table's columns: accuracies (%) on valid and test, parameters, time, latencies."""
+        out = []
+        for column in self._table.columns:
+            if column.startswith(("valid", "test")):
+                split = "valid" if column.startswith("valid") else "test"
+                out.append(MetricSpec(column, split, "maximize", "%"))
+            elif column not in ("valid_12", "test_12"):
+                unit = "s" if column.endswith("_s") or column.startswith("lat") else ""
+                out.append(MetricSpec(column, "none", "minimize", unit))
+        return out
+
+    def check(self, space: SearchSpace | None = None) -> None:
+        """Refuse a table that lacks cells of the NB201 space (every query of a missing cell would fail)."""
+        if space is not None and space.name == "nb201" and len(self._table.archs) < NB201_CELLS:
+            raise InvalidArgumentError(
+                f"table {self._table.path} has {len(self._table.archs):,} of the {NB201_CELLS:,} NB201 "
+                "cells; a search over the NB201 space would query cells it lacks (give a full table)"
+            )
+
+    def evaluate(
+        self,
+        genotype: Genotype,
+        space: SearchSpace,
+        fidelity: float | None = None,
+        options: EvalOptions | None = None,
+    ) -> Result:
         arch = space.format(genotype)
         metrics = self._table.row(arch)
         epochs = int(fidelity) if fidelity is not None else self.epochs
@@ -90,6 +118,8 @@ class TabularEvaluator(Evaluator):
         if self.noisy and epochs == FULL_EPOCHS:
             metrics["valid"] = self._noisy_valid(arch, metrics["valid"])
         cost = metrics.get("train_time_s", 0.0) * epochs / FULL_EPOCHS
+        if not (options and options.test):  # test figures only for the final pick
+            metrics = {k: v for k, v in metrics.items() if not k.startswith("test")}
         return Result(metrics=metrics, cost_s=cost)
 
     def _noisy_valid(self, arch: str, mean: float) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -22,7 +23,12 @@ class DivergedError(NasforgeError):
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """How to train: epochs, batch size, optimizer and its settings, augmentations, seed."""
+    """How to train: epochs, batch size, optimizer and its settings, augmentations, seed.
+
+    `schedule_epochs` is the length of the one-cycle learning-rate schedule (default: `epochs`).
+    A longer schedule trained for only `epochs` is what lets a run be continued to more epochs
+    later exactly as if it had been trained that long in one go.
+    """
 
     epochs: int = 20
     batch_size: int = 128
@@ -31,6 +37,7 @@ class TrainConfig:
     optimizer: str = "adamw"
     augment: tuple[str, ...] = ()
     seed: int = 0
+    schedule_epochs: int | None = None
 
 
 def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
@@ -44,50 +51,79 @@ def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimiz
     return cls(params, lr=config.learning_rate, weight_decay=config.weight_decay)
 
 
+EpochHook = Callable[[int, float, float], bool | None]
+
+
+class Trainer:
+    """Trains a model in place, epoch by epoch, with a one-cycle schedule; its state can be saved
+    and restored (see `nasforge.evaluators.checkpoint`) to continue a run later."""
+
+    def __init__(self, model: nn.Module, config: TrainConfig, n_train: int) -> None:
+        self.model, self.config = model, config
+        self.steps_per_epoch = math.ceil(n_train / config.batch_size)
+        horizon = config.schedule_epochs or config.epochs
+        self.optimizer = make_optimizer(model, config)
+        self.schedule = torch.optim.lr_scheduler.OneCycleLR(
+            self.optimizer, max_lr=config.learning_rate, total_steps=horizon * self.steps_per_epoch
+        )
+        self.generator = torch.Generator().manual_seed(config.seed)
+        self.epoch = 0  # epochs done
+
+    def fast_forward(self, epochs: int) -> None:
+        """Advance the schedule to after `epochs` epochs (the weights come from a checkpoint)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "scheduler.step() before optimizer.step()"
+            for _ in range(epochs * self.steps_per_epoch):
+                self.schedule.step()
+        self.epoch = epochs
+
+    def run(self, x: torch.Tensor, y: torch.Tensor, on_epoch: EpochHook | None = None) -> int | None:
+        """Train up to `config.epochs`; returns the epoch at which `on_epoch` asked to stop, or None.
+
+        `on_epoch(epoch, train_loss, train_accuracy)` runs after each epoch; returning True stops.
+
+        Raises:
+            DivergedError: the loss became NaN or infinite.
+        """
+        loss_fn = nn.CrossEntropyLoss()
+        model, config = self.model, self.config
+        while self.epoch < config.epochs:
+            epoch = self.epoch
+            model.train()
+            order = torch.randperm(len(y), generator=self.generator).to(x.device)
+            total_loss = torch.zeros((), device=x.device)
+            correct = torch.zeros((), device=x.device, dtype=torch.long)
+            for start in range(0, len(y), config.batch_size):
+                index = order[start : start + config.batch_size]
+                inputs, targets = x[index], y[index]
+                if config.augment:
+                    inputs = augment(inputs, config.augment, self.generator)
+                self.optimizer.zero_grad(set_to_none=True)
+                logits = model(inputs)
+                loss = loss_fn(logits, targets)
+                loss.backward()
+                self.optimizer.step()
+                self.schedule.step()
+                total_loss += loss.detach() * len(index)
+                correct += (logits.detach().argmax(1) == targets).sum()
+            mean_loss = float(total_loss) / len(y)
+            if not math.isfinite(mean_loss):
+                raise DivergedError(f"training diverged: loss became {mean_loss} in epoch {epoch + 1}")
+            self.epoch += 1
+            if on_epoch is not None and on_epoch(epoch, mean_loss, float(correct) / len(y)):
+                return epoch
+        return None
+
+
 def train(
     model: nn.Module,
     x: torch.Tensor,
     y: torch.Tensor,
     config: TrainConfig,
-    on_epoch: Callable[[int, float, float], None] | None = None,
+    on_epoch: EpochHook | None = None,
 ) -> None:
-    """Train in place with a one-cycle learning-rate schedule.
-
-    `on_epoch(epoch, train_loss, train_accuracy)` runs after each epoch.
-
-    Raises:
-        DivergedError: the loss became NaN or infinite.
-    """
-    generator = torch.Generator().manual_seed(config.seed)
-    steps_per_epoch = math.ceil(len(y) / config.batch_size)
-    optimizer = make_optimizer(model, config)
-    schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=config.learning_rate, total_steps=config.epochs * steps_per_epoch
-    )
-    loss_fn = nn.CrossEntropyLoss()
-    for epoch in range(config.epochs):
-        model.train()
-        order = torch.randperm(len(y), generator=generator).to(x.device)
-        total_loss = torch.zeros((), device=x.device)
-        correct = torch.zeros((), device=x.device, dtype=torch.long)
-        for start in range(0, len(y), config.batch_size):
-            index = order[start : start + config.batch_size]
-            inputs, targets = x[index], y[index]
-            if config.augment:
-                inputs = augment(inputs, config.augment, generator)
-            optimizer.zero_grad(set_to_none=True)
-            logits = model(inputs)
-            loss = loss_fn(logits, targets)
-            loss.backward()
-            optimizer.step()
-            schedule.step()
-            total_loss += loss.detach() * len(index)
-            correct += (logits.detach().argmax(1) == targets).sum()
-        mean_loss = float(total_loss) / len(y)
-        if not math.isfinite(mean_loss):
-            raise DivergedError(f"training diverged: loss became {mean_loss} in epoch {epoch + 1}")
-        if on_epoch is not None:
-            on_epoch(epoch, mean_loss, float(correct) / len(y))
+    """Train in place with a one-cycle learning-rate schedule (see `Trainer`)."""
+    Trainer(model, config, len(y)).run(x, y, on_epoch)
 
 
 def loss_and_accuracy(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import math
 import resource
 import time
 from typing import Any
@@ -11,17 +13,52 @@ import numpy as np
 import torch
 
 from nasforge.data import Dataset, load_dataset
+from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.augment import AUGMENTATIONS
-from nasforge.evaluators.base import Evaluator, Result
+from nasforge.evaluators.base import EvalOptions, Evaluator, Result
+from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.metrics import classification_metrics
-from nasforge.evaluators.proxies import PROXIES, ProxyBatch, check_proxies, compute_proxies
-from nasforge.evaluators.trainer import OPTIMIZERS, TrainConfig, loss_and_accuracy, predict_proba, train
+from nasforge.evaluators.proxies import ProxyBatch, check_proxies, compute_proxies
+from nasforge.evaluators.schema import MetricSpec, specs
+from nasforge.evaluators.trainer import OPTIMIZERS, TrainConfig, Trainer, loss_and_accuracy, predict_proba
 from nasforge.genotype import Genotype
+from nasforge.models import save_model
 from nasforge.spaces.base import SearchSpace
 from nasforge.validation import check_choice, check_float, check_int
 
 TIMING_BATCH = 64
+QUALITY = ("accuracy", "precision", "recall", "f1", "auc")
+EFFICIENCY = {
+    "params": "",
+    "flops": "FLOPs",
+    "size_bytes": "bytes",
+    "activation_bytes": "bytes",
+    "latency_batch_ms": "ms",
+    "latency_batch_p95_ms": "ms",
+    "latency_sample_ms": "ms",
+    "latency_sample_p95_ms": "ms",
+    "peak_rss_mb": "MB",
+    "peak_cuda_mb": "MB",
+    "train_seconds": "s",
+}
+SMALL_MODEL_FLOPS = 5_000_000  # below this, one thread beats two on CPU (and leaves a core free)
+
+
+def auto_threads(flops: int) -> int:
+    """Threads for training a model of `flops` per example: one for small models, else all cores."""
+    return 1 if flops < SMALL_MODEL_FLOPS else max(1, torch.get_num_threads())
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Any:
+    """Run with `threads` intra-op threads, restoring the previous count after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 @functools.lru_cache(maxsize=4)
@@ -87,6 +124,9 @@ class TrainingEvaluator(Evaluator):
         noise_levels: tuple[float, ...] = (0.1, 0.3, 0.5),
         proxies: tuple[str, ...] = (),
         seed: int = 0,
+        split_seed: int = 0,
+        schedule_epochs: int | None = None,
+        threads: int | None = None,
         device: str = "auto",
     ) -> None:
         self.data, self.data_dir, self.label_column = data, data_dir, label_column
@@ -104,8 +144,13 @@ class TrainingEvaluator(Evaluator):
         self.max_params = check_int("max_params", max_params, minimum=1)
         self.max_flops = None if max_flops is None else check_int("max_flops", max_flops, minimum=1)
         self.noise_levels = tuple(check_float("noise_levels", s, minimum=0.0) for s in noise_levels)
-        self.proxies = tuple(p for p in check_proxies(tuple(proxies)) if p in PROXIES) if proxies else ()
+        self.proxies = check_proxies(tuple(proxies), ensembles=False) if proxies else ()
         self.seed = check_int("seed", seed, minimum=0)
+        self.split_seed = check_int("split_seed", split_seed, minimum=0)
+        self.schedule_epochs = (
+            None if schedule_epochs is None else check_int("schedule_epochs", schedule_epochs, minimum=1)
+        )
+        self.threads = None if threads is None else check_int("threads", threads, minimum=1)
         self.device = check_choice("device", device, ("auto", "cpu", "cuda"))
 
     def metadata(self) -> dict[str, Any]:
@@ -113,8 +158,33 @@ class TrainingEvaluator(Evaluator):
 
     def dataset(self) -> Dataset:
         """The dataset (loaded and cached in this process), subsampled if asked."""
-        data = cached_dataset(self.data, self.data_dir, self.label_column, self.seed, self.valid_fraction)
+        data = cached_dataset(
+            self.data, self.data_dir, self.label_column, self.split_seed, self.valid_fraction
+        )
         return data if self.train_subset is None else data.subsample_train(self.train_subset, self.seed)
+
+    def check(self, space: SearchSpace | None = None) -> None:
+        """The device exists and the data loads (both would otherwise fail every trial)."""
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise InvalidArgumentError(
+                "device 'cuda' was asked for but no CUDA GPU is available; use auto or cpu"
+            )
+        self.dataset()
+
+    def metric_schema(self) -> list[MetricSpec]:
+        """Quality on valid and test, robustness (test), efficiency and cost, proxies (`proxy_<name>`)."""
+        out: list[MetricSpec] = []
+        for split in ("valid", "test"):
+            out += specs([f"{split}_{m}" for m in QUALITY], split, "maximize")
+            out += specs([f"{split}_kl", f"{split}_loss"], split, "minimize")
+        out += specs([f"test_accuracy_noise_{s:g}" for s in self.noise_levels], "test", "maximize")
+        out += specs(["train_accuracy"], "train", "maximize") + specs(["train_loss"], "train", "minimize")
+        for name, unit in EFFICIENCY.items():
+            out += specs([name], "none", "minimize", unit)
+        out += specs(["train_samples_per_s"], "none", "maximize", "examples/s")
+        out += specs(["epochs", "threads"], "none", "maximize")
+        out += specs([f"proxy_{p}" for p in self.proxies], "none", "maximize")
+        return out
 
     def train_config(self, genotype: Genotype, space: SearchSpace, fidelity: float | None) -> TrainConfig:
         """Evaluator defaults, overridden by hyperparameters the genotype carries, then fidelity."""
@@ -126,13 +196,23 @@ class TrainingEvaluator(Evaluator):
             "optimizer": self.optimizer,
             "augment": self.augment,
             "seed": self.seed,
+            "schedule_epochs": self.schedule_epochs,
             **space.training_overrides(genotype),
         }
         if fidelity is not None:
             values["epochs"] = max(1, round(fidelity))
+        if values["schedule_epochs"] is not None:
+            values["schedule_epochs"] = max(values["schedule_epochs"], values["epochs"])
         return TrainConfig(**values)
 
-    def evaluate(self, genotype: Genotype, space: SearchSpace, fidelity: float | None = None) -> Result:
+    def evaluate(
+        self,
+        genotype: Genotype,
+        space: SearchSpace,
+        fidelity: float | None = None,
+        options: EvalOptions | None = None,
+    ) -> Result:
+        options = options or EvalOptions()
         config = self.train_config(genotype, space, fidelity)
         data = self.dataset()
         device = resolve_device(self.device)
@@ -144,22 +224,45 @@ class TrainingEvaluator(Evaluator):
                 metrics={"params": params},
                 error=f"model has {params:,} parameters, above max_params={self.max_params:,}",
             )
-        if self.max_flops is not None:
-            flops = prof.flops(model, torch.from_numpy(data.train.x[:1]))
-            if flops > self.max_flops:
-                return Result(
-                    metrics={"params": params, "flops": flops},
-                    error=f"model needs {flops:,} FLOPs per example, above max_flops={self.max_flops:,}",
-                )
+        flops = prof.flops(model, torch.from_numpy(data.train.x[:1]))
+        if self.max_flops is not None and flops > self.max_flops:
+            return Result(
+                metrics={"params": params, "flops": flops},
+                error=f"model needs {flops:,} FLOPs per example, above max_flops={self.max_flops:,}",
+            )
+        threads = self.threads or auto_threads(flops)
+        with torch_threads(threads):
+            result = self._train_and_measure(model, data, config, device, options, threads)
+        if options.model_to:
+            card = {
+                "genotype": genotype.to_dict(),
+                "space": space.config(),
+                **self._card(data, result.metrics),
+            }
+            save_model(options.model_to, model.cpu(), card)
+        return result
+
+    def _train_and_measure(
+        self,
+        model: torch.nn.Module,
+        data: Dataset,
+        config: TrainConfig,
+        device: torch.device,
+        options: EvalOptions,
+        threads: int,
+    ) -> Result:
         zero_cost = self._zero_cost(model, data)
         tensors = {
             name: _tensors(split, device)
             for name, split in (("train", data.train), ("valid", data.valid), ("test", data.test))
         }
         model.to(device).to(memory_format=_memory_format(data.task.input_shape))  # type: ignore[call-overload]
+        trainer = Trainer(model, config, len(data.train))
+        if options.resume_from:
+            load_checkpoint(options.resume_from, trainer)
         curves: dict[str, list[float]] = {}
 
-        def on_epoch(epoch: int, loss: float, accuracy: float) -> None:
+        def on_epoch(epoch: int, loss: float, accuracy: float) -> bool:
             valid_loss, valid_accuracy = loss_and_accuracy(model, *tensors["valid"])
             for name, value in (
                 ("train_loss", loss),
@@ -170,20 +273,29 @@ class TrainingEvaluator(Evaluator):
                 curves.setdefault(name, []).append(value)
             for name, param in model.named_parameters():
                 curves.setdefault(f"norm/{name}", []).append(float(param.detach().norm()))
+            stop, now = options.stop, {"valid_accuracy": valid_accuracy, "valid_loss": valid_loss}
+            return stop is not None and stop.metric in now and stop.should_stop(epoch, now[stop.metric])
 
-        start = time.perf_counter()
-        train(model, *tensors["train"], config, on_epoch)
+        first_epoch, start = trainer.epoch, time.perf_counter()
+        pruned_at = trainer.run(*tensors["train"], on_epoch)
         train_seconds = time.perf_counter() - start
-        metrics = self._quality(model, data, tensors)
-        metrics.update(zero_cost)
-        metrics.update(self._efficiency(model, tensors["test"][0], curves))
+        artifacts: dict[str, Any] = {"curves": curves, "curves_start": first_epoch}
+        if options.checkpoint_to:
+            save_checkpoint(options.checkpoint_to, trainer)
+            artifacts["checkpoint"] = options.checkpoint_to
+        metrics = self._quality(model, data, tensors, options.test)
+        metrics.update({f"proxy_{name}": v for name, v in zero_cost.items()})
+        timings: dict[str, list[float]] = {}
+        metrics.update(self._efficiency(model, tensors["test"][0], timings))
+        artifacts["timings"] = timings
         metrics.update(
-            params=params,
-            epochs=config.epochs,
+            params=prof.count_parameters(model),
+            epochs=trainer.epoch,
+            threads=threads,
             train_seconds=train_seconds,
-            train_samples_per_s=config.epochs * len(data.train) / train_seconds,
+            train_samples_per_s=(trainer.epoch - first_epoch) * len(data.train) / max(train_seconds, 1e-9),
         )
-        return Result(metrics=metrics, cost_s=train_seconds, artifacts={"curves": curves})
+        return Result(metrics=metrics, cost_s=train_seconds, artifacts=artifacts, pruned_at=pruned_at)
 
     def _zero_cost(self, model: torch.nn.Module, data: Dataset) -> dict[str, float]:
         """The chosen proxies on the untrained model, with a batch of training examples."""
@@ -193,12 +305,20 @@ class TrainingEvaluator(Evaluator):
         batch = ProxyBatch(
             torch.from_numpy(data.train.x[:take]), torch.from_numpy(data.train.y[:take]), data.num_classes
         )
-        return {name: score for name, (score, _) in compute_proxies(model, batch, self.proxies).items()}
+        scores = compute_proxies(model, batch, self.proxies)
+        # A proxy that cannot score this network (e.g. naswot's -inf) is left out; the trial goes on.
+        return {name: score for name, (score, _) in scores.items() if math.isfinite(score)}
 
     def _quality(
-        self, model: torch.nn.Module, data: Dataset, tensors: dict[str, tuple[torch.Tensor, torch.Tensor]]
+        self,
+        model: torch.nn.Module,
+        data: Dataset,
+        tensors: dict[str, tuple[torch.Tensor, torch.Tensor]],
+        test: bool,
     ) -> dict[str, float]:
         metrics = classification_metrics(data.valid.y, predict_proba(model, tensors["valid"][0]), "valid_")
+        if not test:  # test data is looked at for the final pick (or when asked for every trial)
+            return metrics
         metrics.update(classification_metrics(data.test.y, predict_proba(model, tensors["test"][0]), "test_"))
         generator = torch.Generator(device=tensors["test"][0].device).manual_seed(self.seed)
         x_test = tensors["test"][0]
@@ -208,12 +328,22 @@ class TrainingEvaluator(Evaluator):
             metrics[f"test_accuracy_noise_{sigma:g}"] = float(np.mean(predicted == data.test.y))
         return metrics
 
+    def _card(self, data: Dataset, metrics: dict[str, float]) -> dict[str, Any]:
+        """What the model card says besides the genotype and space (added by the study)."""
+        splits = {s.name: s.split for s in self.metric_schema()}
+        return {
+            "task": {"input_shape": list(data.input_shape), "num_classes": data.num_classes},
+            "data": data.describe(),
+            "training": self.config(),
+            "metrics": {k: {"value": v, "split": splits.get(k, "none")} for k, v in metrics.items()},
+        }
+
     def _efficiency(
-        self, model: torch.nn.Module, x: torch.Tensor, curves: dict[str, list[float]]
+        self, model: torch.nn.Module, x: torch.Tensor, timings: dict[str, list[float]]
     ) -> dict[str, float]:
         batch = x[:TIMING_BATCH]
         times = prof.latency(model, batch)
-        curves["inference_ms"] = times
+        timings["inference_ms"] = times
         out = prof.latency_summary(times, len(batch))
         out.update(
             flops=prof.flops(model, x),

@@ -1,22 +1,34 @@
-"""Search spaces, by name."""
+"""Search spaces, by name. Classes load on first use, so listing them imports nothing heavy."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nasforge.errors import InvalidArgumentError
-from nasforge.registry import Registry
-from nasforge.spaces.base import SearchSpace
-from nasforge.spaces.families import FamiliesSpace
-from nasforge.spaces.joint import JointSpace
-from nasforge.spaces.macro import MacroSpace
-from nasforge.spaces.nasnet import NASNetSpace
-from nasforge.spaces.nb101 import NB101Space
-from nasforge.spaces.nb201 import NB201Space
+from nasforge.registry import Registry, lazy_getattr
 
+if TYPE_CHECKING:
+    from nasforge.spaces.base import SearchSpace
+    from nasforge.spaces.families import FamiliesSpace
+    from nasforge.spaces.joint import JointSpace
+    from nasforge.spaces.macro import MacroSpace
+    from nasforge.spaces.nasnet import NASNetSpace
+    from nasforge.spaces.nb101 import NB101Space
+    from nasforge.spaces.nb201 import NB201Space
+
+_CLASSES = {
+    "nb201": "nasforge.spaces.nb201:NB201Space",
+    "macro": "nasforge.spaces.macro:MacroSpace",
+    "families": "nasforge.spaces.families:FamiliesSpace",
+    "nb101": "nasforge.spaces.nb101:NB101Space",
+    "nasnet": "nasforge.spaces.nasnet:NASNetSpace",
+    "joint": "nasforge.spaces.joint:JointSpace",
+}
+_BY_CLASS = {path.rpartition(":")[2]: path for path in _CLASSES.values()}
+_BY_CLASS["SearchSpace"] = "nasforge.spaces.base:SearchSpace"
 SPACES: Registry[SearchSpace] = Registry("space")
-for _cls in (NB201Space, MacroSpace, FamiliesSpace, NB101Space, NASNetSpace, JointSpace):
-    SPACES.register(_cls.name, _cls)
+for _name, _path in _CLASSES.items():
+    SPACES.register(_name, _path)
 
 
 def make_space(config: dict[str, Any] | str) -> SearchSpace:
@@ -32,6 +44,9 @@ def make_space(config: dict[str, Any] | str) -> SearchSpace:
         raise InvalidArgumentError(f"space config needs a 'name', got {config!r}")
     params = {k: v for k, v in config.items() if k != "name"}
     return SPACES.create(config["name"], **params)
+
+
+__getattr__ = lazy_getattr(__name__, _BY_CLASS)
 
 
 __all__ = [

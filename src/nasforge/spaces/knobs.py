@@ -15,6 +15,8 @@ import numpy as np
 
 from nasforge.errors import InvalidGenotypeError
 
+ACTIVATIONS = ("relu", "prelu", "elu", "selu", "leaky_relu")
+
 Block = tuple[Any, ...]
 
 

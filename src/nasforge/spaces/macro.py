@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from nasforge.genotype import Genotype
 from nasforge.spaces.chain import ChainSpace
-from nasforge.spaces.knobs import Knob
-from nasforge.spaces.ops import ACTIVATIONS
+from nasforge.spaces.knobs import ACTIVATIONS, Knob
 from nasforge.task import Task
 
 if TYPE_CHECKING:

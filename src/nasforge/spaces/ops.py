@@ -47,9 +47,6 @@ class Zero(nn.Module):
         return x.mul(0.0)
 
 
-ACTIVATIONS = ("relu", "prelu", "elu", "selu", "leaky_relu")
-
-
 def activation(name: str, channels: int) -> nn.Module:
     """ReLU, PReLU (one slope per channel), ELU, SELU or LeakyReLU(0.1)."""
     if name == "relu":

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nasforge.registry import Registry
-from nasforge.spaces.base import SearchSpace
-from nasforge.strategies.annealing import SimulatedAnnealing
-from nasforge.strategies.base import Strategy
-from nasforge.strategies.evolution import RegularizedEvolution
-from nasforge.strategies.genetic import GeneticAlgorithm
-from nasforge.strategies.local_search import LocalSearch
-from nasforge.strategies.random_search import RandomSearch
+from nasforge.registry import Registry, lazy_getattr
 
+if TYPE_CHECKING:
+    from nasforge.spaces.base import SearchSpace
+    from nasforge.strategies.annealing import SimulatedAnnealing
+    from nasforge.strategies.base import Strategy
+    from nasforge.strategies.evolution import RegularizedEvolution
+    from nasforge.strategies.genetic import GeneticAlgorithm
+    from nasforge.strategies.local_search import LocalSearch
+    from nasforge.strategies.random_search import RandomSearch
+
+_CLASSES = {
+    "random": "nasforge.strategies.random_search:RandomSearch",
+    "annealing": "nasforge.strategies.annealing:SimulatedAnnealing",
+    "genetic": "nasforge.strategies.genetic:GeneticAlgorithm",
+    "evolution": "nasforge.strategies.evolution:RegularizedEvolution",
+    "local": "nasforge.strategies.local_search:LocalSearch",
+}
+_BY_CLASS = {path.rpartition(":")[2]: path for path in _CLASSES.values()}
+_BY_CLASS["Strategy"] = "nasforge.strategies.base:Strategy"
 STRATEGIES: Registry[Strategy] = Registry("strategy")
-for _cls in (RandomSearch, SimulatedAnnealing, GeneticAlgorithm, RegularizedEvolution, LocalSearch):
-    STRATEGIES.register(_cls.name, _cls)
+for _name, _path in _CLASSES.items():
+    STRATEGIES.register(_name, _path)
+
+
+__getattr__ = lazy_getattr(__name__, _BY_CLASS)
 
 
 def make_strategy(name: str, space: SearchSpace, *, seed: int = 0, **params: Any) -> Strategy:

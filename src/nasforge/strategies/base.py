@@ -23,7 +23,8 @@ class Strategy(ABC):
 
     Subclasses take keyword-only hyperparameters (stored as attributes of the same name) plus
     `seed`, draw randomness only from `self.rng`, and implement `_propose` and `_observe`. The
-    base class guarantees that no architecture (by `space.key`) is asked for twice, and that
+    base class guarantees that no architecture (by `space.key`) is asked for twice at the same
+    fidelity (it may be asked again at another one: a promotion), and that
     `ask(n)` equals `n` calls of `ask(1)`, so a study can rebuild the state by replaying its trials.
     """
 
@@ -33,7 +34,7 @@ class Strategy(ABC):
         self.space = space
         self.seed = check_int("seed", seed, minimum=0)
         self.rng = np.random.default_rng(seed)
-        self._seen: set[str] = set()
+        self._seen: set[tuple[str, float | None]] = set()
         self._catalog: list[tuple[Genotype, str]] | None = None
         self._warm: list[Genotype] = []
 
@@ -48,11 +49,9 @@ class Strategy(ABC):
         candidates = []
         for _ in range(n):
             candidate = self._propose()
-            key = self.space.key(candidate.genotype)
-            if key in self._seen:
-                candidate = Candidate(self.random_new(), candidate.fidelity)
-                key = self.space.key(candidate.genotype)
-            self._seen.add(key)
+            if not self.is_new(candidate.genotype, candidate.fidelity):
+                candidate = Candidate(self.random_new(candidate.fidelity), candidate.fidelity)
+            self._seen.add((self.space.key(candidate.genotype), candidate.fidelity))
             candidates.append(candidate)
         return candidates
 
@@ -60,16 +59,16 @@ class Strategy(ABC):
         """Feed back a finished trial (`trial.score` is None when it failed)."""
         self._observe(trial)
 
-    def is_new(self, genotype: Genotype) -> bool:
-        """True if no architecture with the same key was asked for yet."""
-        return self.space.key(genotype) not in self._seen
+    def is_new(self, genotype: Genotype, fidelity: float | None = None) -> bool:
+        """True if no architecture with the same key was asked for yet at `fidelity`."""
+        return (self.space.key(genotype), fidelity) not in self._seen
 
     def warm_start(self, genotypes: list[Genotype]) -> None:
         """Serve these (e.g. a zero-cost warm-up's best) first wherever the strategy would sample
         at random: the initial population of evolution, the starts of local search, and so on."""
         self._warm = list(reversed(genotypes))
 
-    def random_new(self) -> Genotype:
+    def random_new(self, fidelity: float | None = None) -> Genotype:
         """A random architecture not asked for yet (warm-start architectures first).
 
         Rejection sampling first; in a space that can be listed, a draw among the unseen ones
@@ -77,17 +76,17 @@ class Strategy(ABC):
         """
         while self._warm:
             genotype = self._warm.pop()
-            if self.is_new(genotype):
+            if self.is_new(genotype, fidelity):
                 return genotype
         finite = self.space.enumerate() is not None
         for _ in range(QUICK_SAMPLE_TRIES if finite else MAX_SAMPLE_TRIES):
             genotype = self.space.sample(self.rng)
-            if self.is_new(genotype):
+            if self.is_new(genotype, fidelity):
                 return genotype
         if finite:
             if self._catalog is None:
                 self._catalog = [(g, self.space.key(g)) for g in self.space.enumerate() or ()]
-            unseen = [g for g, key in self._catalog if key not in self._seen]
+            unseen = [g for g, key in self._catalog if (key, fidelity) not in self._seen]
             if unseen:
                 return unseen[int(self.rng.integers(len(unseen)))]
         raise SpaceExhaustedError(f"no architecture left that was not evaluated ({len(self._seen)} seen)")

@@ -16,7 +16,7 @@ class RegularizedEvolution(Strategy):
 
     Args:
         population_size: members kept alive (the first this many candidates are random).
-        sample_size: members drawn for each parent tournament.
+        sample_size: members drawn for each parent tournament (default: half the population).
         seed: random seed.
 
     Example:
@@ -27,10 +27,17 @@ class RegularizedEvolution(Strategy):
     name = "evolution"
 
     def __init__(
-        self, space: SearchSpace, *, population_size: int = 20, sample_size: int = 10, seed: int = 0
+        self,
+        space: SearchSpace,
+        *,
+        population_size: int = 20,
+        sample_size: int | None = None,
+        seed: int = 0,
     ) -> None:
         super().__init__(space, seed=seed)
         self.population_size = check_int("population_size", population_size, minimum=2)
+        if sample_size is None:
+            sample_size = self.population_size // 2
         self.sample_size = check_int("sample_size", sample_size, minimum=1, maximum=self.population_size)
         self._population: deque[tuple[Genotype, float]] = deque(maxlen=self.population_size)
         self._asked = 0

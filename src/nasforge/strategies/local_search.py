@@ -40,7 +40,7 @@ class LocalSearch(Strategy):
         self._queue: list[Genotype] = []
         self._starts: list[tuple[Genotype, float]] = []
         self._best_neighbor: tuple[Genotype, float] | None = None
-        self._outstanding = 0
+        self._pending: set[str] = set()  # keys of neighbours asked for and not yet told
 
     def _propose(self) -> Candidate:
         if self._current is None:
@@ -48,9 +48,9 @@ class LocalSearch(Strategy):
         while self._queue:
             neighbor = self._queue.pop()
             if self.is_new(neighbor):
-                self._outstanding += 1
+                self._pending.add(self.space.key(neighbor))
                 return Candidate(neighbor)
-        if self._outstanding == 0:
+        if not self._pending:
             best = self._best_neighbor
             if best is not None and best[1] > self._current[1]:
                 self._move(*best)
@@ -60,15 +60,19 @@ class LocalSearch(Strategy):
         return Candidate(self.random_new())  # waiting on outstanding neighbours: explore meanwhile
 
     def _observe(self, trial: Trial) -> None:
+        key = self.space.key(trial.genotype)
+        is_neighbor = key in self._pending
+        self._pending.discard(key)
         if trial.score is None:
             return
-        self._scores[self.space.key(trial.genotype)] = trial.score
+        self._scores[key] = trial.score
         if self._current is None:
             self._starts.append((trial.genotype, trial.score))
             if len(self._starts) >= self.initial_samples:
                 self._move(*max(self._starts, key=lambda s: s[1]))
             return
-        self._outstanding = max(0, self._outstanding - 1)
+        if not is_neighbor:  # an exploration sample drawn while neighbours were outstanding
+            return
         if self._best_neighbor is None or trial.score > self._best_neighbor[1]:
             self._best_neighbor = (trial.genotype, trial.score)
         if self.improvement == "first" and trial.score > self._current[1]:
@@ -79,7 +83,7 @@ class LocalSearch(Strategy):
         while True:
             self._current = (genotype, score)
             self._best_neighbor = None
-            self._outstanding = 0
+            self._pending = set()
             neighbors = self.space.neighbors(genotype)
             known = [(n, self._scores[k]) for n in neighbors if (k := self.space.key(n)) in self._scores]
             better = [kn for kn in known if kn[1] > score]

@@ -18,11 +18,12 @@ def zero_cost_warmup(
     candidates: int = 3000,
     keep: int = 10,
     seed: int = 0,
+    on_scored: Callable[[int], None] | None = None,
 ) -> list[Genotype]:
     """The `keep` best of `candidates` distinct random architectures by `score`, best first.
 
     Feed them to `Strategy.warm_start` (or `Study.create(warm_start=…)`). Non-finite scores rank
-    last.
+    last. `on_scored(i)` runs after each candidate is scored (for progress bars).
 
     Example:
         >>> from nasforge.spaces import NB201Space
@@ -40,6 +41,10 @@ def zero_cost_warmup(
             break
         genotype = space.sample(rng)
         pool.setdefault(space.key(genotype), genotype)
-    scored = [(float(score(g)), i, g) for i, g in enumerate(pool.values())]
+    scored = []
+    for i, genotype in enumerate(pool.values()):
+        scored.append((float(score(genotype)), i, genotype))
+        if on_scored is not None:
+            on_scored(i)
     scored.sort(key=lambda item: (-item[0] if np.isfinite(item[0]) else np.inf, item[1]))
     return [g for _, _, g in scored[:keep]]

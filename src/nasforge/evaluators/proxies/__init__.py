@@ -37,13 +37,24 @@ PROXIES: dict[str, ProxyFn] = {
 DATA_FREE = ("params", "flops", "synflow", "zen")
 
 
-def check_proxies(names: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """The names if all are known proxies (ensembles allowed), else a clear error."""
-    known = [*PROXIES, *ENSEMBLES]
+def check_proxies(
+    names: list[str] | tuple[str, ...], *, ensembles: bool = True, what: str = "proxies"
+) -> tuple[str, ...]:
+    """The names if all are known proxies (and ensembles, where they can apply), else a clear error.
+
+    The ensembles (`vote`, `mean_rank`) rank a whole population, so they cannot score one
+    architecture on its own: `ensembles=False` refuses them by name.
+    """
+    if not ensembles and (refused := [n for n in names if n in ENSEMBLES]):
+        raise InvalidArgumentError(
+            f"{what} cannot be {', '.join(refused)}: an ensemble ranks a whole population and cannot "
+            f"score one architecture; use one of {', '.join(PROXIES)} (ensembles work in `nasforge proxies`)"
+        )
+    known = [*PROXIES, *ENSEMBLES] if ensembles else list(PROXIES)
     unknown = [n for n in names if n not in known]
     if unknown or not names:
         raise InvalidArgumentError(
-            f"proxies must be among {', '.join(known)}; got {', '.join(unknown) or 'none'}"
+            f"{what} must be among {', '.join(known)}; got {', '.join(unknown) or 'none'}"
         )
     return tuple(names)
 

@@ -1,0 +1,58 @@
+"""Resumable training state in safetensors: weights, optimizer state, RNG states and epochs done.
+
+Never pickle: tensors go in the safetensors file, everything else in its JSON metadata.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from safetensors.torch import load_file, save_file
+
+from nasforge.errors import NasforgeError
+from nasforge.evaluators.trainer import Trainer
+
+
+def save_checkpoint(path: str | Path, trainer: Trainer) -> None:
+    """Write `trainer`'s model, optimizer and generator state, and its epoch, to `path`."""
+    tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in trainer.model.state_dict().items()}
+    optimizer = trainer.optimizer.state_dict()
+    scalars: dict[str, dict[str, float]] = {}
+    for index, state in optimizer["state"].items():
+        for name, value in state.items():
+            if isinstance(value, torch.Tensor):
+                tensors[f"optim.{index}.{name}"] = value.detach().cpu().contiguous()
+            else:
+                scalars.setdefault(str(index), {})[name] = value
+    tensors["rng.generator"] = trainer.generator.get_state()
+    tensors["rng.torch"] = torch.get_rng_state()
+    meta = {"epoch": trainer.epoch, "param_groups": optimizer["param_groups"], "scalars": scalars}
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    save_file(tensors, str(path), metadata={"nasforge": json.dumps(meta)})
+
+
+def load_checkpoint(path: str | Path, trainer: Trainer) -> None:
+    """Restore what `save_checkpoint` wrote into `trainer` (same architecture), and its schedule."""
+    from safetensors import safe_open
+
+    try:
+        with safe_open(str(path), framework="pt") as handle:
+            meta = json.loads((handle.metadata() or {})["nasforge"])
+        tensors = load_file(str(path))
+    except (OSError, KeyError, ValueError) as exc:
+        raise NasforgeError(f"cannot read checkpoint {path}: {exc}") from None
+    model_state = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
+    trainer.model.load_state_dict(model_state)
+    state: dict[int, dict[str, object]] = {}
+    for key, value in tensors.items():
+        if key.startswith("optim."):
+            _, index, name = key.split(".", 2)
+            state.setdefault(int(index), {})[name] = value
+    for index, values in meta["scalars"].items():
+        state.setdefault(int(index), {}).update(values)
+    trainer.optimizer.load_state_dict({"state": state, "param_groups": meta["param_groups"]})
+    trainer.generator.set_state(tensors["rng.generator"])
+    torch.set_rng_state(tensors["rng.torch"])
+    trainer.fast_forward(int(meta["epoch"]))

@@ -1,0 +1,69 @@
+"""Trained models beside a study: safetensors weights and a model card (JSON), loaded without pickle.
+
+A model folder holds `model.safetensors` and `card.json`: the genotype, the space's
+configuration, the task (input shape, classes), the data's normalisation and class names,
+metrics with their split, and library versions.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nasforge.errors import NasforgeError
+from nasforge.genotype import Genotype
+
+if TYPE_CHECKING:
+    from torch import nn
+
+WEIGHTS, CARD = "model.safetensors", "card.json"
+
+
+def save_model(folder: str | Path, model: nn.Module, card: dict[str, Any]) -> Path:
+    """Write `model`'s weights and `card` (plus library versions) into `folder`."""
+    import torch
+    from safetensors.torch import save_file
+
+    from nasforge import __version__
+
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
+    save_file(state, str(out / WEIGHTS))
+    versions = {"nasforge": __version__, "torch": torch.__version__, "python": platform.python_version()}
+    (out / CARD).write_text(json.dumps({**card, "versions": versions}, indent=2, default=float) + "\n")
+    return out
+
+
+def read_card(folder: str | Path) -> dict[str, Any]:
+    """The model card of a saved model."""
+    path = Path(folder) / CARD
+    try:
+        card = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise NasforgeError(f"cannot read model card {path}: {exc}") from None
+    if not isinstance(card, dict):
+        raise NasforgeError(f"model card {path} must hold a JSON object")
+    return card
+
+
+def load_model(folder: str | Path) -> nn.Module:
+    """Rebuild the network described by the card and load its weights (safetensors, no pickle).
+
+    Example:
+        >>> # model = load_model("runs/mnist1d-macro.db.artifacts/model-trial40-f40")
+    """
+    from safetensors.torch import load_file
+
+    from nasforge.spaces import make_space
+    from nasforge.task import Task
+
+    card = read_card(folder)
+    space = make_space(card["space"])
+    task = Task(tuple(card["task"]["input_shape"]), int(card["task"]["num_classes"]))
+    model = space.build(Genotype.from_dict(card["genotype"]), task)
+    model.load_state_dict(load_file(str(Path(folder) / WEIGHTS)))
+    model.eval()
+    return model

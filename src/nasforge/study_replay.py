@@ -1,0 +1,48 @@
+"""Resuming a study: rebuild its strategy's state by replaying the stored asks and tells in order."""
+
+from __future__ import annotations
+
+from nasforge.errors import StudyError
+from nasforge.spaces.base import SearchSpace
+from nasforge.strategies.base import Strategy
+from nasforge.trial import Trial, TrialState
+
+
+def replay(strategy: Strategy, space: SearchSpace, trials: list[Trial]) -> tuple[int, list[Trial]]:
+    """Ask and tell `trials` into a fresh `strategy` in the order they happened.
+
+    Returns how many trials were told, and the trials that were RUNNING when the study stopped
+    (to evaluate again).
+
+    Raises:
+        StudyError: the strategy now proposes something else than what was stored (its code or
+            configuration changed), or the stored results are inconsistent.
+    """
+    told = iter(sorted((t for t in trials if t.told is not None), key=lambda t: t.told or 0))
+    n_told = 0
+    rerun = []
+    for trial in trials:
+        while n_told < trial.asked_after:
+            strategy.tell(_next(told, trial))
+            n_told += 1
+        candidate = strategy.ask(1)[0]
+        if candidate.genotype != trial.genotype:
+            raise StudyError(
+                f"resuming diverged at trial {trial.number}: the strategy now proposes "
+                f"{space.format(candidate.genotype)}, the study stored {space.format(trial.genotype)} "
+                "(was the strategy's code changed? `nasforge leaderboard` still reads the study)"
+            )
+        if trial.state is TrialState.RUNNING:
+            trial.asked_after = n_told
+            rerun.append(trial)
+    for trial in told:
+        strategy.tell(trial)
+        n_told += 1
+    return n_told, rerun
+
+
+def _next(told: object, at: Trial) -> Trial:
+    trial = next(told, None)  # type: ignore[call-overload]
+    if trial is None:
+        raise StudyError(f"study storage is inconsistent: trial {at.number} waits for a missing result")
+    return trial  # type: ignore[no-any-return]
