@@ -17,7 +17,7 @@ from nasforge.trial import Trial, TrialState
 TRIAL_COLUMNS = (
     "number, state, genotype, key, fidelity, cost_s, reason, score, asked_after, told, started, finished"
 )
-V2_COLUMNS = ("objective_values", "feasible", "step")
+V2_COLUMNS = ("objective_values", "feasible", "step", "origin")
 REQUIRED_TABLES = {"study", "trials", "metrics", "retrains"}
 
 
@@ -78,6 +78,7 @@ def _trial(row: tuple[Any, ...], metrics: dict[str, float]) -> Trial:
             values=None if row[12] is None else json.loads(row[12]),
             feasible=None if row[13] is None else bool(row[13]),
             step=row[14],
+            origin=row[15],
             metrics=metrics,
         )
     except (ValueError, KeyError, TypeError) as exc:  # JSONDecodeError is a ValueError

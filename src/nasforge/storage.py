@@ -37,7 +37,8 @@ CREATE TABLE IF NOT EXISTS trials (
     finished REAL,
     objective_values TEXT,  -- JSON list: the study's objectives as measured (version 2)
     feasible INTEGER,       -- constraints hold (version 2)
-    step INTEGER            -- last step reached, for PRUNED trials (version 2)
+    step INTEGER,           -- last step reached, for PRUNED trials (version 2)
+    origin TEXT             -- NULL: asked of the strategy; "promotion": a trial run again higher (version 2)
 );
 CREATE TABLE IF NOT EXISTS retrains (  -- a trial's architecture trained again at another fidelity
     id INTEGER PRIMARY KEY,
@@ -67,6 +68,7 @@ MIGRATIONS = (
     "ALTER TABLE trials ADD COLUMN objective_values TEXT",
     "ALTER TABLE trials ADD COLUMN feasible INTEGER",
     "ALTER TABLE trials ADD COLUMN step INTEGER",
+    "ALTER TABLE trials ADD COLUMN origin TEXT",
 )
 
 
@@ -175,7 +177,7 @@ class Storage:
         with self._db:
             self._db.execute(
                 "INSERT OR REPLACE INTO trials (number, state, genotype, key, fidelity, asked_after,"
-                " started) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                " started, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     trial.number,
                     trial.state.value,
@@ -184,6 +186,7 @@ class Storage:
                     trial.fidelity,
                     trial.asked_after,
                     trial.started,
+                    trial.origin,
                 ),
             )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import json
+import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -62,6 +63,7 @@ class Study(StudyRecord):
         self.exhausted = False
         self.trials: list[Trial] = storage.load_trials()
         self._n_told, self._rerun = replay(self.strategy, self.space, self.trials)
+        self._continued: dict[int, int] = {}  # promoted trial -> the trial whose checkpoint it continues
 
     @classmethod
     def create(
@@ -195,6 +197,43 @@ class Study(StudyRecord):
         with self.storage.writing():
             self._finish(trial, result)
 
+    def promote(self, trial: Trial, fidelity: float) -> Trial:
+        """Queue `trial`'s architecture at a higher `fidelity` (e.g. more epochs); `optimize`
+        evaluates it before asking for new candidates, continuing from the trial's checkpoint
+        when the study keeps checkpoints (`settings["checkpoints"]`).
+
+        Raises:
+            InvalidArgumentError: `trial` is not COMPLETE, `fidelity` is not higher, or the
+                architecture was already evaluated at `fidelity`.
+        """
+        if trial.state is not TrialState.COMPLETE:
+            raise InvalidArgumentError(
+                f"only a COMPLETE trial can be promoted; trial {trial.number} is {trial.state}"
+            )
+        if fidelity <= (reached := _reached(trial, unknown=-math.inf)):
+            raise InvalidArgumentError(
+                f"fidelity must be above trial {trial.number}'s {reached:g}, got {fidelity:g}"
+            )
+        if any(t.key == trial.key and t.fidelity == fidelity for t in self.trials):
+            raise InvalidArgumentError(
+                f"trial {trial.number}'s architecture was already run at fidelity {fidelity:g}"
+            )
+        with self.storage.writing():
+            self._check_current()
+            promoted = Trial(
+                number=len(self.trials),
+                genotype=trial.genotype,
+                key=trial.key,
+                fidelity=fidelity,
+                asked_after=self._n_told,
+                started=time.time(),
+                origin="promotion",
+            )
+            self.storage.add_trial(promoted)
+            self.trials.append(promoted)
+            self._rerun.append(promoted)
+        return promoted
+
     def report(self, trial: Trial, step: int, metrics: dict[str, float]) -> None:
         """Store intermediate values of a RUNNING trial at `step` (e.g. after each epoch)."""
         check_int("step", step, minimum=0)
@@ -314,18 +353,16 @@ class Study(StudyRecord):
 
     def _checkpoint_below(self, trial: Trial) -> str | None:
         """The checkpoint of the same architecture at the highest lower fidelity, if one was kept."""
+        target = _reached(trial)
         lower = [
             t
             for t in self.trials
-            if t.key == trial.key
-            and t.state is TrialState.COMPLETE
-            and t.fidelity is not None
-            and trial.fidelity is not None
-            and t.fidelity < trial.fidelity
+            if t.key == trial.key and t.state is TrialState.COMPLETE and _reached(t) < target
         ]
-        for t in sorted(lower, key=lambda t: -(t.fidelity or 0)):
+        for t in sorted(lower, key=_reached, reverse=True):
             path = self._checkpoint_path(t)
             if path.exists():
+                self._continued[trial.number] = t.number
                 return str(path)
         return None
 
@@ -378,12 +415,12 @@ class Study(StudyRecord):
                 trial.state = TrialState.COMPLETE
                 trial.score = self.objectives[0].oriented(trial.values[0])
         trial.told, self._n_told = self._n_told, self._n_told + 1
-        self.storage.finish_trial(
-            trial,
-            result.artifacts.get("curves"),
-            start=int(result.artifacts.get("curves_start", 0)),
-            timings=result.artifacts.get("timings"),
-        )
+        curves, start = result.artifacts.get("curves") or {}, int(result.artifacts.get("curves_start", 0))
+        if start and trial.number in self._continued:  # the epochs before come from the continued trial
+            earlier = self.storage.load_curves(self._continued[trial.number])
+            curves = {k: earlier.get(k, [float("nan")] * start)[:start] + v for k, v in curves.items()}
+            start = 0
+        self.storage.finish_trial(trial, curves, start=start, timings=result.artifacts.get("timings"))
         if result.artifacts.get("checkpoint"):
             self.storage.add_artifact(
                 trial.number, "checkpoint", trial.fidelity, result.artifacts["checkpoint"]
@@ -398,6 +435,13 @@ def check_metrics(evaluator: Evaluator, objectives: Sequence[str], constraints: 
         check_selectable(schema, metric, "objective")
     for constraint in constraints:
         check_selectable(schema, constraint.metric, "constraint")
+
+
+def _reached(trial: Trial, unknown: float = math.inf) -> float:
+    """The fidelity a trial ran at; a full-fidelity one reports how many epochs it trained, if any."""
+    if trial.fidelity is not None:
+        return trial.fidelity
+    return trial.metrics.get("epochs", unknown)
 
 
 def _outcome(future: cf.Future[Result]) -> Result:

@@ -38,7 +38,8 @@ class Trial:
     oriented so that higher is better (negated when minimizing): it is what single-objective
     strategies compare, and None unless the trial is COMPLETE. `feasible` says whether the
     study's constraints hold (None while running). `step` is the last step (epoch) reached, set
-    for PRUNED trials.
+    for PRUNED trials. `origin` is None for trials the strategy asked for, "promotion" for an
+    architecture run again at a higher fidelity.
     """
 
     number: int
@@ -57,6 +58,7 @@ class Trial:
     values: list[float] | None = None
     feasible: bool | None = None
     step: int | None = None
+    origin: str | None = None
 
     @property
     def candidate(self) -> Candidate:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -20,8 +21,8 @@ def check_float(
     name: str, value: Any, *, minimum: float | None = None, maximum: float | None = None
 ) -> float:
     """Return `value` as a float if it is a finite number within [minimum, maximum], else raise."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-        raise InvalidArgumentError(f"{name} must be a number, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise InvalidArgumentError(f"{name} must be a finite number, got {value!r}")
     _check_bounds(name, value, minimum, maximum)
     return float(value)
 

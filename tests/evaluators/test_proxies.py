@@ -129,11 +129,6 @@ def test_proxies_leave_the_model_unchanged_and_are_deterministic() -> None:
     again = compute_proxies(model, batch, tuple(PROXIES))
     assert {k: v[0] for k, v in first.items()} == {k: v[0] for k, v in again.items()}
     evaluator = ProxyEvaluator(proxies=("synflow", "snip"), input_shape=(3, 8, 8), batch_size=8)
-    assert (
-        evaluator.evaluate(genotype, space).metrics
-        == pytest.approx({**evaluator.evaluate(genotype, space).metrics}, rel=0, abs=0)
-        or True
-    )
     metrics = evaluator.evaluate(genotype, space).metrics
     again_metrics = evaluator.evaluate(genotype, space).metrics
     assert (metrics["synflow"], metrics["snip"]) == (again_metrics["synflow"], again_metrics["snip"])

@@ -88,3 +88,51 @@ def test_unknown_hyperparameter_is_named(name: str) -> None:
 def test_bad_hyperparameters_get_clear_errors(name: str, params: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidArgumentError, match=message):
         STRATEGIES.create(name, NB201Space(), **params)
+
+
+def multi_objective(name: str, seed: int, path: Path | None = None) -> Study:
+    return Study.create(
+        NB201Space(),
+        name,
+        seed=seed,
+        objective=["valid", "params"],
+        direction=["maximize", "minimize"],
+        constraints=["params<=6e5"],
+        path=path,
+    )
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_vector_objectives_are_deterministic_and_resumable(name: str, tmp_path: Path) -> None:
+    first, second = multi_objective(name, 4), multi_objective(name, 4, tmp_path / "m.db")
+    first.optimize(TabularEvaluator(), 40)
+    second.optimize(TabularEvaluator(), 25)
+    second.close()
+    resumed = Study.load(tmp_path / "m.db")
+    resumed.optimize(TabularEvaluator(), 40)
+    assert archs(resumed) == archs(first)
+    assert all(t.values is not None and len(t.values) == 2 for t in first.trials)
+    assert len({t.key for t in first.trials}) == 40 and first.pareto_front()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_promotions_to_a_higher_fidelity_are_new_trials_and_resume(name: str, tmp_path: Path) -> None:
+    path = tmp_path / "f.db"
+    study = Study.create(NB201Space(), name, seed=6, path=path)
+    study.optimize(TabularEvaluator(epochs=12), 10)  # cheap fidelity: 12 epochs
+    for trial in study.leaderboard(3):
+        study.promote(trial, 200)
+    with pytest.raises(InvalidArgumentError, match="already run at fidelity 200"):
+        study.promote(study.leaderboard(1)[0], 200)
+    study.optimize(TabularEvaluator(epochs=12), 16)
+    promoted = [t for t in study.trials if t.origin == "promotion"]
+    assert [t.fidelity for t in promoted] == [200, 200, 200]
+    assert all(t.state is TrialState.COMPLETE for t in promoted)
+    pairs = [(t.key, t.fidelity) for t in study.trials]
+    assert len(set(pairs)) == len(pairs) and len({t.key for t in study.trials}) == 13
+    study.close()
+    resumed = Study.load(path)  # replay skips promotions and tells them in order
+    resumed.optimize(TabularEvaluator(epochs=12), 20)
+    reference = Study.create(NB201Space(), name, seed=6)
+    reference.optimize(TabularEvaluator(epochs=12), 10)
+    assert [t.key for t in resumed.trials[:10]] == [t.key for t in reference.trials]

@@ -7,6 +7,8 @@ import argparse
 from nasforge.cli.common import add_param_option, int_at_least, parse_params, print_json, stderr, stdout
 from nasforge.strategies import STRATEGIES
 
+NB201_CLASSES = 6_466  # distinct NB201 architectures up to isomorphism
+
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     bench = sub.add_parser("bench", help="benchmark a strategy on a tabular benchmark")
@@ -42,7 +44,19 @@ def run(args: argparse.Namespace) -> int:
 
     from nasforge.bench import bench_nb201
 
-    with Progress(console=stderr, transient=True, disable=args.json or not stderr.is_terminal) as progress:
+    if args.budget > NB201_CLASSES:
+        stderr.print(
+            f"warning: --budget {args.budget} is more than the {NB201_CLASSES:,} distinct NB201 "
+            "architectures; each search stops when the space is exhausted"
+        )
+    quiet = args.json or not stderr.is_terminal
+
+    def advance(run: int) -> None:
+        progress.advance(task)
+        if quiet and not args.json:  # a line per run where no bar is shown
+            stderr.print(f"{args.strategy}: run {run + 1}/{args.runs} done")
+
+    with Progress(console=stderr, transient=True, disable=quiet) as progress:
         task = progress.add_task(f"{args.strategy}: runs", total=args.runs)
         (summary,) = bench_nb201(
             args.strategy,
@@ -54,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
             seed_table=args.seed_table,
             metric=args.metric,
             strategy_params=parse_params(args.param),
-            on_run=lambda _: progress.advance(task),
+            on_run=advance,
         )
     if args.json:
         print_json(summary.to_dict())

@@ -5,15 +5,23 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from nasforge import __version__
 from nasforge.cli import analyze, bench, catalog, proxies, results, search
 from nasforge.errors import NasforgeError
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """Mistakes in the arguments print one line (and where to find help), then exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full command-line parser."""
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="nasforge",
         description="Neural architecture search with persistent studies.",
     )

@@ -42,6 +42,7 @@ EFFICIENCY = {
     "peak_cuda_mb": "MB",
     "train_seconds": "s",
 }
+LATENCY_THREADS = 1
 SMALL_MODEL_FLOPS = 5_000_000  # below this, one thread beats two on CPU (and leaves a core free)
 
 
@@ -182,7 +183,7 @@ class TrainingEvaluator(Evaluator):
         for name, unit in EFFICIENCY.items():
             out += specs([name], "none", "minimize", unit)
         out += specs(["train_samples_per_s"], "none", "maximize", "examples/s")
-        out += specs(["epochs", "threads"], "none", "maximize")
+        out += specs(["epochs", "threads", "latency_threads"], "none", "maximize")
         out += specs([f"proxy_{p}" for p in self.proxies], "none", "maximize")
         return out
 
@@ -342,10 +343,12 @@ class TrainingEvaluator(Evaluator):
         self, model: torch.nn.Module, x: torch.Tensor, timings: dict[str, list[float]]
     ) -> dict[str, float]:
         batch = x[:TIMING_BATCH]
-        times = prof.latency(model, batch)
+        with torch_threads(LATENCY_THREADS):  # one thread: comparable between trials, even on a busy machine
+            times = prof.latency(model, batch, warmup=5, repeats=30)
         timings["inference_ms"] = times
         out = prof.latency_summary(times, len(batch))
         out.update(
+            latency_threads=LATENCY_THREADS,
             flops=prof.flops(model, x),
             size_bytes=prof.size_bytes(model),
             activation_bytes=prof.activation_bytes(model, x),

@@ -8,6 +8,8 @@ import torch
 from torch import Tensor, nn
 from torch.nn import functional as F
 
+from nasforge.errors import InvalidGenotypeError
+from nasforge.spaces.nasnet import OPS
 from nasforge.spaces.ops import ReLUConvBN, avg_pool, batch_norm, conv, global_avg_pool
 from nasforge.task import Task
 
@@ -53,7 +55,13 @@ def dil_conv(dims: int, c: int, kernel: int, stride: int) -> nn.Sequential:
 
 
 def make_op(name: str, dims: int, c: int, stride: int) -> nn.Module:
-    """One of the space's operations at `c` channels."""
+    """One of the space's operations at `c` channels.
+
+    Raises:
+        InvalidGenotypeError: `name` is not an operation of the space.
+    """
+    if name not in OPS:
+        raise InvalidGenotypeError(f"NASNet operation must be one of {', '.join(OPS)}; got {name!r}")
     if name.startswith("sep_conv"):
         return sep_conv(dims, c, int(name[-1]), stride)
     if name.startswith("dil_conv"):
@@ -62,7 +70,9 @@ def make_op(name: str, dims: int, c: int, stride: int) -> nn.Module:
         return nn.MaxPool1d(3, stride, 1) if dims == 1 else nn.MaxPool2d(3, stride, 1)
     if name == "avg_pool_3x3":
         return avg_pool(dims, 3, stride, 1)
-    return nn.Identity() if stride == 1 else FactorizedReduce(dims, c, c)
+    if name == "skip_connect":
+        return nn.Identity() if stride == 1 else FactorizedReduce(dims, c, c)
+    raise InvalidGenotypeError(f"NASNet operation {name!r} has no implementation")  # a new op in OPS
 
 
 class Cell(nn.Module):

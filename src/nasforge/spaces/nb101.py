@@ -152,7 +152,10 @@ class NB101Space(SearchSpace):
 
     def crossover(self, a: Genotype, b: Genotype, rng: np.random.Generator) -> Genotype:
         bits = self.to_bits(a), self.to_bits(b)
-        mask = rng.random(bits[0].size) < 0.5
+        n = self.max_nodes
+        edges = n * (n - 1) // 2
+        # Uniform over genes: each edge, and each node's op (its two bits travel together).
+        mask = np.concatenate([rng.random(edges) < 0.5, np.repeat(rng.random(n - 2) < 0.5, 2)])
         return self.from_bits(np.where(mask, bits[0], bits[1]), rng)
 
     def encode(self, genotype: Genotype) -> np.ndarray:

@@ -1,0 +1,149 @@
+"""Training that grows: checkpoints continued to more epochs, early stopping, kept models."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from nasforge import EvalOptions, InvalidArgumentError, Study, TrialState, load
+from nasforge.evaluators import ProxyEvaluator, TrainingEvaluator
+from nasforge.models import read_card
+from nasforge.pruning import StopRule, median_rule
+from nasforge.spaces import MacroSpace
+
+ARCH = (
+    "conv(kernel=3,stride=1,channels=16,dilation=1,activation=relu,batchnorm=true,pool=max,pool_size=2) > "
+    "head(global_pool=flatten,hidden=0,dropout=0.25)"
+)
+
+
+def test_a_continued_run_equals_one_trained_from_scratch(tmp_path: Path) -> None:
+    space = MacroSpace()
+    genotype = space.parse(ARCH)
+    evaluator = TrainingEvaluator(data="digits", epochs=4, schedule_epochs=4, seed=2)
+    checkpoint = str(tmp_path / "two.safetensors")
+    evaluator.evaluate(genotype, space, 2, EvalOptions(checkpoint_to=checkpoint))
+    continued = evaluator.evaluate(genotype, space, 4, EvalOptions(resume_from=checkpoint))
+    scratch = evaluator.evaluate(genotype, space, 4)
+    assert continued.metrics["epochs"] == scratch.metrics["epochs"] == 4
+    assert continued.metrics["valid_loss"] == pytest.approx(scratch.metrics["valid_loss"], abs=1e-6)
+    assert continued.artifacts["curves_start"] == 2 and len(continued.artifacts["curves"]["valid_loss"]) == 2
+    assert continued.cost_s < scratch.cost_s * 0.9
+
+
+def test_a_study_promotion_continues_from_the_stored_checkpoint(tmp_path: Path) -> None:
+    space = MacroSpace(max_blocks=2)
+    study = Study.create(
+        space,
+        "random",
+        seed=0,
+        objective="valid_accuracy",
+        path=tmp_path / "p.db",
+        settings={"checkpoints": True},
+    )
+    evaluator = TrainingEvaluator(data="digits", epochs=2, schedule_epochs=6)
+    study.optimize(evaluator, 3)
+    best = study.leaderboard(1)[0]
+    promoted = study.promote(best, 6)
+    study.optimize(evaluator, 4)
+    assert promoted.state is TrialState.COMPLETE and promoted.metrics["epochs"] == 6
+    curves = study.storage.load_curves(promoted.number)
+    parent = study.storage.load_curves(best.number)["valid_accuracy"]
+    assert len(curves["valid_accuracy"]) == 6 and curves["valid_accuracy"][:2] == parent
+    kinds = {a["kind"] for a in study.storage.load_artifacts()}
+    assert kinds == {"checkpoint"}
+    with pytest.raises(InvalidArgumentError, match="must be above"):
+        study.promote(best, 1)
+
+
+def test_median_rule_prunes_a_trial_and_records_the_step() -> None:
+    rule = median_rule("valid_accuracy", "maximize", [[0.5, 0.9, 0.95]] * 5, min_trials=5)
+    assert rule is not None and rule.thresholds == {1: 0.9, 2: 0.95}
+    assert median_rule("valid_accuracy", "maximize", [[0.5]] * 2, min_trials=5) is None
+    space = MacroSpace()
+    stop = StopRule("valid_accuracy", "maximize", {0: 2.0})  # nothing reaches 2.0: stop after epoch 0
+    result = TrainingEvaluator(data="digits", epochs=3).evaluate(
+        space.parse(ARCH), space, None, EvalOptions(stop=stop)
+    )
+    assert result.pruned_at == 0 and result.metrics["epochs"] == 1 and result.error is None
+
+
+def test_pruned_trials_are_stored_as_pruned(tmp_path: Path) -> None:
+    space = MacroSpace(max_blocks=1)
+    study = Study.create(
+        space,
+        "random",
+        seed=1,
+        objective="valid_accuracy",
+        path=tmp_path / "m.db",
+        settings={"pruner": "median", "prune_after": 2},
+    )
+    study.optimize(TrainingEvaluator(data="digits", epochs=3, learning_rate=0.01), 10)
+    states = {t.state for t in study.trials}
+    assert TrialState.PRUNED in states and TrialState.COMPLETE in states
+    for trial in study.trials:
+        if trial.state is TrialState.PRUNED:
+            assert trial.step is not None and trial.metrics["epochs"] == trial.step + 1 < 3
+
+
+def test_retrained_models_are_kept_and_load_without_pickle(tmp_path: Path) -> None:
+    space = MacroSpace(max_blocks=2)
+    study = Study.create(space, "random", seed=0, objective="valid_accuracy", path=tmp_path / "r.db")
+    evaluator = TrainingEvaluator(data="digits", epochs=1)
+    study.optimize(evaluator, 2)
+    best = study.leaderboard(1)[0]
+    result = study.retrain(evaluator, best, 2)
+    (artifact,) = study.storage.load_artifacts()
+    folder = tmp_path / "r.db.artifacts" / artifact["path"]
+    card = read_card(folder)
+    assert card["genotype"] == best.genotype.to_dict() and card["task"]["num_classes"] == 10
+    assert card["metrics"]["test_accuracy"]["split"] == "test" and "torch" in card["versions"]
+    assert len(card["data"]["mean"]) == 1 and card["data"]["class_names"] is None
+    model = load(folder)
+    data = evaluator.dataset()
+    with torch.no_grad():
+        predicted = model(torch.from_numpy(data.test.x)).argmax(1).numpy()
+    assert float(np.mean(predicted == data.test.y)) == pytest.approx(
+        result.metrics["test_accuracy"], abs=1e-9
+    )
+    assert not any(p.suffix in (".pt", ".pkl", ".pth") for p in folder.iterdir())
+
+
+def test_test_split_does_not_move_with_the_search_seed() -> None:
+    a = TrainingEvaluator(data="digits", seed=0).dataset()
+    b = TrainingEvaluator(data="digits", seed=7).dataset()
+    assert np.array_equal(a.test.y, b.test.y) and np.array_equal(a.test.x, b.test.x)
+    c = TrainingEvaluator(data="digits", split_seed=1).dataset()
+    assert not np.array_equal(a.test.y, c.test.y)
+
+
+def test_ensembles_are_refused_where_one_architecture_is_scored() -> None:
+    for make in (
+        lambda: ProxyEvaluator(proxies=("vote",)),
+        lambda: TrainingEvaluator(proxies=("mean_rank",)),
+    ):
+        with pytest.raises(InvalidArgumentError, match="ranks a whole population"):
+            make()
+
+
+def test_a_proxy_that_cannot_score_a_network_does_not_fail_the_trial(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nasforge.evaluators import proxies
+
+    monkeypatch.setitem(proxies.PROXIES, "naswot", lambda model, batch: -math.inf)
+    space = MacroSpace()
+    result = TrainingEvaluator(data="digits", epochs=1, proxies=("naswot", "synflow")).evaluate(
+        space.parse(ARCH), space
+    )
+    assert result.error is None and "proxy_naswot" not in result.metrics and "proxy_synflow" in result.metrics
+
+
+def test_small_models_train_on_one_thread_and_latency_is_single_threaded() -> None:
+    space = MacroSpace()
+    result = TrainingEvaluator(data="digits", epochs=1).evaluate(space.parse(ARCH), space)
+    assert result.metrics["threads"] == 1 and result.metrics["latency_threads"] == 1
+    forced = TrainingEvaluator(data="digits", epochs=1, threads=2).evaluate(space.parse(ARCH), space)
+    assert forced.metrics["threads"] == 2
