@@ -83,7 +83,7 @@ def test_damaged_study_files_are_clear_errors(tmp_path: Path, damage: str) -> No
     else:
         with sqlite3.connect(path) as db:
             db.execute("UPDATE trials SET genotype = '{not json' WHERE number = 0")
-    with pytest.raises(StudyError, match="cannot read study file|malformed"):
+    with pytest.raises(StudyError, match=r"cannot read study file|malformed"):
         StudyView(path)
 
 

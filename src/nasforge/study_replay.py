@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from nasforge.errors import StudyError
 from nasforge.spaces.base import SearchSpace
 from nasforge.strategies.base import Strategy
@@ -45,8 +47,8 @@ def replay(strategy: Strategy, space: SearchSpace, trials: list[Trial]) -> tuple
     return n_told, rerun
 
 
-def _next(told: object, at: Trial) -> Trial:
-    trial = next(told, None)  # type: ignore[call-overload]
+def _next(told: Iterator[Trial], at: Trial) -> Trial:
+    trial = next(told, None)
     if trial is None:
         raise StudyError(f"study storage is inconsistent: trial {at.number} waits for a missing result")
-    return trial  # type: ignore[no-any-return]
+    return trial

@@ -52,9 +52,9 @@ def test_strategy_params_without_a_strategy_and_small_populations(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     argv = ["search", "--table", "--budget", "6", "--json"]
-    code, out, err = run(capsys, *argv, "--param", "population_size=20", "--study", "p.db")
+    code, _, err = run(capsys, *argv, "--param", "population_size=20", "--study", "p.db")
     assert code == 0, err
-    code, out, err = run(
+    code, _, err = run(
         capsys, *argv, "--strategy", "evolution", "--param", "population_size=5", "--study", "q.db"
     )
     assert code == 0, err

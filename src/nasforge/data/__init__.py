@@ -6,6 +6,7 @@ from pathlib import Path
 
 from nasforge.data import builtin, user
 from nasforge.data.dataset import Dataset, Split, prepare
+from nasforge.data.idx import find_idx_files
 from nasforge.errors import DataError
 
 BUILTIN = ("mnist1d", "fashion-mnist", "digits")
@@ -47,7 +48,7 @@ def load_dataset(
             f"got {name!r}"
         )
     if path.is_dir():
-        arrays = builtin.idx_folder(path) if builtin.find_idx_files(path) else user.image_folder(path)
+        arrays = builtin.idx_folder(path) if find_idx_files(path) else user.image_folder(path)
         return prepare(path.name, *arrays, valid_fraction=valid_fraction, seed=seed)
     if path.suffix == ".npz":
         x, y, x_test, y_test = user.npz(path)

@@ -53,7 +53,10 @@ def activation_bytes(model: nn.Module, sample: torch.Tensor) -> int:
 def latency(model: nn.Module, batch: torch.Tensor, *, warmup: int = 3, repeats: int = 20) -> list[float]:
     """Milliseconds of each timed forward pass on `batch`, after `warmup` untimed passes."""
     model.eval()
-    sync = torch.cuda.synchronize if batch.is_cuda else (lambda: None)
+    def sync() -> None:
+        if batch.is_cuda:
+            torch.cuda.synchronize()
+
     times = []
     with torch.no_grad():
         for i in range(warmup + repeats):

@@ -61,7 +61,7 @@ class NB101Cell(nn.Module):
             fan_in = [nodes[u][:, :c] for u in range(1, v) if self.matrix[u, v]]
             if self.matrix[0, v]:
                 fan_in.append(self.projections[v](x))
-            nodes.append(self.ops[v](sum(fan_in)))  # type: ignore[arg-type]
+            nodes.append(self.ops[v](sum(fan_in)))
         outputs = [nodes[u] for u in range(1, self.n - 1) if self.matrix[u, self.n - 1]]
         out = torch.cat(outputs, dim=1) if outputs else None
         if self.output_projection is not None:

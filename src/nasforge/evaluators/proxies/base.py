@@ -31,4 +31,5 @@ def weighted_layers(model: nn.Module) -> list[Weighted]:
 def loss_backward(model: nn.Module, batch: ProxyBatch) -> None:
     """Cross-entropy on the batch, gradients into the parameters."""
     model.zero_grad(set_to_none=True)
-    nn.functional.cross_entropy(model(batch.x), batch.y).backward()
+    loss: torch.Tensor = nn.functional.cross_entropy(model(batch.x), batch.y)
+    loss.backward()  # type: ignore[no-untyped-call]
