@@ -29,3 +29,28 @@ def test_from_json_rejects_malformed_text(bad: str) -> None:
 def test_spec_rejects_unhashable_values() -> None:
     with pytest.raises(InvalidGenotypeError, match="dict"):
         Genotype("x", ({"a": 1},))
+
+
+def test_check_float_refuses_infinity_and_nan() -> None:
+    import math
+
+    import pytest
+
+    from nasforge import InvalidArgumentError
+    from nasforge.validation import check_float
+
+    for value in (math.inf, -math.inf, math.nan):
+        with pytest.raises(InvalidArgumentError, match="must be a finite number"):
+            check_float("learning_rate", value)
+    assert check_float("learning_rate", 0.5) == 0.5
+
+
+def test_nasnet_refuses_an_unknown_operation() -> None:
+    import pytest
+
+    from nasforge import InvalidGenotypeError
+    from nasforge.spaces.nasnet_network import make_op
+
+    with pytest.raises(InvalidGenotypeError, match="must be one of .*got 'conv_9x9'"):
+        make_op("conv_9x9", 2, 4, 1)
+    assert type(make_op("skip_connect", 2, 4, 1)).__name__ == "Identity"

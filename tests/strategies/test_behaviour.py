@@ -7,7 +7,7 @@ import statistics
 import numpy as np
 import pytest
 
-from nasforge import NB201Space, Study, TabularEvaluator, Trial, make_strategy
+from nasforge import NB201Space, Study, TabularEvaluator, Trial, TrialState, make_strategy
 from nasforge.bench import bench_nb201
 from nasforge.strategies import GeneticAlgorithm, LocalSearch, SimulatedAnnealing
 
@@ -76,3 +76,20 @@ def test_local_search_reaches_the_optimum_with_enough_budget(nb201: NB201Space, 
     study.optimize(TabularEvaluator(), 300)
     assert study.best_trial is not None
     assert study.best_trial.metrics["valid"] == pytest.approx(91.6067, abs=1e-3)
+
+
+def test_local_search_does_not_take_exploration_samples_for_neighbours(nb201: NB201Space) -> None:
+
+    strategy = LocalSearch(nb201, improvement="best", initial_samples=1, seed=0)
+    start = strategy.ask(1)[0].genotype
+    strategy.tell(Trial(0, start, nb201.key(start), state=TrialState.COMPLETE, score=50.0))
+    distinct = {nb201.key(n) for n in nb201.neighbors(start)} - {nb201.key(start)}
+    neighbours = [strategy.ask(1)[0].genotype for _ in distinct]  # all asked, none told yet
+    assert {nb201.key(g) for g in neighbours} == distinct
+    explore = strategy.ask(1)[0].genotype  # waiting on the neighbours: a random exploration sample
+    assert nb201.key(explore) not in {nb201.key(n) for n in nb201.neighbors(start)}
+    strategy.tell(Trial(1, explore, nb201.key(explore), state=TrialState.COMPLETE, score=99.0))
+    for number, genotype in enumerate(neighbours, start=2):
+        strategy.tell(Trial(number, genotype, nb201.key(genotype), state=TrialState.COMPLETE, score=10.0))
+    strategy.ask(1)
+    assert strategy._current is None or strategy._current[0] != explore  # no neighbour was better: restart
