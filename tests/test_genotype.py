@@ -51,6 +51,6 @@ def test_nasnet_refuses_an_unknown_operation() -> None:
     from nasforge import InvalidGenotypeError
     from nasforge.spaces.nasnet_network import make_op
 
-    with pytest.raises(InvalidGenotypeError, match="must be one of .*got 'conv_9x9'"):
+    with pytest.raises(InvalidGenotypeError, match=r"must be one of .*got 'conv_9x9'"):
         make_op("conv_9x9", 2, 4, 1)
     assert type(make_op("skip_connect", 2, 4, 1)).__name__ == "Identity"
