@@ -30,7 +30,7 @@ def main() -> None:
         evaluator,
         config.budget,
         callback=lambda s, t: print(
-            f"{time.perf_counter() - start:6.0f}s trial {s.n_finished}/{config.budget} "
+            f"{time.perf_counter() - start:6.0f}s trial {t.number} ({s.n_finished}/{config.budget}) "
             f"valid {t.metrics.get('valid_accuracy', float('nan')):.4f}",
             flush=True,
         ),
@@ -45,8 +45,8 @@ def main() -> None:
     print(f"search: {search_seconds:.0f} s for {study.n_finished} trials")
     print(
         f"best (trial {best.number}) as searched ({config.evaluator['epochs']} epochs): "
-        f"valid {best.metrics['valid_accuracy']:.4f}, test {best.metrics['test_accuracy']:.4f}, "
-        f"params {best.metrics['params']:.0f}"
+        f"valid {best.metrics['valid_accuracy']:.4f}, params {best.metrics['params']:.0f} "
+        "(the test split is looked at once, for the retrained winner)"
     )
     print(
         f"best retrained for {config.final_epochs} epochs: valid {final.metrics['valid_accuracy']:.4f}, "
