@@ -48,6 +48,18 @@ class Registry(Generic[T]):
         self.kind = kind
         self._classes: dict[str, type[T] | str] = {}
 
+    @classmethod
+    def lazy(cls, kind: str, classes: dict[str, str]) -> Registry[T]:
+        """A registry of `{name: "module:Class"}` entries, each imported when first used."""
+        registry: Registry[T] = cls(kind)
+        for name, path in classes.items():
+            registry.register(name, path)
+        return registry
+
+    def class_paths(self) -> dict[str, str]:
+        """`{"Class": "module:Class"}` of the entries not imported yet (for a module `__getattr__`)."""
+        return {path.rpartition(":")[2]: path for path in self._classes.values() if isinstance(path, str)}
+
     def register(self, name: str, cls: type[T] | str) -> None:
         """Add `cls` under `name`; `cls` may be `"module:Class"`, imported when first used."""
         self._classes[name] = cls

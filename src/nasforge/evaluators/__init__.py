@@ -19,9 +19,7 @@ _CLASSES = {
     "training": "nasforge.evaluators.training:TrainingEvaluator",
     "proxy": "nasforge.evaluators.proxy:ProxyEvaluator",
 }
-EVALUATORS: Registry[Evaluator] = Registry("evaluator")
-for _name, _path in _CLASSES.items():
-    EVALUATORS.register(_name, _path)
+EVALUATORS: Registry[Evaluator] = Registry.lazy("evaluator", _CLASSES)
 
 
 def make_evaluator(config: dict[str, Any]) -> Evaluator:
@@ -31,7 +29,7 @@ def make_evaluator(config: dict[str, Any]) -> Evaluator:
     return EVALUATORS.create(config["name"], **{k: v for k, v in config.items() if k != "name"})
 
 
-__getattr__ = lazy_getattr(__name__, {path.rpartition(":")[2]: path for path in _CLASSES.values()})
+__getattr__ = lazy_getattr(__name__, EVALUATORS.class_paths())
 
 
 __all__ = [

@@ -53,6 +53,7 @@ def activation_bytes(model: nn.Module, sample: torch.Tensor) -> int:
 def latency(model: nn.Module, batch: torch.Tensor, *, warmup: int = 3, repeats: int = 20) -> list[float]:
     """Milliseconds of each timed forward pass on `batch`, after `warmup` untimed passes."""
     model.eval()
+
     def sync() -> None:
         if batch.is_cuda:
             torch.cuda.synchronize()

@@ -24,11 +24,10 @@ _CLASSES = {
     "nasnet": "nasforge.spaces.nasnet:NASNetSpace",
     "joint": "nasforge.spaces.joint:JointSpace",
 }
-_BY_CLASS = {path.rpartition(":")[2]: path for path in _CLASSES.values()}
-_BY_CLASS["SearchSpace"] = "nasforge.spaces.base:SearchSpace"
-SPACES: Registry[SearchSpace] = Registry("space")
-for _name, _path in _CLASSES.items():
-    SPACES.register(_name, _path)
+SPACES: Registry[SearchSpace] = Registry.lazy("space", _CLASSES)
+__getattr__ = lazy_getattr(
+    __name__, {**SPACES.class_paths(), "SearchSpace": "nasforge.spaces.base:SearchSpace"}
+)
 
 
 def make_space(config: dict[str, Any] | str) -> SearchSpace:
@@ -44,9 +43,6 @@ def make_space(config: dict[str, Any] | str) -> SearchSpace:
         raise InvalidArgumentError(f"space config needs a 'name', got {config!r}")
     params = {k: v for k, v in config.items() if k != "name"}
     return SPACES.create(config["name"], **params)
-
-
-__getattr__ = lazy_getattr(__name__, _BY_CLASS)
 
 
 __all__ = [

@@ -32,9 +32,7 @@ class NB201Cell(nn.Module):
         nodes = [x]
         for target in range(1, 4):
             nodes.append(
-                sum(
-                    self.edges[e](nodes[source]) for e, (to, source) in enumerate(EDGES) if to == target
-                )
+                sum(self.edges[e](nodes[source]) for e, (to, source) in enumerate(EDGES) if to == target)
             )
         return nodes[3]
 

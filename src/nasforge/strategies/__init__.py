@@ -22,14 +22,10 @@ _CLASSES = {
     "evolution": "nasforge.strategies.evolution:RegularizedEvolution",
     "local": "nasforge.strategies.local_search:LocalSearch",
 }
-_BY_CLASS = {path.rpartition(":")[2]: path for path in _CLASSES.values()}
-_BY_CLASS["Strategy"] = "nasforge.strategies.base:Strategy"
-STRATEGIES: Registry[Strategy] = Registry("strategy")
-for _name, _path in _CLASSES.items():
-    STRATEGIES.register(_name, _path)
-
-
-__getattr__ = lazy_getattr(__name__, _BY_CLASS)
+STRATEGIES: Registry[Strategy] = Registry.lazy("strategy", _CLASSES)
+__getattr__ = lazy_getattr(
+    __name__, {**STRATEGIES.class_paths(), "Strategy": "nasforge.strategies.base:Strategy"}
+)
 
 
 def make_strategy(name: str, space: SearchSpace, *, seed: int = 0, **params: Any) -> Strategy:
