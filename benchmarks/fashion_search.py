@@ -19,7 +19,7 @@ import argparse
 import time
 
 from nasforge.config import load_config
-from nasforge.evaluators import make_evaluator
+from nasforge.evaluators import EvalOptions, make_evaluator
 from nasforge.search import open_search
 
 SEARCH = {
@@ -99,7 +99,7 @@ def main() -> None:
         print(f"  trial {trial.number}: valid {valid:.4f}, {params:,.0f} params")
     print(f"winner: {study.space.format(best.genotype)}")
     final = make_evaluator({**config.evaluator, **FINAL, "seed": args.seed, "epochs": args.final_epochs})
-    result = final.evaluate(best.genotype, study.space)
+    result = final.evaluate(best.genotype, study.space, options=EvalOptions(test=True))  # test: once
     total = time.perf_counter() - start
     if result.error:
         raise SystemExit(f"retraining failed: {result.error}")
