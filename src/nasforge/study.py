@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from nasforge.errors import InvalidArgumentError, SpaceExhaustedError, StudyError
+from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import EvalOptions, Evaluator, Result, run_evaluation
 from nasforge.evaluators.schema import check_selectable
 from nasforge.executors import Executor, SerialExecutor
@@ -115,6 +116,8 @@ class Study(StudyRecord):
             storage.write_config(config)
             return cls(storage, config)
         stored = normalized(stored)
+        if stored.get("evaluator") is not None:  # in this release's form (older files lack newer options)
+            stored["evaluator"] = json.loads(json.dumps(make_evaluator(stored["evaluator"]).config()))
         differences = [k for k in IDENTITY if config[k] is not None and stored.get(k) != config[k]]
         if differences:
             storage.close()
