@@ -1,5 +1,6 @@
-"""One digits trial with the default thread count (one thread for small models) against two
-threads, on an idle machine and beside one other CPU-bound process; with its stored latency.
+"""One digits trial with the default thread count (the cores other processes leave free)
+against two threads, on an idle machine and beside one other CPU-bound process; with its
+stored latency.
 
     python benchmarks/threads.py [--repeats 3]
 """
@@ -53,7 +54,8 @@ def main() -> None:
                 label = "default" if threads is None else f"threads={threads}"
                 print(
                     f"{'busy' if busy else 'idle'} machine, {label} ({used} thread(s)): "
-                    f"trial {seconds:.2f} s, stored latency {latency:.4f} ms/example (median of {args.repeats})"
+                    f"trial {seconds:.2f} s, stored latency {latency:.4f} ms/example "
+                    f"(median of {args.repeats})"
                 )
         finally:
             stop.set()

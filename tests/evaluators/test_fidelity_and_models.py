@@ -141,9 +141,33 @@ def test_a_proxy_that_cannot_score_a_network_does_not_fail_the_trial(monkeypatch
     assert result.error is None and "proxy_naswot" not in result.metrics and "proxy_synflow" in result.metrics
 
 
-def test_small_models_train_on_one_thread_and_latency_is_single_threaded() -> None:
+def test_training_threads_leave_the_cores_that_others_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nasforge.evaluators import cpu
+
+    monkeypatch.setattr(cpu, "busy_cores_elsewhere", lambda: 1.0)  # one other CPU-bound process
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
     space = MacroSpace()
     result = TrainingEvaluator(data="digits", epochs=1).evaluate(space.parse(ARCH), space)
     assert result.metrics["threads"] == 1 and result.metrics["latency_threads"] == 1
     forced = TrainingEvaluator(data="digits", epochs=1, threads=2).evaluate(space.parse(ARCH), space)
     assert forced.metrics["threads"] == 2
+
+
+def test_busy_cores_of_other_processes_are_measured() -> None:
+    import multiprocessing as mp
+
+    from nasforge.evaluators.cpu import busy_cores_elsewhere
+
+    busy_cores_elsewhere()
+    spinner = mp.get_context("fork").Process(target=_spin, args=(1.5,))
+    spinner.start()
+    spinner.join()
+    assert busy_cores_elsewhere() >= 0.4  # about one core for most of the window
+
+
+def _spin(seconds: float) -> None:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass

@@ -18,6 +18,7 @@ from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.augment import AUGMENTATIONS
 from nasforge.evaluators.base import EvalOptions, Evaluator, Result
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
+from nasforge.evaluators.cpu import free_cores
 from nasforge.evaluators.metrics import classification_metrics
 from nasforge.evaluators.proxies import ProxyBatch, check_proxies, compute_proxies
 from nasforge.evaluators.schema import MetricSpec, specs
@@ -43,12 +44,12 @@ EFFICIENCY = {
     "train_seconds": "s",
 }
 LATENCY_THREADS = 1
-SMALL_MODEL_FLOPS = 5_000_000  # below this, one thread beats two on CPU (and leaves a core free)
 
 
-def auto_threads(flops: int) -> int:
-    """Threads for training a model of `flops` per example: one for small models, else all cores."""
-    return 1 if flops < SMALL_MODEL_FLOPS else max(1, torch.get_num_threads())
+def auto_threads() -> int:
+    """Threads for a training: this process's share of the cores (all of them in a serial search,
+    `cores // workers` in a pool) less the cores that other processes keep busy right now."""
+    return free_cores(max(1, torch.get_num_threads()))
 
 
 @contextlib.contextmanager
@@ -231,7 +232,7 @@ class TrainingEvaluator(Evaluator):
                 metrics={"params": params, "flops": flops},
                 error=f"model needs {flops:,} FLOPs per example, above max_flops={self.max_flops:,}",
             )
-        threads = self.threads or auto_threads(flops)
+        threads = self.threads or auto_threads()
         with torch_threads(threads):
             result = self._train_and_measure(model, data, config, device, options, threads)
         if options.model_to:
