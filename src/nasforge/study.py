@@ -29,6 +29,7 @@ from nasforge.validation import check_int
 from nasforge.view import StudyRecord, artifact_dir, normalized
 
 Callback = Callable[["Study", Trial], None]
+PLAIN = EvalOptions()
 IDENTITY = ("space", "strategy", "objectives", "constraints", "evaluator", "warm_start")
 
 
@@ -65,6 +66,7 @@ class Study(StudyRecord):
         self.trials: list[Trial] = storage.load_trials()
         self._n_told, self._rerun = replay(self.strategy, self.space, self.trials)
         self._continued: dict[int, int] = {}  # promoted trial -> the trial whose checkpoint it continues
+        self._n_finished = sum(t.state.finished for t in self.trials)
 
     @classmethod
     def create(
@@ -139,6 +141,11 @@ class Study(StudyRecord):
             storage.close()
             raise StudyError(f"{path} holds no nasforge study")
         return cls(storage, config)
+
+    @property
+    def n_finished(self) -> int:
+        """Trials that are COMPLETE, FAILED or PRUNED."""
+        return self._n_finished
 
     @property
     def settings(self) -> dict[str, Any]:
@@ -321,9 +328,12 @@ class Study(StudyRecord):
     # -- internals ---------------------------------------------------------------------------
 
     def _options(self, trial: Trial) -> EvalOptions:
-        checkpoints = self.artifact_dir is not None and self.settings.get("checkpoints", False)
+        settings = self.config["settings"]
+        checkpoints = self.artifact_dir is not None and settings.get("checkpoints", False)
+        if not (checkpoints or settings.get("test_every_trial") or settings.get("pruner", "none") != "none"):
+            return PLAIN
         return EvalOptions(
-            test=bool(self.settings.get("test_every_trial", False)),
+            test=bool(settings.get("test_every_trial", False)),
             stop=self._stop_rule(),
             resume_from=self._checkpoint_below(trial) if checkpoints else None,
             checkpoint_to=str(self._checkpoint_path(trial)) if checkpoints else None,
@@ -418,6 +428,7 @@ class Study(StudyRecord):
                 trial.state = TrialState.COMPLETE
                 trial.score = self.objectives[0].oriented(trial.values[0])
         trial.told, self._n_told = self._n_told, self._n_told + 1
+        self._n_finished += 1
         curves, start = result.artifacts.get("curves") or {}, int(result.artifacts.get("curves_start", 0))
         if start and trial.number in self._continued:  # the epochs before come from the continued trial
             earlier = self.storage.load_curves(self._continued[trial.number])

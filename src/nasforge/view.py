@@ -53,12 +53,12 @@ class StudyRecord:
     config: dict[str, Any]
     trials: list[Trial]
 
-    @property
+    @functools.cached_property
     def objectives(self) -> tuple[Objective, ...]:
         """The study's objectives, in order."""
         return tuple(Objective(o["metric"], o["direction"]) for o in self.config["objectives"])
 
-    @property
+    @functools.cached_property
     def constraints(self) -> tuple[Constraint, ...]:
         """Bounds a trial must meet to be feasible."""
         return tuple(Constraint.from_dict(c) for c in self.config["constraints"])
