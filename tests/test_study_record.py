@@ -181,3 +181,19 @@ def test_api_study_resumes_from_the_stored_settings(tmp_path: Path) -> None:
     study.close()
     with StudyView(path) as view:
         assert view.config["evaluator"]["noisy"] is True and view.config["settings"]["budget"] == 7
+
+
+def test_intermediate_values_reported_from_a_user_loop_drive_pruning(tmp_path: Path) -> None:
+    study = Study.create(NB201Space(), "random", seed=0, objective="valid", path=tmp_path / "r.db")
+    for value in (80.0, 82.0, 84.0, 86.0, 88.0):
+        trial = study.ask()
+        for step in range(3):
+            study.report(trial, step, {"valid": value + step})
+        study.tell(trial, {"valid": value + 2}, curves=None)
+    assert study.storage.load_curves(0)["valid"] == [80.0, 81.0, 82.0]
+    trial = study.ask()
+    assert study.should_prune(trial, 1, 83.0) and not study.should_prune(
+        trial, 1, 86.0
+    )  # median at step 1: 85
+    study.tell(trial, {"valid": 83.0}, pruned_at=1)
+    assert trial.state is TrialState.PRUNED and trial.step == 1 and study.best_trial is not trial

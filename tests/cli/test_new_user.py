@@ -155,3 +155,25 @@ def test_curves_are_exported(capsys: pytest.CaptureFixture[str], tmp_path: Path)
     assert any(n.startswith("norm/") for n in names)
     code, out, _ = run(capsys, "trials", "--study", "c.db", "--curves", "--trial", "0", "--output", "c.csv")
     assert code == 0 and (tmp_path / "c.csv").read_text().startswith("trial,name,step,value")
+
+
+def test_save_top_k_keeps_the_best_models(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    argv = [
+        "search",
+        "--budget",
+        "3",
+        *TINY[:-4],
+        "--final-epochs",
+        "1",
+        "--save-top-k",
+        "2",
+        "--study",
+        "k.db",
+    ]
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    assert len(json.loads(out)["retrains"]) == 2
+    folders = sorted(p.name for p in (tmp_path / "k.db.artifacts").iterdir())
+    assert len(folders) == 2 and all(
+        (tmp_path / "k.db.artifacts" / f / "card.json").exists() for f in folders
+    )
