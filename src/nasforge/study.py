@@ -308,13 +308,21 @@ class Study(StudyRecord):
                 callback(self, trial)
 
     def retrain(
-        self, evaluator: Evaluator, trial: Trial, fidelity: float | None, *, save_model: bool = True
+        self,
+        evaluator: Evaluator,
+        trial: Trial,
+        fidelity: float | None,
+        *,
+        save_model: bool = True,
+        on_epoch: Callable[[int, int], None] | None = None,
     ) -> Result:
         """Train `trial`'s architecture again at `fidelity` (e.g. more epochs), measure the test
-        split, store the result, and keep the weights and model card beside the study."""
+        split, store the result, and keep the weights and model card beside the study.
+        `on_epoch(done, total)` reports progress."""
         with self.storage.writing():
             model_dir = self._model_dir(trial, fidelity) if save_model else None
-            options = EvalOptions(test=True, model_to=None if model_dir is None else str(model_dir))
+            model_to = None if model_dir is None else str(model_dir)
+            options = EvalOptions(test=True, model_to=model_to, on_epoch=on_epoch)
             result = run_evaluation(evaluator, trial.genotype, self.space, fidelity, options)
             self.storage.add_retrain(trial.number, fidelity, result.metrics, result.error)
             if model_dir is not None and result.error is None and model_dir.exists():

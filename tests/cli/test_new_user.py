@@ -128,13 +128,15 @@ def test_argparse_mistakes_are_one_line(capsys: pytest.CaptureFixture[str]) -> N
 
 def test_piped_leaderboard_keeps_its_headers_and_shows_the_retraining(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "nasforge.cli.main"]
-    subprocess.run(
+    searched = subprocess.run(
         [*argv, "search", "--budget", "2", *TINY[:-2], "--final-epochs", "1", "--study", "s.db", "--metric",
          "valid_accuracy"],
         check=True,
         capture_output=True,
+        text=True,
         cwd=tmp_path,
     )  # fmt: skip
+    assert "epoch 1/1" in searched.stderr  # the final retraining reports its epochs off a TTY too
     out = subprocess.run(
         [*argv, "leaderboard", "--study", "s.db"], capture_output=True, text=True, cwd=tmp_path, check=True
     ).stdout

@@ -199,13 +199,25 @@ def _retrain_best(study: Any, evaluator: Any, args: argparse.Namespace) -> None:
     epochs = study.settings.get("final_epochs", FINAL_EPOCHS)
     if not epochs or evaluator.name != "training":
         return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
     top = study.leaderboard(max(1, study.settings.get("save_top_k", 0)))
+    hidden = args.json or args.no_progress or not stderr.is_terminal
     for trial in top:
         if any(r["trial"] == trial.number and r["fidelity"] == epochs for r in study.retrains):
             continue
         if not args.json:
             stderr.print(f"retraining trial {trial.number} for {epochs} epochs …")
-        study.retrain(evaluator, trial, epochs)
+        columns = (TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn())
+        with Progress(*columns, console=stderr, transient=True, disable=hidden) as progress:
+            task = progress.add_task("retrain", total=epochs)
+
+            def on_epoch(done: int, total: int, task: Any = task) -> None:
+                progress.update(task, completed=done)
+                if hidden and not (args.json or args.no_progress) and done % max(1, total // 5) == 0:
+                    stderr.print(f"  epoch {done}/{total}")
+
+            study.retrain(evaluator, trial, epochs, on_epoch=on_epoch)
 
 
 def _optimize(study: Any, evaluator: Any, args: argparse.Namespace, executor: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import traceback
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -44,6 +45,8 @@ class EvalOptions:
         resume_from: a checkpoint of the same architecture at a lower fidelity to continue from.
         checkpoint_to: where to save a resumable checkpoint (for promotion to a higher fidelity).
         model_to: a folder to save the trained weights and model card in.
+        on_epoch: called with (epochs done, epochs in all) after each epoch, for progress bars
+            of in-process work such as a final retraining (leave None for pooled trials).
     """
 
     test: bool = False
@@ -51,6 +54,7 @@ class EvalOptions:
     resume_from: str | None = None
     checkpoint_to: str | None = None
     model_to: str | None = None
+    on_epoch: Callable[[int, int], None] | None = None
 
 
 class Evaluator(ABC):

@@ -275,6 +275,8 @@ class TrainingEvaluator(Evaluator):
                 curves.setdefault(name, []).append(value)
             for name, param in model.named_parameters():
                 curves.setdefault(f"norm/{name}", []).append(float(param.detach().norm()))
+            if options.on_epoch is not None:
+                options.on_epoch(epoch + 1, config.epochs)
             stop, now = options.stop, {"valid_accuracy": valid_accuracy, "valid_loss": valid_loss}
             return stop is not None and stop.metric in now and stop.should_stop(epoch, now[stop.metric])
 
