@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from nasforge.evaluators.tabular import TabularEvaluator
     from nasforge.evaluators.training import TrainingEvaluator
     from nasforge.executors import ProcessExecutor, SerialExecutor, make_executor
+    from nasforge.export import export_model as export
     from nasforge.genotype import Genotype
     from nasforge.models import load_model as load
     from nasforge.objectives import Constraint, Objective
@@ -58,6 +59,7 @@ _WHERE = {
 }
 _PATHS = {name: f"{module}:{name}" for module, names in _WHERE.items() for name in names.split()}
 _PATHS["load"] = "nasforge.models:load_model"
+_PATHS["export"] = "nasforge.export:export_model"
 __getattr__ = lazy_getattr(__name__, _PATHS)
 __all__ = [
     "EVALUATORS",
@@ -92,6 +94,7 @@ __all__ = [
     "Trial",
     "TrialState",
     "__version__",
+    "export",
     "load",
     "make_evaluator",
     "make_executor",

@@ -7,6 +7,7 @@ metrics with their split, and library versions.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import platform
 from pathlib import Path
@@ -49,8 +50,38 @@ def read_card(folder: str | Path) -> dict[str, Any]:
     return card
 
 
+def sha256(path: Path) -> str:
+    """Hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify(folder: str | Path) -> None:
+    """Check every file listed in an exported folder's `manifest.json` against its sha256.
+
+    Raises:
+        NasforgeError: a listed file is missing or was changed.
+    """
+    manifest = Path(folder) / "manifest.json"
+    if not manifest.exists():
+        return
+    try:
+        listed = json.loads(manifest.read_text())["sha256"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise NasforgeError(f"cannot read {manifest}: {exc}") from None
+    for name, digest in listed.items():
+        path = Path(folder) / name
+        if not path.is_file() or sha256(path) != digest:
+            raise NasforgeError(f"{path} does not match its sha256 in manifest.json; refusing to load it")
+
+
 def load_model(folder: str | Path) -> nn.Module:
     """Rebuild the network described by the card and load its weights (safetensors, no pickle).
+
+    In an exported folder every file is first checked against the manifest's sha256.
 
     Example:
         >>> # model = load_model("runs/mnist1d-macro.db.artifacts/model-trial40-f40")
@@ -60,6 +91,7 @@ def load_model(folder: str | Path) -> nn.Module:
     from nasforge.spaces import make_space
     from nasforge.task import Task
 
+    verify(folder)
     card = read_card(folder)
     space = make_space(card["space"])
     task = Task(tuple(card["task"]["input_shape"]), int(card["task"]["num_classes"]))

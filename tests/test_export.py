@@ -1,0 +1,88 @@
+"""`nasforge export`: a verified model folder that reloads bit-identically and refuses tampering."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from nasforge import NasforgeError, load
+from nasforge.models import verify
+from tests.cli.test_cli import run
+
+SEARCH = ["search", "--data", "digits", "--epochs", "1", "--space", "macro", "--budget", "2"]
+RELOAD = """
+import sys, numpy as np, torch
+from nasforge import load
+x = torch.from_numpy(np.load(sys.argv[2]))
+with torch.no_grad():
+    np.save(sys.argv[3], load(sys.argv[1])(x).numpy())
+"""
+
+
+@pytest.fixture
+def exported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
+    code, _, err = run(capsys, *SEARCH, "--final-epochs", "1", "--study", "s.db", "--json")
+    assert code == 0, err
+    code, out, err = run(capsys, "export", "s.db", "--out", "model", "--json")
+    assert code == 0, err
+    assert json.loads(out)["onnx_max_abs_difference"] <= 1e-4
+    return tmp_path / "model"
+
+
+def test_export_writes_every_file_and_a_checked_onnx(exported: Path) -> None:
+    names = {p.name for p in exported.iterdir()}
+    assert {"config.json", "model.safetensors", "model.onnx", "manifest.json", "README.md"} <= names
+    manifest = json.loads((exported / "manifest.json").read_text())
+    assert manifest["input"] == {"shape": [-1, 1, 8, 8], "dtype": "float32"}
+    assert manifest["metrics"]["test_accuracy"]["split"] == "test" and "torch" in manifest["versions"]
+    assert set(manifest["sha256"]) >= {"model.safetensors", "model.onnx", "config.json"}
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(str(exported / "model.onnx"), providers=["CPUExecutionProvider"])
+    batch = np.random.default_rng(0).normal(size=(7, 1, 8, 8)).astype(np.float32)  # another batch size
+    (logits,) = session.run(None, {"input": batch})
+    with torch.no_grad():
+        expected = load(exported)(torch.from_numpy(batch)).numpy()
+    assert logits.shape == (7, 10) and np.max(np.abs(logits - expected)) <= 1e-4
+
+
+def test_a_fresh_process_reloads_bit_identical_outputs(exported: Path, tmp_path: Path) -> None:
+    x = np.random.default_rng(1).normal(size=(16, 1, 8, 8)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    subprocess.run(
+        [sys.executable, "-c", RELOAD, str(exported), str(tmp_path / "x.npy"), str(tmp_path / "y.npy")],
+        check=True,
+    )
+    with torch.no_grad():
+        here = load(exported)(torch.from_numpy(x)).numpy()
+    assert np.array_equal(np.load(tmp_path / "y.npy"), here)
+
+
+def test_a_tampered_weight_file_is_refused(exported: Path) -> None:
+    weights = exported / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(NasforgeError, match="does not match its sha256"):
+        verify(exported)
+    with pytest.raises(NasforgeError, match="refusing to load"):
+        load(exported)
+
+
+def test_export_mistakes_are_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, *SEARCH, "--final-epochs", "0", "--study", "n.db", "--json")
+    assert code == 0, err
+    code, _, err = run(capsys, "export", "n.db", "--out", "m")
+    assert code == 2 and "has no kept model; give --retrain-epochs" in err
+    code, _, err = run(capsys, "export", "n.db", "--trial", "99", "--out", "m")
+    assert code == 2 and "--trial must be" in err
+    code, _, err = run(capsys, "export", "n.db", "--retrain-epochs", "1", "--out", "m", "--json")
+    assert code == 0, err
+    code, _, err = run(capsys, "export", "n.db", "--retrain-epochs", "1", "--out", "m")
+    assert code == 2 and "new or empty folder" in err
