@@ -17,7 +17,7 @@ from nasforge.evaluators.schema import check_selectable
 from nasforge.executors import Executor, SerialExecutor
 from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, make_constraints, make_objectives
-from nasforge.pruning import median_rule
+from nasforge.pruning import StopRule
 from nasforge.spaces import make_space
 from nasforge.spaces.base import SearchSpace
 from nasforge.storage import Storage
@@ -25,11 +25,11 @@ from nasforge.strategies import make_strategy
 from nasforge.strategies.base import Strategy
 from nasforge.study_replay import replay
 from nasforge.trial import Trial, TrialState
+from nasforge.trial_options import PLAIN, checkpoint_below, checkpoint_path, model_dir, reached, stop_rule
 from nasforge.validation import check_int
 from nasforge.view import StudyRecord, artifact_dir, normalized
 
 Callback = Callable[["Study", Trial], None]
-PLAIN = EvalOptions()
 IDENTITY = ("space", "strategy", "objectives", "constraints", "evaluator", "warm_start")
 
 
@@ -220,9 +220,9 @@ class Study(StudyRecord):
             raise InvalidArgumentError(
                 f"only a COMPLETE trial can be promoted; trial {trial.number} is {trial.state}"
             )
-        if fidelity <= (reached := _reached(trial, unknown=-math.inf)):
+        if fidelity <= (done := reached(trial, unknown=-math.inf)):
             raise InvalidArgumentError(
-                f"fidelity must be above trial {trial.number}'s {reached:g}, got {fidelity:g}"
+                f"fidelity must be above trial {trial.number}'s {done:g}, got {fidelity:g}"
             )
         if any(t.key == trial.key and t.fidelity == fidelity for t in self.trials):
             raise InvalidArgumentError(
@@ -252,7 +252,7 @@ class Study(StudyRecord):
 
     def should_prune(self, trial: Trial, step: int, value: float) -> bool:
         """True when `value` of the first objective at `step` is behind the median of finished trials."""
-        rule = self._stop_rule(force=True)
+        rule = self._stop_rule()
         return rule is not None and rule.should_stop(step, value)
 
     # -- running -----------------------------------------------------------------------------
@@ -320,13 +320,14 @@ class Study(StudyRecord):
         split, store the result, and keep the weights and model card beside the study.
         `on_epoch(done, total)` reports progress."""
         with self.storage.writing():
-            model_dir = self._model_dir(trial, fidelity) if save_model else None
-            model_to = None if model_dir is None else str(model_dir)
+            artifacts = self.artifact_dir
+            folder = model_dir(artifacts, trial, fidelity) if save_model and artifacts else None
+            model_to = None if folder is None else str(folder)
             options = EvalOptions(test=True, model_to=model_to, on_epoch=on_epoch)
             result = run_evaluation(evaluator, trial.genotype, self.space, fidelity, options)
             self.storage.add_retrain(trial.number, fidelity, result.metrics, result.error)
-            if model_dir is not None and result.error is None and model_dir.exists():
-                self.storage.add_artifact(trial.number, "model", fidelity, model_dir.name)
+            if folder is not None and result.error is None and folder.exists():
+                self.storage.add_artifact(trial.number, "model", fidelity, folder.name)
         return result
 
     def close(self) -> None:
@@ -337,55 +338,22 @@ class Study(StudyRecord):
 
     def _options(self, trial: Trial) -> EvalOptions:
         settings = self.config["settings"]
-        checkpoints = self.artifact_dir is not None and settings.get("checkpoints", False)
-        if not (checkpoints or settings.get("test_every_trial") or settings.get("pruner", "none") != "none"):
+        pruning = settings.get("pruner", "none") != "none"
+        keep = self.artifact_dir if settings.get("checkpoints", False) else None
+        if not (keep or pruning or settings.get("test_every_trial")):
             return PLAIN
+        parent = checkpoint_below(self.trials, keep, trial) if keep else None
+        if parent is not None:
+            self._continued[trial.number] = parent.number
         return EvalOptions(
             test=bool(settings.get("test_every_trial", False)),
-            stop=self._stop_rule(),
-            resume_from=self._checkpoint_below(trial) if checkpoints else None,
-            checkpoint_to=str(self._checkpoint_path(trial)) if checkpoints else None,
+            stop=self._stop_rule() if pruning else None,
+            resume_from=str(checkpoint_path(keep, parent)) if keep and parent else None,
+            checkpoint_to=str(checkpoint_path(keep, trial)) if keep else None,
         )
 
-    def _stop_rule(self, force: bool = False) -> Any:
-        pruner = self.settings.get("pruner", "none")
-        if pruner == "none" and not force:
-            return None
-        metric = self.objective
-        curves = []
-        for t in self.trials:
-            if t.state is TrialState.COMPLETE:
-                curve = self.storage.load_curves(t.number).get(metric)
-                if curve:
-                    curves.append(curve)
-        return median_rule(
-            metric, self.direction, curves, min_trials=int(self.settings.get("prune_after", 5))
-        )
-
-    def _model_dir(self, trial: Trial, fidelity: float | None) -> Path | None:
-        base = self.artifact_dir
-        if base is None:
-            return None
-        return base / f"model-trial{trial.number}-f{fidelity if fidelity is not None else 'full'}"
-
-    def _checkpoint_path(self, trial: Trial) -> Path:
-        assert self.artifact_dir is not None
-        return self.artifact_dir / "checkpoints" / f"trial{trial.number}.safetensors"
-
-    def _checkpoint_below(self, trial: Trial) -> str | None:
-        """The checkpoint of the same architecture at the highest lower fidelity, if one was kept."""
-        target = _reached(trial)
-        lower = [
-            t
-            for t in self.trials
-            if t.key == trial.key and t.state is TrialState.COMPLETE and _reached(t) < target
-        ]
-        for t in sorted(lower, key=_reached, reverse=True):
-            path = self._checkpoint_path(t)
-            if path.exists():
-                self._continued[trial.number] = t.number
-                return str(path)
-        return None
+    def _stop_rule(self) -> StopRule | None:
+        return stop_rule(self.trials, self.storage, self.objective, self.direction, self.config["settings"])
 
     def _check_current(self) -> None:
         """Refuse to go on from trials that another process has since advanced."""
@@ -457,13 +425,6 @@ def check_metrics(evaluator: Evaluator, objectives: Sequence[str], constraints: 
         check_selectable(schema, metric, "objective")
     for constraint in constraints:
         check_selectable(schema, constraint.metric, "constraint")
-
-
-def _reached(trial: Trial, unknown: float = math.inf) -> float:
-    """The fidelity a trial ran at; a full-fidelity one reports how many epochs it trained, if any."""
-    if trial.fidelity is not None:
-        return trial.fidelity
-    return trial.metrics.get("epochs", unknown)
 
 
 def _outcome(future: cf.Future[Result]) -> Result:

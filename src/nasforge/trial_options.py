@@ -1,0 +1,57 @@
+"""What a study asks of each evaluation: test metrics, early stopping, checkpoints to continue
+from and to keep, and where kept models go (`EvalOptions`), from the study's settings and trials."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from nasforge.evaluators.base import EvalOptions
+from nasforge.pruning import StopRule, median_rule
+from nasforge.storage import Storage
+from nasforge.trial import Trial, TrialState
+
+PLAIN = EvalOptions()
+
+
+def reached(trial: Trial, unknown: float = math.inf) -> float:
+    """The fidelity a trial ran at; a full-fidelity one reports how many epochs it trained, if any."""
+    if trial.fidelity is not None:
+        return trial.fidelity
+    return trial.metrics.get("epochs", unknown)
+
+
+def stop_rule(
+    trials: list[Trial], storage: Storage, metric: str, direction: str, settings: dict[str, Any]
+) -> StopRule | None:
+    """The median rule over the finished trials' per-epoch `metric` (None with too few of them)."""
+    curves = []
+    for trial in trials:
+        if trial.state is TrialState.COMPLETE:
+            curve = storage.load_curves(trial.number).get(metric)
+            if curve:
+                curves.append(curve)
+    return median_rule(metric, direction, curves, min_trials=int(settings.get("prune_after", 5)))
+
+
+def checkpoint_path(artifacts: Path, trial: Trial) -> Path:
+    """Where `trial`'s resumable checkpoint is kept."""
+    return artifacts / "checkpoints" / f"trial{trial.number}.safetensors"
+
+
+def model_dir(artifacts: Path, trial: Trial, fidelity: float | None) -> Path:
+    """Where the model of `trial` retrained at `fidelity` is kept."""
+    return artifacts / f"model-trial{trial.number}-f{fidelity if fidelity is not None else 'full'}"
+
+
+def checkpoint_below(trials: list[Trial], artifacts: Path, trial: Trial) -> Trial | None:
+    """The trial of the same architecture at the highest lower fidelity whose checkpoint was kept."""
+    target = reached(trial)
+    lower = [
+        t for t in trials if t.key == trial.key and t.state is TrialState.COMPLETE and reached(t) < target
+    ]
+    for candidate in sorted(lower, key=reached, reverse=True):
+        if checkpoint_path(artifacts, candidate).exists():
+            return candidate
+    return None
