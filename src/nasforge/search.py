@@ -9,7 +9,7 @@ from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import Evaluator
 from nasforge.evaluators.proxies import check_proxies
 from nasforge.evaluators.proxy import ProxyEvaluator
-from nasforge.evaluators.training import TrainingEvaluator
+from nasforge.evaluators.training import TrainingEvaluator, auto_threads
 from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, make_constraints
 from nasforge.spaces import make_space
@@ -55,6 +55,9 @@ def new_study_parts(config: SearchConfig) -> tuple[SearchSpace, Evaluator]:
     """The space and the evaluator (seeded with the config's seed unless its section sets one),
     with the objectives and constraints checked against the evaluator's metrics."""
     evaluator = make_evaluator({"seed": config.seed, **config.evaluator})
+    if isinstance(evaluator, TrainingEvaluator) and evaluator.threads is None:
+        # Chosen now and stored with the study: a resumed study trains with the same thread count.
+        evaluator.threads = max(1, auto_threads() // config.workers)
     space = make_space(config.space)
     check_metrics(evaluator, config.metric or [evaluator.objective], _constraints(config))
     return space, evaluator

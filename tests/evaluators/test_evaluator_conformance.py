@@ -14,7 +14,14 @@ from nasforge.evaluators.base import run_evaluation
 CASES = {
     "table": ({"name": "table"}, {"name": "nb201"}),
     "training": (
-        {"name": "training", "data": "digits", "epochs": 1, "noise_levels": [0.1], "proxies": ["synflow"]},
+        {
+            "name": "training",
+            "data": "digits",
+            "epochs": 1,
+            "noise_levels": [0.1],
+            "proxies": ["synflow"],
+            "threads": 1,
+        },
         {"name": "macro", "max_blocks": 2, "choices": {"channels": [16]}},
     ),
     "proxy": (

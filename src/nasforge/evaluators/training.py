@@ -47,8 +47,13 @@ LATENCY_THREADS = 1
 
 
 def auto_threads() -> int:
-    """Threads for a training: this process's share of the cores (all of them in a serial search,
-    `cores // workers` in a pool) less the cores that other processes keep busy right now."""
+    """Threads for training: this process's share of the cores (all of them in a serial search,
+    `cores // workers` in a pool) less the cores that other processes keep busy right now.
+
+    The thread count changes floating-point summation order, so results are reproducible given
+    the seed *and* the thread count: `TrainingEvaluator` decides once per process and
+    `nasforge search` stores the count it chose with the study.
+    """
     return free_cores(max(1, torch.get_num_threads()))
 
 
@@ -232,7 +237,9 @@ class TrainingEvaluator(Evaluator):
                 metrics={"params": params, "flops": flops},
                 error=f"model needs {flops:,} FLOPs per example, above max_flops={self.max_flops:,}",
             )
-        threads = self.threads or auto_threads()
+        if self.threads is None:  # decided once, so that every trial of this process trains alike
+            self.threads = auto_threads()
+        threads = min(self.threads, max(1, torch.get_num_threads()))  # a pool worker's share at most
         with torch_threads(threads):
             result = self._train_and_measure(model, data, config, device, options, threads)
         if options.model_to:
