@@ -15,7 +15,8 @@ from nasforge.objectives import Constraint, make_constraints
 from nasforge.spaces import make_space
 from nasforge.spaces.base import SearchSpace
 from nasforge.strategies.warmup import zero_cost_warmup
-from nasforge.study import Study, check_metrics
+from nasforge.study import Study
+from nasforge.study_config import check_metrics
 from nasforge.task import Task
 
 

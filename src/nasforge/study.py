@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import json
 import math
 import time
 from collections.abc import Callable, Sequence
@@ -11,9 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from nasforge.errors import InvalidArgumentError, SpaceExhaustedError, StudyError
-from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import EvalOptions, Evaluator, Result, run_evaluation
-from nasforge.evaluators.schema import check_selectable
 from nasforge.executors import Executor, SerialExecutor
 from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, make_constraints, make_objectives
@@ -23,6 +20,7 @@ from nasforge.spaces.base import SearchSpace
 from nasforge.storage import Storage
 from nasforge.strategies import make_strategy
 from nasforge.strategies.base import Strategy
+from nasforge.study_config import check_metrics, same_study, study_config
 from nasforge.study_replay import replay
 from nasforge.trial import Trial, TrialState
 from nasforge.trial_options import PLAIN, checkpoint_below, checkpoint_path, model_dir, reached, stop_rule
@@ -30,7 +28,6 @@ from nasforge.validation import check_int
 from nasforge.view import StudyRecord, artifact_dir, normalized
 
 Callback = Callable[["Study", Trial], None]
-IDENTITY = ("space", "strategy", "objectives", "constraints", "evaluator", "warm_start")
 
 
 class Study(StudyRecord):
@@ -97,38 +94,25 @@ class Study(StudyRecord):
             StudyError: `path` holds a study with a different space, strategy, objective or evaluator.
             InvalidArgumentError: an objective or constraint the evaluator does not measure.
         """
-        objectives = make_objectives(objective, direction)
-        bounds = make_constraints(constraints)
-        if evaluator is not None:
-            check_metrics(evaluator, [o.metric for o in objectives], bounds)
-        config = {
-            "space": space.config(),
-            "strategy": make_strategy(strategy, space, seed=seed, **(strategy_params or {})).config(),
-            "objectives": [o.to_dict() for o in objectives],
-            "constraints": [c.to_dict() for c in bounds],
-            "evaluator": None if evaluator is None else evaluator.config(),
-            "metadata": None if evaluator is None else evaluator.metadata(),
-            "warm_start": None if warm_start is None else [space.format(g) for g in warm_start],
-            "settings": dict(settings or {}),
-        }
-        config = json.loads(json.dumps(config))  # compare in stored (JSON) form: tuples are lists
+        config = study_config(
+            space,
+            make_strategy(strategy, space, seed=seed, **(strategy_params or {})),
+            make_objectives(objective, direction),
+            make_constraints(constraints),
+            evaluator,
+            warm_start,
+            settings,
+        )
         storage = Storage(path)
         stored = storage.read_config()
         if stored is None:
             storage.write_config(config)
             return cls(storage, config)
-        stored = normalized(stored)
-        if stored.get("evaluator") is not None:  # in this release's form (older files lack newer options)
-            stored["evaluator"] = json.loads(json.dumps(make_evaluator(stored["evaluator"]).config()))
-        differences = [k for k in IDENTITY if config[k] is not None and stored.get(k) != config[k]]
-        if differences:
+        try:
+            return cls(storage, same_study(stored, config, path))
+        except StudyError:
             storage.close()
-            shown = "; ".join(f"{k}: stored {stored.get(k)!r}, asked {config[k]!r}" for k in differences)
-            raise StudyError(
-                f"study {path} exists with a different configuration ({shown}); "
-                "resume it as it is, or give another --study/--name"
-            )
-        return cls(storage, stored)
+            raise
 
     @classmethod
     def load(cls, path: str | Path) -> Study:
@@ -416,15 +400,6 @@ class Study(StudyRecord):
                 trial.number, "checkpoint", trial.fidelity, result.artifacts["checkpoint"]
             )
         self.strategy.tell(trial)
-
-
-def check_metrics(evaluator: Evaluator, objectives: Sequence[str], constraints: Sequence[Constraint]) -> None:
-    """Every objective and constraint must be a declared, non-test metric of `evaluator`."""
-    schema = evaluator.metric_schema()
-    for metric in objectives:
-        check_selectable(schema, metric, "objective")
-    for constraint in constraints:
-        check_selectable(schema, constraint.metric, "constraint")
 
 
 def _outcome(future: cf.Future[Result]) -> Result:
