@@ -40,8 +40,7 @@ def export_model(
         NasforgeError: the ONNX model disagrees with PyTorch beyond `ONNX_TOLERANCE`.
     """
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise InvalidArgumentError(f"--out must be a new or empty folder, got {str(out)!r}")
+    check_out(out)
     with StudyView(study) as view, tempfile.TemporaryDirectory() as scratch:
         chosen = _pick(view, trial)
         source = _kept_model(view, Path(study), chosen) if retrain_epochs is None else None
@@ -51,9 +50,14 @@ def export_model(
                     f"trial {chosen.number} has no kept model; give --retrain-epochs N to train it now"
                 )
             source = _retrain(view, chosen, retrain_epochs, Path(scratch) / "model")
-        out.mkdir(parents=True, exist_ok=True)
-        _write(source, out)
+        write_folder(source, out)
     return out
+
+
+def check_out(out: Path) -> None:
+    """`out` must be a new or empty folder."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise InvalidArgumentError(f"--out must be a new or empty folder, got {str(out)!r}")
 
 
 def _pick(view: StudyView, trial: str | int) -> Trial:
@@ -86,10 +90,13 @@ def _retrain(view: StudyView, trial: Trial, epochs: int, folder: Path) -> Path:
     return folder
 
 
-def _write(source: Path, out: Path) -> None:
+def write_folder(source: Path, out: Path) -> None:
+    """Write the exported folder `out` from a kept model folder (weights + card)."""
+    check_out(out)
+    out.mkdir(parents=True, exist_ok=True)
     card = read_card(source)
     shutil.copy(source / WEIGHTS, out / "model.safetensors")
-    config = {"genotype": card["genotype"], "space": card["space"], "task": card["task"]}
+    config = {k: card[k] for k in ("genotype", "space", "task")} | {"transforms": card.get("transforms", [])}
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     (out / CARD).write_text(json.dumps(card, indent=2) + "\n")
     model = load_model(source)
