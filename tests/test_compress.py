@@ -54,18 +54,24 @@ def test_compressed_folder_is_smaller_same_and_loads_as_is(
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
-    code, out, err = run(capsys, "compress", str(exported), "--fold-bn", "--out", "small", "--json")
+    argv = ["compress", str(exported), "--fold-bn", "--quantize", "int8", "--out", "small", "--json"]
+    code, out, err = run(capsys, *argv)
     assert code == 0, err
     data = json.loads(out)
-    before, after = data["rows"]
+    before, after, int8 = data["rows"]
     assert after["params"] < before["params"] and after["file_bytes"] < before["file_bytes"]
+    assert after["test_accuracy"] == pytest.approx(before["test_accuracy"], abs=0.01)
+    assert int8["file_bytes"] < (tmp_path / "small" / "model.onnx").stat().st_size
+    assert int8["test_accuracy"] == pytest.approx(before["test_accuracy"], abs=0.1)
     assert data["report"] and all("folded" in line or "left" in line for line in data["report"])
     x = torch.randn(16, 1, 8, 8)
     with torch.no_grad():
         assert torch.allclose(load(tmp_path / "small")(x), load(exported)(x), atol=1e-4)
     manifest = json.loads((tmp_path / "small" / "manifest.json").read_text())
-    assert manifest["onnx_max_abs_difference"] <= 1e-4
+    assert manifest["onnx_max_abs_difference"] <= 1e-4 and "model.int8.onnx" in manifest["sha256"]
     with pytest.raises(InvalidArgumentError, match="at least one step"):
         compress(exported, tmp_path / "none", fold_bn=False)
+    with pytest.raises(InvalidArgumentError, match="--quantize must be int8"):
+        compress(exported, tmp_path / "none", quantize="int4")
     code, _, err = run(capsys, "compress", str(exported), "--fold-bn", "--out", "small")
     assert code == 2 and "new or empty folder" in err

@@ -59,21 +59,34 @@ def _fold(layer: nn.Module, norm: nn.Module) -> None:
         layer.bias = nn.Parameter(bias * scale + shift)
 
 
-def compress(folder: str | Path, out: str | Path, *, fold_bn: bool = True) -> list[dict[str, Any]]:
+def compress(
+    folder: str | Path, out: str | Path, *, fold_bn: bool = True, quantize: str | None = None
+) -> list[dict[str, Any]]:
     """Write a compressed copy of the model folder `folder` to `out` (an export: weights, ONNX,
-    manifest, card) and return the before/after rows (parameters, file size, latency).
+    manifest, card) and return the before/after rows (parameters, file size, latency, test
+    accuracy where the study's data can be loaded here).
+
+    `quantize="int8"` also writes `model.int8.onnx` (onnxruntime's dynamic int8 quantization of
+    the weights) and measures it with onnxruntime.
 
     Raises:
-        InvalidArgumentError: nothing to do, or `out` is not a new or empty folder.
-        NasforgeError: the compressed model computes something else (beyond `TOLERANCE`).
+        InvalidArgumentError: nothing to do, an unknown `quantize`, or `out` is not a new or empty folder.
+        NasforgeError: folding changed what the model computes (beyond `TOLERANCE`).
     """
     from nasforge.export import write_folder
 
-    if not fold_bn:
+    if not fold_bn and quantize is None:
         raise InvalidArgumentError("compress needs at least one step, e.g. --fold-bn; got none")
+    if quantize not in (None, "int8"):
+        raise InvalidArgumentError(f"--quantize must be int8, got {quantize!r}")
     card = read_card(folder)
+    data = test_data(card)
     model = load_model(folder)
-    rows = [measure("original", model, card, Path(folder) / "model.safetensors")]
+    rows = [measure("original", model, card, Path(folder) / "model.safetensors", data)]
+    if not fold_bn:
+        write_folder(Path(folder), Path(out))
+        rows.append(quantize_int8(Path(out), card, data))
+        return rows
     inputs = torch.randn(64, *card["task"]["input_shape"], generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         expected = model(inputs)
@@ -86,12 +99,61 @@ def compress(folder: str | Path, out: str | Path, *, fold_bn: bool = True) -> li
     with tempfile.TemporaryDirectory() as scratch:
         save_model(scratch, model, card)
         write_folder(Path(scratch), Path(out))
-    rows.append(measure("fold BatchNorm", load_model(out), card, Path(out) / "model.safetensors"))
+    rows.append(measure("fold BatchNorm", load_model(out), card, Path(out) / "model.safetensors", data))
+    if quantize == "int8":
+        rows.append(quantize_int8(Path(out), card, data))
     return rows
 
 
-def measure(step: str, model: nn.Module, card: dict[str, Any], weights: Path) -> dict[str, Any]:
-    """Parameters, weight-file size and median torch latency at batch 1 and 64 (one thread)."""
+Data = tuple[Any, Any] | None
+
+
+def test_data(card: dict[str, Any]) -> Data:
+    """The test split (inputs, labels) of the data the model was trained on, if it loads here."""
+    from nasforge.evaluators import make_evaluator
+
+    try:
+        dataset = make_evaluator(card["training"]).dataset()  # type: ignore[attr-defined]
+    except (NasforgeError, KeyError, TypeError, OSError):
+        return None
+    return dataset.test.x, dataset.test.y
+
+
+def quantize_int8(out: Path, card: dict[str, Any], data: Data) -> dict[str, Any]:
+    """Write `model.int8.onnx` next to `model.onnx`, add it to the manifest, and measure it."""
+    import json
+
+    import numpy as np
+    import onnxruntime
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    from nasforge.models import sha256
+
+    target = out / "model.int8.onnx"
+    quantize_dynamic(out / "model.onnx", target, weight_type=QuantType.QInt8)
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["sha256"]["model.int8.onnx"] = sha256(target)
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    session = onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
+    shape = card["task"]["input_shape"]
+    row: dict[str, Any] = {"step": "int8 (onnxruntime)", "params": None, "file_bytes": target.stat().st_size}
+    for batch in (1, 64):
+        x = np.zeros((batch, *shape), dtype=np.float32)
+        row[f"latency_ms_batch{batch}"] = _median_ms(lambda x=x: session.run(None, {"input": x}))
+    if data is not None:
+        logits = np.concatenate(
+            [session.run(None, {"input": data[0][i : i + 512]})[0] for i in range(0, len(data[0]), 512)]
+        )
+        row["test_accuracy"] = float(np.mean(logits.argmax(1) == data[1]))
+    return row
+
+
+def measure(step: str, model: nn.Module, card: dict[str, Any], weights: Path, data: Data) -> dict[str, Any]:
+    """Parameters, weight-file size, median torch latency at batch 1 and 64 (one thread) and
+    test accuracy (when the data is at hand)."""
     shape = card["task"]["input_shape"]
     row: dict[str, Any] = {
         "step": step,
@@ -101,15 +163,24 @@ def measure(step: str, model: nn.Module, card: dict[str, Any], weights: Path) ->
     before = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        for batch in (1, 64):
-            x = torch.zeros(batch, *shape)
-            times = []
-            with torch.no_grad():
-                for _ in range(25):
-                    start = time.perf_counter()
-                    model(x)
-                    times.append(time.perf_counter() - start)
-            row[f"latency_ms_batch{batch}"] = sorted(times[5:])[len(times[5:]) // 2] * 1e3
+        with torch.no_grad():
+            for batch in (1, 64):
+                x = torch.zeros(batch, *shape)
+                row[f"latency_ms_batch{batch}"] = _median_ms(lambda x=x: model(x))
+            if data is not None:
+                predicted = model(torch.from_numpy(data[0])).argmax(1).numpy()
+                row["test_accuracy"] = float((predicted == data[1]).mean())
     finally:
         torch.set_num_threads(before)
     return row
+
+
+def _median_ms(run: Any, warmup: int = 5, repeats: int = 20) -> float:
+    """Median milliseconds of `run()` after `warmup` untimed calls."""
+    times = []
+    for i in range(warmup + repeats):
+        start = time.perf_counter()
+        run()
+        if i >= warmup:
+            times.append(time.perf_counter() - start)
+    return sorted(times)[len(times) // 2] * 1e3

@@ -30,10 +30,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         description="Reads a model folder (nasforge export, or a kept model beside a study), folds every "
         "BatchNorm that directly follows a conv or linear layer (others are listed as left), checks the "
         "outputs are unchanged (<= 1e-4), writes an exported folder to --out and prints a before/after "
-        "row: parameters, weight-file size, torch latency at batch 1 and 64.",
+        "row: parameters, weight-file size, latency at batch 1 and 64 (torch; onnxruntime for int8), "
+        "and test accuracy where the study's data loads here.",
     )
     compress.add_argument("folder", help="model folder")
     compress.add_argument("--fold-bn", action="store_true", help="fold BatchNorm into conv/linear layers")
+    compress.add_argument(
+        "--quantize", choices=("int8",), help="also write model.int8.onnx (onnxruntime dynamic int8 weights)"
+    )
     compress.add_argument("--out", required=True, help="new or empty folder to write")
     compress.add_argument("--json", action="store_true", help="print the rows as JSON")
     compress.set_defaults(run=run_compress)
@@ -62,20 +66,22 @@ def run_compress(args: argparse.Namespace) -> int:
     from nasforge.compress import compress
     from nasforge.models import read_card
 
-    rows = compress(args.folder, args.out, fold_bn=args.fold_bn)
+    rows = compress(args.folder, args.out, fold_bn=args.fold_bn, quantize=args.quantize)
     if args.json:
         print_json({"out": args.out, "rows": rows, "report": read_card(args.out).get("fold_bn_report", [])})
         return 0
     table = Table(title=f"compress {args.folder} -> {args.out}")
-    for column in ("step", "params", "file bytes", "ms batch 1", "ms batch 64"):
-        table.add_column(column, justify="left" if column == "step" else "right")
+    for column in ("step", "params", "file bytes", "ms batch 1", "ms batch 64", "test accuracy"):
+        table.add_column(column, justify="left" if column == "step" else "right", no_wrap=True)
     for row in rows:
+        accuracy = row.get("test_accuracy")
         table.add_row(
             row["step"],
-            f"{row['params']:,}",
+            "-" if row["params"] is None else f"{row['params']:,}",
             f"{row['file_bytes']:,}",
             f"{row['latency_ms_batch1']:.3f}",
             f"{row['latency_ms_batch64']:.3f}",
+            "-" if accuracy is None else f"{accuracy:.4f}",
         )
     stdout.print(table)
     return 0
