@@ -99,7 +99,7 @@ def compress(
     with tempfile.TemporaryDirectory() as scratch:
         save_model(scratch, model, card)
         write_folder(Path(scratch), Path(out))
-    rows.append(measure("fold BatchNorm", load_model(out), card, Path(out) / "model.safetensors", data))
+    rows.append(measure("fold BN", load_model(out), card, Path(out) / "model.safetensors", data))
     if quantize == "int8":
         rows.append(quantize_int8(Path(out), card, data))
     return rows
@@ -139,7 +139,7 @@ def quantize_int8(out: Path, card: dict[str, Any], data: Data) -> dict[str, Any]
     options.intra_op_num_threads = 1
     session = onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
     shape = card["task"]["input_shape"]
-    row: dict[str, Any] = {"step": "int8 (onnxruntime)", "params": None, "file_bytes": target.stat().st_size}
+    row: dict[str, Any] = {"step": "int8 (ORT)", "params": None, "file_bytes": target.stat().st_size}
     for batch in (1, 64):
         x = np.zeros((batch, *shape), dtype=np.float32)
         row[f"latency_ms_batch{batch}"] = _median_ms(lambda x=x: session.run(None, {"input": x}))

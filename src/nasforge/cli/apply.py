@@ -71,7 +71,7 @@ def run_compress(args: argparse.Namespace) -> int:
         print_json({"out": args.out, "rows": rows, "report": read_card(args.out).get("fold_bn_report", [])})
         return 0
     table = Table(title=f"compress {args.folder} -> {args.out}")
-    for column in ("step", "params", "file bytes", "ms batch 1", "ms batch 64", "test accuracy"):
+    for column in ("step", "params", "bytes", "ms @1", "ms @64", "test acc"):
         table.add_column(column, justify="left" if column == "step" else "right", no_wrap=True)
     for row in rows:
         accuracy = row.get("test_accuracy")
