@@ -42,6 +42,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     compress.add_argument("--json", action="store_true", help="print the rows as JSON")
     compress.set_defaults(run=run_compress)
 
+    serve = sub.add_parser(
+        "serve",
+        help="serve a model folder over HTTP (Open Inference Protocol v2, Prometheus metrics)",
+        description="Serves an exported model folder with FastAPI + uvicorn: GET /v2/health/live, "
+        "/v2/health/ready, /v2/models/NAME, POST /v2/models/NAME/infer (FP32 tensors in, probabilities "
+        "and labels out), GET /metrics, OpenAPI docs at /docs. NAME is the folder's name. Binds to "
+        "127.0.0.1 unless told otherwise; with --token every route but health needs a bearer token.",
+    )
+    serve.add_argument("folder", help="model folder (nasforge export)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int_at_least(1), default=8000, help="port (default 8000)")
+    serve.add_argument("--token", help="require Authorization: Bearer TOKEN (health routes excepted)")
+    serve.set_defaults(run=run_serve)
+
 
 def run(args: argparse.Namespace) -> int:
     import json
@@ -84,4 +98,11 @@ def run_compress(args: argparse.Namespace) -> int:
             "-" if accuracy is None else f"{accuracy:.4f}",
         )
     stdout.print(table)
+    return 0
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from nasforge.serve import serve
+
+    serve(args.folder, host=args.host, port=args.port, token=args.token)
     return 0

@@ -1,0 +1,155 @@
+"""Serve an exported model over HTTP with the Open Inference Protocol (KServe v2).
+
+Routes: `GET /v2/health/live`, `GET /v2/health/ready`, `GET /v2/models/{name}` (inputs and
+outputs with datatype and shape, -1 for the batch), `POST /v2/models/{name}/infer` (FP32
+tensors in, probabilities and labels out), `GET /metrics` (Prometheus text, `nasforge_`
+prefix) and the OpenAPI docs at `/docs`. With a token, every route but health needs
+`Authorization: Bearer <token>`. Bad requests get a 4xx with `{"error": ...}`; the server never
+dies from a request. (FastAPI is imported at module level: it resolves the handlers' type hints
+from here. Only `nasforge serve` imports this module.)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from nasforge.models import load_model, read_card
+
+MAX_BATCH = 1024
+
+
+class ModelServer:
+    """The model and the request handlers behind the routes (see `make_app`)."""
+
+    def __init__(self, folder: str | Path, name: str | None = None) -> None:
+        from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        card = read_card(folder)
+        self.model = load_model(folder)
+        self.shape = list(card["task"]["input_shape"])
+        names = card.get("data", {}).get("class_names")
+        self.classes = names or [str(i) for i in range(card["task"]["num_classes"])]
+        self.name = name or Path(folder).name
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "nasforge_requests", "Inference requests", ["outcome"], registry=self.registry
+        )
+        self.latency = Histogram("nasforge_inference_seconds", "Inference latency", registry=self.registry)
+
+    def error(self, status: int, message: str) -> Any:
+        self.requests.labels(outcome=str(status)).inc()
+        return JSONResponse({"error": message}, status_code=status)
+
+    def metadata(self, model: str) -> Any:
+        if model != self.name:
+            return self.error(404, f"model must be {self.name!r}, got {model!r}")
+        return {
+            "name": self.name,
+            "platform": "pytorch",
+            "inputs": [{"name": "input", "datatype": "FP32", "shape": [-1, *self.shape]}],
+            "outputs": [
+                {"name": "probabilities", "datatype": "FP32", "shape": [-1, len(self.classes)]},
+                {"name": "labels", "datatype": "BYTES", "shape": [-1]},
+            ],
+        }
+
+    def infer(self, model: str, body: Any) -> Any:
+        import torch
+
+        if model != self.name:
+            return self.error(404, f"model must be {self.name!r}, got {model!r}")
+        problem, batch = _parse(body, self.shape)
+        if problem is not None:
+            return self.error(413 if "too large" in problem else 400, problem)
+        start = time.perf_counter()
+        with torch.no_grad():
+            probabilities = torch.softmax(self.model(torch.from_numpy(batch)), dim=1).numpy()
+        self.latency.observe(time.perf_counter() - start)
+        self.requests.labels(outcome="200").inc()
+        labels = [self.classes[i] for i in probabilities.argmax(1)]
+        return {
+            "model_name": self.name,
+            "outputs": [
+                {
+                    "name": "probabilities",
+                    "datatype": "FP32",
+                    "shape": list(probabilities.shape),
+                    "data": probabilities.ravel().tolist(),
+                },
+                {"name": "labels", "datatype": "BYTES", "shape": [len(labels)], "data": labels},
+            ],
+        }
+
+
+def make_app(folder: str | Path, *, token: str | None = None, name: str | None = None) -> Any:
+    """A FastAPI application serving the model folder `folder` (see the module docstring)."""
+    from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+    server = ModelServer(folder, name)
+    app = FastAPI(title="nasforge model server", version="2")
+
+    @app.middleware("http")
+    async def authorize(request: Request, call_next: Any) -> Any:
+        open_route = request.url.path.startswith("/v2/health")
+        if token and not open_route and request.headers.get("authorization") != f"Bearer {token}":
+            return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
+        return await call_next(request)
+
+    @app.post("/v2/models/{model}/infer")
+    async def infer(model: str, request: Request) -> Any:
+        try:
+            body = await request.json()
+        except ValueError:
+            return server.error(400, "the body must be JSON")
+        return server.infer(model, body)
+
+    app.get("/v2/health/live")(lambda: {"live": True})
+    app.get("/v2/health/ready")(lambda: {"ready": True})
+    app.get("/v2/models/{model}")(server.metadata)
+    app.get("/metrics")(
+        lambda: PlainTextResponse(generate_latest(server.registry).decode(), media_type=CONTENT_TYPE_LATEST)
+    )
+    return app
+
+
+def _parse(body: Any, shape: list[int]) -> tuple[str | None, Any]:
+    """(problem, None) for a bad request body, else (None, the batch as nested lists)."""
+    import numpy as np
+
+    if not isinstance(body, dict) or not isinstance(body.get("inputs"), list) or len(body["inputs"]) != 1:
+        return 'the body must be {"inputs": [one tensor]}', None
+    tensor = body["inputs"][0]
+    if not isinstance(tensor, dict) or tensor.get("datatype") != "FP32":
+        return "the input tensor must have datatype FP32", None
+    declared, data = tensor.get("shape"), tensor.get("data")
+    if not isinstance(declared, list) or len(declared) != len(shape) + 1 or declared[1:] != shape:
+        return f"the input shape must be [batch, {', '.join(map(str, shape))}], got {declared!r}", None
+    if not isinstance(declared[0], int) or declared[0] < 1:
+        return f"the batch must hold at least one example, got {declared[0]!r}", None
+    if declared[0] > MAX_BATCH:
+        return f"the batch is too large: at most {MAX_BATCH} examples, got {declared[0]}", None
+    try:
+        array = np.asarray(data, dtype=np.float32)
+    except (TypeError, ValueError):
+        return "the input data must be numbers", None
+    if array.size != math.prod(declared):
+        return (
+            f"the input data holds {array.size} numbers, the shape {declared} needs {math.prod(declared)}",
+            None,
+        )
+    if not np.all(np.isfinite(array)):
+        return "the input data holds NaN or Inf", None
+    return None, array.reshape(declared)
+
+
+def serve(folder: str | Path, *, host: str = "127.0.0.1", port: int = 8000, token: str | None = None) -> None:
+    """Run the server until interrupted (uvicorn)."""
+    import uvicorn
+
+    uvicorn.run(make_app(folder, token=token), host=host, port=port, log_level="warning")

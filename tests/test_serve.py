@@ -1,0 +1,117 @@
+"""`nasforge serve`: a real server process on 127.0.0.1 speaking the Open Inference Protocol."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import torch
+
+from nasforge import load
+from tests.test_export import exported  # noqa: F401  (fixture)
+
+TOKEN = "s3cret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def server(exported: Path) -> Iterator[tuple[str, Path]]:  # noqa: F811
+    port = free_port()
+    argv = [sys.executable, "-m", "nasforge.cli.main", "serve", str(exported), "--port", str(port)]
+    process = subprocess.Popen([*argv, "--token", TOKEN], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/v2/health/ready", timeout=1)
+            break
+        except OSError:
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            time.sleep(0.2)
+    yield url, exported
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def call(url: str, body: Any = None, token: str | None = TOKEN, raw: bytes | None = None) -> tuple[int, Any]:
+    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+            return response.status, json.loads(text) if text.startswith("{") else text
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read().decode())
+
+
+def tensor(x: np.ndarray) -> dict[str, Any]:
+    return {
+        "inputs": [{"name": "input", "datatype": "FP32", "shape": list(x.shape), "data": x.ravel().tolist()}]
+    }
+
+
+def test_predictions_equal_the_in_process_model(server: tuple[str, Path]) -> None:
+    url, folder = server
+    name = folder.name
+    status, meta = call(f"{url}/v2/models/{name}")
+    assert status == 200 and meta["inputs"][0]["shape"] == [-1, 1, 8, 8]
+    x = np.random.default_rng(0).normal(size=(5, 1, 8, 8)).astype(np.float32)
+    status, answer = call(f"{url}/v2/models/{name}/infer", tensor(x))
+    assert status == 200
+    probabilities = np.array(answer["outputs"][0]["data"], dtype=np.float32).reshape(5, 10)
+    with torch.no_grad():
+        expected = torch.softmax(load(folder)(torch.from_numpy(x)), dim=1).numpy()
+    assert np.allclose(probabilities, expected, atol=1e-6)
+    assert answer["outputs"][1]["data"] == [str(i) for i in expected.argmax(1)]
+    status, text = call(f"{url}/metrics")
+    assert status == 200 and "nasforge_requests_total" in text and "nasforge_inference_seconds_bucket" in text
+
+
+def test_bad_requests_get_4xx_and_the_server_goes_on(server: tuple[str, Path]) -> None:
+    url, folder = server
+    infer = f"{url}/v2/models/{folder.name}/infer"
+    good = tensor(np.zeros((1, 1, 8, 8), dtype=np.float32))
+    cases = [
+        (dict(raw=b"{not json"), 400, "JSON"),
+        (dict(body={"inputs": []}), 400, "one tensor"),
+        (dict(body={"inputs": [{**good["inputs"][0], "shape": [1, 8, 8]}]}), 400, "shape"),
+        (dict(body={"inputs": [{**good["inputs"][0], "datatype": "INT8"}]}), 400, "FP32"),
+        (dict(body={"inputs": [{**good["inputs"][0], "data": [float("nan")] * 64}]}), 400, "NaN"),
+        (
+            dict(body={"inputs": [{**good["inputs"][0], "shape": [0, 1, 8, 8], "data": []}]}),
+            400,
+            "at least one",
+        ),
+        (dict(body={"inputs": [{**good["inputs"][0], "shape": [5000, 1, 8, 8]}]}), 413, "too large"),
+        (dict(body={"inputs": [{**good["inputs"][0], "data": [1.0] * 3}]}), 400, "needs 64"),
+    ]
+    for kwargs, status, message in cases:
+        got, answer = call(infer, **kwargs)  # type: ignore[arg-type]
+        assert got == status and message in answer["error"], (kwargs, got, answer)
+    assert call(f"{url}/v2/models/other/infer", good)[0] == 404
+    assert call(infer, good)[0] == 200  # still serving
+
+
+def test_a_token_is_required_except_for_health(server: tuple[str, Path]) -> None:
+    url, folder = server
+    assert call(f"{url}/v2/health/live", token=None) == (200, {"live": True})
+    status, answer = call(f"{url}/v2/models/{folder.name}", token=None)
+    assert status == 401 and "bearer token" in answer["error"]
+    assert call(f"{url}/v2/models/{folder.name}", token="wrong")[0] == 401
