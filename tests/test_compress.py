@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from nasforge import InvalidArgumentError, load
-from nasforge.compress import compress, fold_batchnorm
+from nasforge.compression import compress, fold_batchnorm
 from nasforge.spaces import make_space
 from nasforge.task import Task
 from tests.cli.test_cli import run

@@ -24,10 +24,11 @@ if TYPE_CHECKING:
     from nasforge.evaluators.tabular import TabularEvaluator
     from nasforge.evaluators.training import TrainingEvaluator
     from nasforge.executors import ProcessExecutor, SerialExecutor, make_executor
-    from nasforge.export import export_model as export
+    from nasforge.exporting import export_model as export
     from nasforge.genotype import Genotype
     from nasforge.models import load_model as load
     from nasforge.objectives import Constraint, Objective
+    from nasforge.serving import serve
     from nasforge.spaces import SPACES, NB201Space, SearchSpace, make_space
     from nasforge.storage import Storage
     from nasforge.strategies import STRATEGIES, Strategy, make_strategy
@@ -59,7 +60,9 @@ _WHERE = {
 }
 _PATHS = {name: f"{module}:{name}" for module, names in _WHERE.items() for name in names.split()}
 _PATHS["load"] = "nasforge.models:load_model"
-_PATHS["export"] = "nasforge.export:export_model"
+_PATHS["export"] = "nasforge.exporting:export_model"
+_PATHS["compress"] = "nasforge.compression:compress"
+_PATHS["serve"] = "nasforge.serving:serve"
 __getattr__ = lazy_getattr(__name__, _PATHS)
 __all__ = [
     "EVALUATORS",
@@ -94,10 +97,12 @@ __all__ = [
     "Trial",
     "TrialState",
     "__version__",
+    "compress",
     "export",
     "load",
     "make_evaluator",
     "make_executor",
     "make_space",
     "make_strategy",
+    "serve",
 ]

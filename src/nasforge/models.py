@@ -97,7 +97,7 @@ def load_model(folder: str | Path) -> nn.Module:
     task = Task(tuple(card["task"]["input_shape"]), int(card["task"]["num_classes"]))
     model = space.build(Genotype.from_dict(card["genotype"]), task)
     if "fold_bn" in card.get("transforms", []):  # the saved weights belong to the folded structure
-        from nasforge.compress import fold_batchnorm
+        from nasforge.compression import fold_batchnorm
 
         fold_batchnorm(model)
     model.load_state_dict(load_file(str(Path(folder) / WEIGHTS)))

@@ -60,7 +60,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from nasforge.export import export_model
+    from nasforge.exporting import export_model
 
     out = export_model(args.study, args.out, trial=args.trial, retrain_epochs=args.retrain_epochs)
     manifest = json.loads((out / "manifest.json").read_text())
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
 def run_compress(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from nasforge.compress import compress
+    from nasforge.compression import compress
     from nasforge.models import read_card
 
     rows = compress(args.folder, args.out, fold_bn=args.fold_bn, quantize=args.quantize)
@@ -102,7 +102,7 @@ def run_compress(args: argparse.Namespace) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from nasforge.serve import serve
+    from nasforge.serving import serve
 
     serve(args.folder, host=args.host, port=args.port, token=args.token)
     return 0

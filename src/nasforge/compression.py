@@ -73,7 +73,7 @@ def compress(
         InvalidArgumentError: nothing to do, an unknown `quantize`, or `out` is not a new or empty folder.
         NasforgeError: folding changed what the model computes (beyond `TOLERANCE`).
     """
-    from nasforge.export import write_folder
+    from nasforge.exporting import write_folder
 
     if not fold_bn and quantize is None:
         raise InvalidArgumentError("compress needs at least one step, e.g. --fold-bn; got none")
