@@ -29,10 +29,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture
-def server(exported: Path) -> Iterator[tuple[str, Path]]:  # noqa: F811
+@pytest.fixture(params=["torch", "onnx"])
+def server(exported: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, Path]]:  # noqa: F811
     port = free_port()
     argv = [sys.executable, "-m", "nasforge.cli.main", "serve", str(exported), "--port", str(port)]
+    argv += ["--runtime", request.param]
     process = subprocess.Popen([*argv, "--token", TOKEN], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -78,7 +79,7 @@ def test_predictions_equal_the_in_process_model(server: tuple[str, Path]) -> Non
     probabilities = np.array(answer["outputs"][0]["data"], dtype=np.float32).reshape(5, 10)
     with torch.no_grad():
         expected = torch.softmax(load(folder)(torch.from_numpy(x)), dim=1).numpy()
-    assert np.allclose(probabilities, expected, atol=1e-6)
+    assert np.allclose(probabilities, expected, atol=1e-5)
     assert answer["outputs"][1]["data"] == [str(i) for i in expected.argmax(1)]
     status, text = call(f"{url}/metrics")
     assert status == 200 and "nasforge_requests_total" in text and "nasforge_inference_seconds_bucket" in text

@@ -19,19 +19,24 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 
+from nasforge.errors import InvalidArgumentError
 from nasforge.models import load_model, read_card
+from nasforge.validation import check_choice
 
 MAX_BATCH = 1024
+RUNTIMES = ("torch", "onnx")
 
 
 class ModelServer:
     """The model and the request handlers behind the routes (see `make_app`)."""
 
-    def __init__(self, folder: str | Path, name: str | None = None) -> None:
+    def __init__(self, folder: str | Path, name: str | None = None, runtime: str = "torch") -> None:
         from prometheus_client import CollectorRegistry, Counter, Histogram
 
         card = read_card(folder)
+        self.runtime = check_choice("runtime", runtime, RUNTIMES)
         self.model = load_model(folder)
+        self.session = _onnx_session(Path(folder)) if runtime == "onnx" else None
         self.shape = list(card["task"]["input_shape"])
         names = card.get("data", {}).get("class_names")
         self.classes = names or [str(i) for i in range(card["task"]["num_classes"])]
@@ -51,7 +56,7 @@ class ModelServer:
             return self.error(404, f"model must be {self.name!r}, got {model!r}")
         return {
             "name": self.name,
-            "platform": "pytorch",
+            "platform": "pytorch" if self.session is None else "onnxruntime",
             "inputs": [{"name": "input", "datatype": "FP32", "shape": [-1, *self.shape]}],
             "outputs": [
                 {"name": "probabilities", "datatype": "FP32", "shape": [-1, len(self.classes)]},
@@ -68,8 +73,12 @@ class ModelServer:
         if problem is not None:
             return self.error(413 if "too large" in problem else 400, problem)
         start = time.perf_counter()
-        with torch.no_grad():
-            probabilities = torch.softmax(self.model(torch.from_numpy(batch)), dim=1).numpy()
+        if self.session is not None:
+            logits = torch.from_numpy(self.session.run(["logits"], {"input": batch})[0])
+        else:
+            with torch.no_grad():
+                logits = self.model(torch.from_numpy(batch))
+        probabilities = torch.softmax(logits, dim=1).numpy()
         self.latency.observe(time.perf_counter() - start)
         self.requests.labels(outcome="200").inc()
         labels = [self.classes[i] for i in probabilities.argmax(1)]
@@ -87,11 +96,23 @@ class ModelServer:
         }
 
 
-def make_app(folder: str | Path, *, token: str | None = None, name: str | None = None) -> Any:
+def _onnx_session(folder: Path) -> Any:
+    import onnxruntime
+
+    if not (folder / "model.onnx").exists():
+        raise InvalidArgumentError(
+            f"--runtime onnx needs {folder / 'model.onnx'} (write it with nasforge export)"
+        )
+    return onnxruntime.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+
+
+def make_app(
+    folder: str | Path, *, token: str | None = None, name: str | None = None, runtime: str = "torch"
+) -> Any:
     """A FastAPI application serving the model folder `folder` (see the module docstring)."""
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-    server = ModelServer(folder, name)
+    server = ModelServer(folder, name, runtime)
     app = FastAPI(title="nasforge model server", version="2")
 
     @app.middleware("http")
@@ -148,8 +169,15 @@ def _parse(body: Any, shape: list[int]) -> tuple[str | None, Any]:
     return None, array.reshape(declared)
 
 
-def serve(folder: str | Path, *, host: str = "127.0.0.1", port: int = 8000, token: str | None = None) -> None:
-    """Run the server until interrupted (uvicorn)."""
+def serve(
+    folder: str | Path,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    token: str | None = None,
+    runtime: str = "torch",
+) -> None:
+    """Run the server until interrupted (uvicorn); `runtime` is "torch" or "onnx" (onnxruntime)."""
     import uvicorn
 
-    uvicorn.run(make_app(folder, token=token), host=host, port=port, log_level="warning")
+    uvicorn.run(make_app(folder, token=token, runtime=runtime), host=host, port=port, log_level="warning")

@@ -54,6 +54,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int_at_least(1), default=8000, help="port (default 8000)")
     serve.add_argument("--token", help="require Authorization: Bearer TOKEN (health routes excepted)")
+    serve.add_argument(
+        "--runtime", choices=("torch", "onnx"), default="torch", help="torch (default) or onnx (onnxruntime)"
+    )
     serve.set_defaults(run=run_serve)
 
 
@@ -104,5 +107,5 @@ def run_compress(args: argparse.Namespace) -> int:
 def run_serve(args: argparse.Namespace) -> int:
     from nasforge.serving import serve
 
-    serve(args.folder, host=args.host, port=args.port, token=args.token)
+    serve(args.folder, host=args.host, port=args.port, token=args.token, runtime=args.runtime)
     return 0
