@@ -9,8 +9,8 @@ loading the weights: no extra step for the user.
 
 from __future__ import annotations
 
+import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from nasforge.errors import InvalidArgumentError, NasforgeError
+from nasforge.evaluators import profiling as prof
 from nasforge.models import load_model, read_card, save_model
 
 FOLDABLE = (nn.Conv1d, nn.Conv2d, nn.Linear)
@@ -142,7 +143,8 @@ def quantize_int8(out: Path, card: dict[str, Any], data: Data) -> dict[str, Any]
     row: dict[str, Any] = {"step": "int8 (ORT)", "params": None, "file_bytes": target.stat().st_size}
     for batch in (1, 64):
         x = np.zeros((batch, *shape), dtype=np.float32)
-        row[f"latency_ms_batch{batch}"] = _median_ms(lambda x=x: session.run(None, {"input": x}))
+        run = lambda x=x: session.run(None, {"input": x})  # noqa: E731
+        row[f"latency_ms_batch{batch}"] = statistics.median(prof.timed_ms(run, warmup=5))
     if data is not None:
         logits = np.concatenate(
             [session.run(None, {"input": data[0][i : i + 512]})[0] for i in range(0, len(data[0]), 512)]
@@ -157,30 +159,15 @@ def measure(step: str, model: nn.Module, card: dict[str, Any], weights: Path, da
     shape = card["task"]["input_shape"]
     row: dict[str, Any] = {
         "step": step,
-        "params": sum(p.numel() for p in model.parameters()),
+        "params": prof.count_parameters(model),
         "file_bytes": weights.stat().st_size,
     }
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with torch.no_grad():
-            for batch in (1, 64):
-                x = torch.zeros(batch, *shape)
-                row[f"latency_ms_batch{batch}"] = _median_ms(lambda x=x: model(x))
-            if data is not None:
+    with prof.torch_threads(1):
+        for batch in (1, 64):
+            times = prof.latency(model, torch.zeros(batch, *shape), warmup=5)
+            row[f"latency_ms_batch{batch}"] = statistics.median(times)
+        if data is not None:
+            with torch.no_grad():
                 predicted = model(torch.from_numpy(data[0])).argmax(1).numpy()
-                row["test_accuracy"] = float((predicted == data[1]).mean())
-    finally:
-        torch.set_num_threads(before)
+            row["test_accuracy"] = float((predicted == data[1]).mean())
     return row
-
-
-def _median_ms(run: Any, warmup: int = 5, repeats: int = 20) -> float:
-    """Median milliseconds of `run()` after `warmup` untimed calls."""
-    times = []
-    for i in range(warmup + repeats):
-        start = time.perf_counter()
-        run()
-        if i >= warmup:
-            times.append(time.perf_counter() - start)
-    return sorted(times)[len(times) // 2] * 1e3

@@ -63,6 +63,7 @@ class Study(StudyRecord):
         self.trials: list[Trial] = storage.load_trials()
         self._n_told, self._rerun = replay(self.strategy, self.space, self.trials)
         self._continued: dict[int, int] = {}  # promoted trial -> the trial whose checkpoint it continues
+        self._curves: dict[int, list[float]] = {}  # finished trial -> its per-epoch objective (pruning)
         self._n_finished = sum(t.state.finished for t in self.trials)
 
     @classmethod
@@ -337,7 +338,8 @@ class Study(StudyRecord):
         )
 
     def _stop_rule(self) -> StopRule | None:
-        return stop_rule(self.trials, self.storage, self.objective, self.direction, self.config["settings"])
+        settings = self.config["settings"]
+        return stop_rule(self.trials, self.storage, self.objective, self.direction, settings, self._curves)
 
     def _check_current(self) -> None:
         """Refuse to go on from trials that another process has since advanced."""

@@ -23,15 +23,24 @@ def reached(trial: Trial, unknown: float = math.inf) -> float:
 
 
 def stop_rule(
-    trials: list[Trial], storage: Storage, metric: str, direction: str, settings: dict[str, Any]
+    trials: list[Trial],
+    storage: Storage,
+    metric: str,
+    direction: str,
+    settings: dict[str, Any],
+    known: dict[int, list[float]],
 ) -> StopRule | None:
-    """The median rule over the finished trials' per-epoch `metric` (None with too few of them)."""
+    """The median rule over the COMPLETE trials' per-epoch `metric` (None with too few of them).
+
+    `known` caches each finished trial's curve (it never changes), so each is read once.
+    """
     curves = []
     for trial in trials:
         if trial.state is TrialState.COMPLETE:
-            curve = storage.load_curves(trial.number).get(metric)
-            if curve:
-                curves.append(curve)
+            if trial.number not in known:
+                known[trial.number] = storage.load_curves(trial.number).get(metric, [])
+            if known[trial.number]:
+                curves.append(known[trial.number])
     return median_rule(metric, direction, curves, min_trials=int(settings.get("prune_after", 5)))
 
 

@@ -168,8 +168,9 @@ def layered_given(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, 
     """TOML options and flags, merged (flags win), without the defaults."""
     from nasforge.config import layered
 
-    merged = layered([file_config(args), given])
-    return {k: v for k, v in merged.items() if k in given or k in file_config(args)}
+    from_file = file_config(args)
+    merged = layered([from_file, given])
+    return {k: v for k, v in merged.items() if k in given or k in from_file}
 
 
 def _warmup_progress(args: argparse.Namespace, config: Any) -> Any:

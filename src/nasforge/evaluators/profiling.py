@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import statistics
 import time
+from collections.abc import Callable, Iterator
 
 import torch
 from torch import nn
@@ -50,24 +52,39 @@ def activation_bytes(model: nn.Module, sample: torch.Tensor) -> int:
     return total
 
 
+@contextlib.contextmanager
+def torch_threads(threads: int) -> Iterator[None]:
+    """Run with `threads` intra-op threads, restoring the previous count after."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def timed_ms(run: Callable[[], object], *, warmup: int = 3, repeats: int = 20) -> list[float]:
+    """Milliseconds of each timed call of `run`, after `warmup` untimed calls."""
+    times = []
+    for i in range(warmup + repeats):
+        start = time.perf_counter()
+        run()
+        if i >= warmup:
+            times.append((time.perf_counter() - start) * 1e3)
+    return times
+
+
 def latency(model: nn.Module, batch: torch.Tensor, *, warmup: int = 3, repeats: int = 20) -> list[float]:
     """Milliseconds of each timed forward pass on `batch`, after `warmup` untimed passes."""
     model.eval()
 
-    def sync() -> None:
+    def forward() -> None:
+        model(batch)
         if batch.is_cuda:
             torch.cuda.synchronize()
 
-    times = []
     with torch.no_grad():
-        for i in range(warmup + repeats):
-            sync()
-            start = time.perf_counter()
-            model(batch)
-            sync()
-            if i >= warmup:
-                times.append((time.perf_counter() - start) * 1e3)
-    return times
+        return timed_ms(forward, warmup=warmup, repeats=repeats)
 
 
 def latency_summary(times_ms: list[float], batch_size: int) -> dict[str, float]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import resource
@@ -55,17 +54,6 @@ def auto_threads() -> int:
     `nasforge search` stores the count it chose with the study.
     """
     return free_cores(max(1, torch.get_num_threads()))
-
-
-@contextlib.contextmanager
-def torch_threads(threads: int) -> Any:
-    """Run with `threads` intra-op threads, restoring the previous count after."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
 
 
 @functools.lru_cache(maxsize=4)
@@ -231,16 +219,17 @@ class TrainingEvaluator(Evaluator):
                 metrics={"params": params},
                 error=f"model has {params:,} parameters, above max_params={self.max_params:,}",
             )
-        flops = prof.flops(model, torch.from_numpy(data.train.x[:1]))
-        if self.max_flops is not None and flops > self.max_flops:
-            return Result(
-                metrics={"params": params, "flops": flops},
-                error=f"model needs {flops:,} FLOPs per example, above max_flops={self.max_flops:,}",
-            )
+        if self.max_flops is not None:  # FLOPs are measured after training too; here only to refuse early
+            flops = prof.flops(model, torch.from_numpy(data.train.x[:1]))
+            if flops > self.max_flops:
+                return Result(
+                    metrics={"params": params, "flops": flops},
+                    error=f"model needs {flops:,} FLOPs per example, above max_flops={self.max_flops:,}",
+                )
         if self.threads is None:  # decided once, so that every trial of this process trains alike
             self.threads = auto_threads()
         threads = min(self.threads, max(1, torch.get_num_threads()))  # a pool worker's share at most
-        with torch_threads(threads):
+        with prof.torch_threads(threads):
             result = self._train_and_measure(model, data, config, device, options, threads)
         if options.model_to:
             card = {
@@ -353,7 +342,9 @@ class TrainingEvaluator(Evaluator):
         self, model: torch.nn.Module, x: torch.Tensor, timings: dict[str, list[float]]
     ) -> dict[str, float]:
         batch = x[:TIMING_BATCH]
-        with torch_threads(LATENCY_THREADS):  # one thread: comparable between trials, even on a busy machine
+        with prof.torch_threads(
+            LATENCY_THREADS
+        ):  # one thread: comparable between trials, even on a busy machine
             times = prof.latency(model, batch, warmup=5, repeats=30)
         timings["inference_ms"] = times
         out = prof.latency_summary(times, len(batch))
