@@ -10,7 +10,10 @@ import pytest
 import torch
 
 from nasforge import InvalidArgumentError, load
-from nasforge.compression import compress, fold_batchnorm
+from nasforge.channel_pruning import prune_channels
+from nasforge.compression import compress
+from nasforge.folding import fold_batchnorm
+from nasforge.models import save_model
 from nasforge.spaces import make_space
 from nasforge.task import Task
 from tests.cli.test_cli import run
@@ -58,7 +61,11 @@ def test_compressed_folder_is_smaller_same_and_loads_as_is(
     code, out, err = run(capsys, *argv)
     assert code == 0, err
     data = json.loads(out)
-    before, after, int8 = data["rows"]
+    before, after, *quantized = data["rows"]
+    int8 = quantized[-1]  # static, or dynamic after a static row that lost validation accuracy
+    assert [row["step"] for row in quantized] in (["int8 static"], ["int8 static", "int8 dynamic"])
+    if len(quantized) == 2:
+        assert quantized[0]["valid_accuracy"] < after["valid_accuracy"] - 0.01
     assert after["params"] < before["params"] and after["file_bytes"] < before["file_bytes"]
     assert after["test_accuracy"] == pytest.approx(before["test_accuracy"], abs=0.01)
     assert int8["file_bytes"] < (tmp_path / "small" / "model.onnx").stat().st_size
@@ -75,3 +82,59 @@ def test_compressed_folder_is_smaller_same_and_loads_as_is(
         compress(exported, tmp_path / "none", quantize="int4")
     code, _, err = run(capsys, "compress", str(exported), "--fold-bn", "--out", "small")
     assert code == 2 and "new or empty folder" in err
+
+
+@pytest.mark.parametrize(
+    ("space_name", "shape"),
+    [("macro", (1, 40)), ("families", (1, 16, 16)), ("nb201", (3, 16, 16)), ("nb101", (3, 16, 16))],
+)
+def test_pruned_model_is_smaller_after_reload_in_every_space(
+    space_name: str, shape: tuple[int, ...], tmp_path: Path
+) -> None:
+    space = make_space({"name": space_name})
+    task = Task(shape, 10)
+    genotype = space.sample(np.random.default_rng(5))
+    model = space.build(genotype, task)
+    trained_statistics(model, shape)
+    before = sum(p.numel() for p in model.parameters())
+    shapes = prune_channels(model, 0.5, shape)
+    after = sum(p.numel() for p in model.parameters())
+    assert after < 0.5 * before and shapes
+    card = {
+        "genotype": genotype.to_dict(),
+        "space": space.config(),
+        "task": {"input_shape": list(shape), "num_classes": 10},
+    }
+    save_model(tmp_path / "m", model, {**card, "transforms": ["prune"], "pruned_shapes": shapes})
+    reloaded = load(tmp_path / "m")
+    x = torch.randn(4, *shape)
+    with torch.no_grad():
+        assert torch.equal(reloaded(x), model.eval()(x))
+    assert sum(p.numel() for p in reloaded.parameters()) == after
+
+
+def test_prune_finetune_fold_int8_pipeline(
+    exported: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
+    argv = ["compress", str(exported), "--prune", "0.5", "--finetune-epochs", "2", "--fold-bn"]
+    code, out, err = run(capsys, *argv, "--quantize", "int8", "--out", "small", "--json")
+    assert code == 0, err
+    original, pruned, folded, *quantized = json.loads(out)["rows"]
+    int8 = quantized[0]
+    assert pruned["step"] == "prune 0.5+2ep" and folded["step"] == "fold BN"
+    assert pruned["params"] < 0.7 * original["params"] and pruned["flops"] < original["flops"]
+    assert folded["file_bytes"] < pruned["file_bytes"] < original["file_bytes"]
+    assert folded["test_accuracy"] == pytest.approx(pruned["test_accuracy"], abs=0.01)
+    assert pruned["test_accuracy"] > 0.5  # digits after pruning and 2 epochs of fine-tuning
+    assert int8["step"] == "int8 static" and int8["test_accuracy"] == pytest.approx(
+        folded["test_accuracy"], abs=0.05
+    )
+    card = json.loads((tmp_path / "small" / "card.json").read_text())
+    assert card["transforms"] == ["prune", "fold_bn"]
+    assert sum(p.numel() for p in load(tmp_path / "small").parameters()) == folded["params"]
+    code, _, err = run(capsys, "compress", str(exported), "--prune", "1.5", "--out", "x")
+    assert code == 2 and "--prune: must be a number between 0 and 1" in err
+    code, _, err = run(capsys, "compress", str(exported), "--finetune-epochs", "2", "--fold-bn", "--out", "x")
+    assert code == 2 and "goes with --prune" in err

@@ -82,7 +82,11 @@ def test_export_mistakes_are_one_line(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 2 and "has no kept model; give --retrain-epochs" in err
     code, _, err = run(capsys, "export", "n.db", "--trial", "99", "--out", "m")
     assert code == 2 and "--trial must be" in err
-    code, _, err = run(capsys, "export", "n.db", "--retrain-epochs", "1", "--out", "m", "--json")
+    code, out, err = run(capsys, "export", "n.db", "--retrain-epochs", "1", "--out", "m", "--json")
     assert code == 0, err
+    metrics = json.loads(out)["metrics"]  # trained on train+valid: no validation figure to report
+    assert "test_accuracy" in metrics and not any(name.startswith("valid_") for name in metrics)
+    seen = metrics["train_samples_per_s"]["value"] * metrics["train_seconds"]["value"]
+    assert seen == pytest.approx(1797 * 0.8, rel=0.02)  # digits: all but the 20% test split
     code, _, err = run(capsys, "export", "n.db", "--retrain-epochs", "1", "--out", "m")
     assert code == 2 and "new or empty folder" in err

@@ -29,11 +29,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(params=["torch", "onnx"])
+@pytest.fixture(params=["torch", "onnx", "torch --max-batch 64 --max-delay-ms 20"])
 def server(exported: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, Path]]:  # noqa: F811
     port = free_port()
     argv = [sys.executable, "-m", "nasforge.cli.main", "serve", str(exported), "--port", str(port)]
-    argv += ["--runtime", request.param]
+    argv += ["--runtime", *request.param.split()]
     process = subprocess.Popen([*argv, "--token", TOKEN], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -102,6 +102,7 @@ def test_bad_requests_get_4xx_and_the_server_goes_on(server: tuple[str, Path]) -
         ),
         (dict(body={"inputs": [{**good["inputs"][0], "shape": [5000, 1, 8, 8]}]}), 413, "too large"),
         (dict(body={"inputs": [{**good["inputs"][0], "data": [1.0] * 3}]}), 400, "needs 64"),
+        (dict(raw=b" " * 3_000_000), 413, "body is too large"),
     ]
     for kwargs, status, message in cases:
         got, answer = call(infer, **kwargs)  # type: ignore[arg-type]
@@ -116,3 +117,27 @@ def test_a_token_is_required_except_for_health(server: tuple[str, Path]) -> None
     status, answer = call(f"{url}/v2/models/{folder.name}", token=None)
     assert status == 401 and "bearer token" in answer["error"]
     assert call(f"{url}/v2/models/{folder.name}", token="wrong")[0] == 401
+
+
+def test_concurrent_requests_each_get_their_own_rows(server: tuple[str, Path]) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, folder = server
+    inputs = [
+        np.random.default_rng(i).normal(size=(1 + i % 3, 1, 8, 8)).astype(np.float32) for i in range(24)
+    ]
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(pool.map(lambda x: call(f"{url}/v2/models/{folder.name}/infer", tensor(x)), inputs))
+    model = load(folder)
+    for x, (status, answer) in zip(inputs, answers, strict=True):
+        with torch.no_grad():
+            expected = torch.softmax(model(torch.from_numpy(x)), dim=1).numpy()
+        assert status == 200 and answer["outputs"][0]["shape"] == [len(x), 10]
+        assert np.allclose(np.array(answer["outputs"][0]["data"]).reshape(len(x), 10), expected, atol=1e-5)
+    _, text = call(f"{url}/metrics")
+    runs = [
+        float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith("nasforge_batch_examples_count")
+    ]
+    assert all(count < len(inputs) for count in runs)  # when micro-batching, some requests shared a run

@@ -1,173 +1,217 @@
-"""Make a model smaller without changing what it computes: BatchNorm folded into the layer before it.
+"""`nasforge compress`: a smaller, faster copy of a model folder, with a before/after row per step.
 
-`fold_batchnorm(model)` merges every BatchNorm that directly follows a convolution or linear
-layer inside an `nn.Sequential` (where the order of the children is the order they run in) and
-reports, per BatchNorm, whether it was folded or why not. A model folder records the folding in
-its card (`"transforms": ["fold_bn"]`), so `nasforge.load` rebuilds the folded structure before
-loading the weights: no extra step for the user.
+The steps run in this order, each optional: structured pruning (`prune`, whole channels
+removed, see `channel_pruning`) with fine-tuning on the training split, BatchNorm folding (see
+`folding`), and int8 quantization of the ONNX model with onnxruntime: static (calibrated on
+training examples) where the training data loads here, falling back to dynamic (weights only)
+when static quantization costs more than `INT8_MAX_VALID_DROP` validation accuracy; both rows
+are then shown, and `model.int8.onnx` is the dynamic one. Each torch step is measured
+on the model as reloaded from its saved folder, so a size that does not survive a reload shows.
 """
 
 from __future__ import annotations
 
-import statistics
+import dataclasses
+import logging
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
+from nasforge.compression_rows import eval_data, onnx_row, torch_row, training_data
 from nasforge.errors import InvalidArgumentError, NasforgeError
-from nasforge.evaluators import profiling as prof
-from nasforge.models import load_model, read_card, save_model
+from nasforge.models import WEIGHTS, load_model, read_card, save_model
 
-FOLDABLE = (nn.Conv1d, nn.Conv2d, nn.Linear)
-NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
 TOLERANCE = 1e-4
-
-
-def fold_batchnorm(model: nn.Module) -> list[str]:
-    """Fold BatchNorm layers into the preceding conv/linear layer, in place (eval-mode semantics).
-
-    Returns one line per BatchNorm: folded into which layer, or why it was left.
-    """
-    report = []
-    for parent_name, parent in model.named_modules():
-        children = list(parent.named_children())
-        for i, (name, child) in enumerate(children):
-            if not isinstance(child, NORMS):
-                continue
-            path = f"{parent_name}.{name}".lstrip(".")
-            before = children[i - 1][1] if i > 0 else None
-            if isinstance(parent, nn.Sequential) and isinstance(before, FOLDABLE):
-                _fold(before, child)
-                setattr(parent, name, nn.Identity())
-                report.append(f"{path}: folded into {parent_name}.{children[i - 1][0]}".replace("..", "."))
-            else:
-                report.append(f"{path}: left (not directly after a conv or linear layer in a sequence)")
-    return report
-
-
-def _fold(layer: nn.Module, norm: nn.Module) -> None:
-    assert isinstance(layer, FOLDABLE) and isinstance(norm, NORMS)
-    with torch.no_grad():
-        var = norm.running_var if norm.running_var is not None else torch.ones(norm.num_features)
-        mean = norm.running_mean if norm.running_mean is not None else torch.zeros(norm.num_features)
-        scale = (norm.weight if norm.weight is not None else 1) / torch.sqrt(var + norm.eps)
-        shift = (norm.bias if norm.bias is not None else 0) - mean * scale
-        layer.weight.mul_(scale.reshape(-1, *([1] * (layer.weight.dim() - 1))))
-        bias = layer.bias if layer.bias is not None else torch.zeros_like(mean)
-        layer.bias = nn.Parameter(bias * scale + shift)
+CALIBRATION_EXAMPLES = 512  # training inputs that set the int8 activation ranges
+INT8_MAX_VALID_DROP = 0.01  # static int8 losing more validation accuracy falls back to dynamic
 
 
 def compress(
-    folder: str | Path, out: str | Path, *, fold_bn: bool = True, quantize: str | None = None
+    folder: str | Path,
+    out: str | Path,
+    *,
+    prune: float | None = None,
+    prune_by: str = "norm",
+    finetune_epochs: int = 0,
+    fold_bn: bool = False,
+    quantize: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Write a compressed copy of the model folder `folder` to `out` (an export: weights, ONNX,
-    manifest, card) and return the before/after rows (parameters, file size, latency, test
-    accuracy where the study's data can be loaded here).
+    """Write a compressed copy of the model folder `folder` to `out` (an exported folder: weights,
+    ONNX, manifest, card) and return one before/after row per step.
 
-    `quantize="int8"` also writes `model.int8.onnx` (onnxruntime's dynamic int8 quantization of
-    the weights) and measures it with onnxruntime.
+    Example:
+        >>> # rows = compress("export/", "small/", prune=0.5, finetune_epochs=5, fold_bn=True)
 
     Raises:
-        InvalidArgumentError: nothing to do, an unknown `quantize`, or `out` is not a new or empty folder.
+        InvalidArgumentError: no step asked for, a bad option, or `out` is not a new or empty folder.
         NasforgeError: folding changed what the model computes (beyond `TOLERANCE`).
     """
-    from nasforge.exporting import write_folder
+    from nasforge.exporting import check_out, write_folder
 
-    if not fold_bn and quantize is None:
-        raise InvalidArgumentError("compress needs at least one step, e.g. --fold-bn; got none")
-    if quantize not in (None, "int8"):
-        raise InvalidArgumentError(f"--quantize must be int8, got {quantize!r}")
+    _check(prune, finetune_epochs, fold_bn, quantize)
+    out = Path(out)
+    check_out(out)
     card = read_card(folder)
-    data = test_data(card)
+    dataset = training_data(card)
+    data = eval_data(dataset)
     model = load_model(folder)
-    rows = [measure("original", model, card, Path(folder) / "model.safetensors", data)]
-    if not fold_bn:
-        write_folder(Path(folder), Path(out))
-        rows.append(quantize_int8(Path(out), card, data))
-        return rows
-    inputs = torch.randn(64, *card["task"]["input_shape"], generator=torch.Generator().manual_seed(0))
-    with torch.no_grad():
-        expected = model(inputs)
-    folded = fold_batchnorm(model)
-    with torch.no_grad():
-        difference = float((model(inputs) - expected).abs().max())
-    if difference > TOLERANCE:
-        raise NasforgeError(f"folding changed the outputs by {difference:.2e} (allowed {TOLERANCE})")
-    card = {**card, "transforms": [*card.get("transforms", []), "fold_bn"], "fold_bn_report": folded}
+    rows = [torch_row("original", model, card, Path(folder) / WEIGHTS, data)]
     with tempfile.TemporaryDirectory() as scratch:
-        save_model(scratch, model, card)
-        write_folder(Path(scratch), Path(out))
-    rows.append(measure("fold BN", load_model(out), card, Path(out) / "model.safetensors", data))
+        step_folder = Path(folder)
+        steps = ["prune"] * (prune is not None) + ["fold"] * fold_bn
+        for i, step in enumerate(steps):
+            if step == "prune":
+                label, card = _prune(model, card, prune or 0.0, prune_by, finetune_epochs)
+            else:
+                label, card = _fold(model, card)
+            step_folder = save_model(Path(scratch) / f"step{i}", model, card)
+            model = load_model(step_folder)
+            rows.append(torch_row(label, model, card, step_folder / WEIGHTS, data))
+        write_folder(step_folder, out)
     if quantize == "int8":
-        rows.append(quantize_int8(Path(out), card, data))
+        calibration = None if dataset is None else np.asarray(dataset.train.x[:CALIBRATION_EXAMPLES])
+        step, path = quantize_int8(out, calibration)
+        rows.append(onnx_row(step, path, card, data, like=rows[-1]))
+        if _lost_accuracy(rows[-2], rows[-1]):  # static int8 hurt: weights-only keeps activations exact
+            step, path = quantize_int8(out, None)
+            rows.append(onnx_row(step, path, card, data, like=rows[-2]))
     return rows
 
 
-Data = tuple[Any, Any] | None
+def _lost_accuracy(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """True when `after` lost more than `INT8_MAX_VALID_DROP` validation accuracy."""
+    if "valid_accuracy" not in before or "valid_accuracy" not in after:
+        return False
+    return bool(after["valid_accuracy"] < before["valid_accuracy"] - INT8_MAX_VALID_DROP)
 
 
-def test_data(card: dict[str, Any]) -> Data:
-    """The test split (inputs, labels) of the data the model was trained on, if it loads here."""
+def _check(prune: float | None, finetune_epochs: int, fold_bn: bool, quantize: str | None) -> None:
+    if prune is None and not fold_bn and quantize is None:
+        raise InvalidArgumentError(
+            "compress needs at least one step: --prune, --fold-bn or --quantize; got none"
+        )
+    if quantize not in (None, "int8"):
+        raise InvalidArgumentError(f"--quantize must be int8, got {quantize!r}")
+    if finetune_epochs < 0 or (finetune_epochs and prune is None):
+        raise InvalidArgumentError(
+            f"--finetune-epochs must be >= 0 and goes with --prune, "
+            f"got {finetune_epochs} with --prune {prune}"
+        )
+
+
+def _prune(
+    model: nn.Module, card: dict[str, Any], ratio: float, criterion: str, epochs: int
+) -> tuple[str, dict[str, Any]]:
+    from nasforge.channel_pruning import prune_channels
+
+    shapes = prune_channels(model, ratio, card["task"]["input_shape"], criterion=criterion)
+    stored = card.get("pruned_shapes", {})
+    merged = {name: {**stored.get(name, {}), **sizes} for name, sizes in shapes.items()}
+    card = {
+        **card,
+        "transforms": [*card.get("transforms", []), "prune"],
+        "pruned_shapes": {**stored, **merged},
+    }
+    if epochs:
+        finetune(model, card, epochs)
+    return f"prune {ratio:g}" + (f"+{epochs}ep" if epochs else ""), card
+
+
+def _fold(model: nn.Module, card: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    from nasforge.folding import fold_batchnorm
+
+    inputs = torch.randn(64, *card["task"]["input_shape"], generator=torch.Generator().manual_seed(0))
+    model.eval()
+    with torch.no_grad():
+        expected = model(inputs)
+        report = fold_batchnorm(model)
+        difference = float((model(inputs) - expected).abs().max())
+    if difference > TOLERANCE:
+        raise NasforgeError(f"folding changed the outputs by {difference:.2e} (allowed {TOLERANCE})")
+    return "fold BN", {
+        **card,
+        "transforms": [*card.get("transforms", []), "fold_bn"],
+        "fold_bn_report": report,
+    }
+
+
+def finetune(model: nn.Module, card: dict[str, Any], epochs: int) -> None:
+    """Train `model` in place on the training split of the card's data with the study's recipe (its
+    one-cycle schedule spread over `epochs` epochs). On the main job's winner pruned by half, the
+    recipe's learning rate recovered more validation accuracy than 0.1x or 0.3x of it."""
     from nasforge.evaluators import make_evaluator
+    from nasforge.evaluators.trainer import Trainer
+    from nasforge.genotype import Genotype
+    from nasforge.spaces import make_space
 
     try:
-        dataset = make_evaluator(card["training"]).dataset()  # type: ignore[attr-defined]
-    except (NasforgeError, KeyError, TypeError, OSError):
-        return None
-    return dataset.test.x, dataset.test.y
+        evaluator = make_evaluator(card["training"])
+        data = evaluator.dataset()  # type: ignore[attr-defined]
+    except (NasforgeError, KeyError, TypeError, OSError) as exc:
+        raise InvalidArgumentError(
+            f"--finetune-epochs needs the model's training data, which is not here: {exc}"
+        ) from None
+    config = evaluator.train_config(  # type: ignore[attr-defined]
+        Genotype.from_dict(card["genotype"]), make_space(card["space"]), epochs
+    )
+    config = dataclasses.replace(config, schedule_epochs=None)
+    x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
+    Trainer(model, config, len(y)).run(x, y)
+    model.eval()
 
 
-def quantize_int8(out: Path, card: dict[str, Any], data: Data) -> dict[str, Any]:
-    """Write `model.int8.onnx` next to `model.onnx`, add it to the manifest, and measure it."""
+def quantize_int8(out: Path, calibration: np.ndarray | None) -> tuple[str, Path]:
+    """Write `model.int8.onnx` next to `model.onnx` and add it to the manifest; returns the step's
+    name and the file.
+
+    With `calibration` inputs (training examples) the quantization is static: int8 weights
+    (per channel) and activations in QDQ form, which runs convolutions as int8 kernels. Without
+    them it is dynamic (weights only), which on CPU is smaller but often slower for convolutions.
+    """
     import json
 
-    import numpy as np
-    import onnxruntime
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_dynamic,
+        quantize_static,
+    )
 
     from nasforge.models import sha256
 
-    target = out / "model.int8.onnx"
-    quantize_dynamic(out / "model.onnx", target, weight_type=QuantType.QInt8)
+    class Reader(CalibrationDataReader):  # type: ignore[misc]
+        def __init__(self, x: np.ndarray) -> None:
+            self.batches = iter(x[i : i + 32] for i in range(0, len(x), 32))
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            batch = next(self.batches, None)
+            return None if batch is None else {"input": batch}
+
+    source, target = out / "model.onnx", out / "model.int8.onnx"
+    logging.disable(logging.WARNING)  # its advice to pre-process first is about shape inference
+    try:
+        if calibration is None:
+            quantize_dynamic(source, target, weight_type=QuantType.QInt8)
+        else:
+            quantize_static(
+                source,
+                target,
+                Reader(calibration),
+                quant_format=QuantFormat.QDQ,
+                per_channel=True,
+                weight_type=QuantType.QInt8,
+                activation_type=QuantType.QInt8,
+            )
+    finally:
+        logging.disable(logging.NOTSET)
     manifest_path = out / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
     manifest["sha256"]["model.int8.onnx"] = sha256(target)
+    manifest["int8"] = "static (calibrated)" if calibration is not None else "dynamic (weights only)"
     manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    session = onnxruntime.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
-    shape = card["task"]["input_shape"]
-    row: dict[str, Any] = {"step": "int8 (ORT)", "params": None, "file_bytes": target.stat().st_size}
-    for batch in (1, 64):
-        x = np.zeros((batch, *shape), dtype=np.float32)
-        run = lambda x=x: session.run(None, {"input": x})  # noqa: E731
-        row[f"latency_ms_batch{batch}"] = statistics.median(prof.timed_ms(run, warmup=5))
-    if data is not None:
-        logits = np.concatenate(
-            [session.run(None, {"input": data[0][i : i + 512]})[0] for i in range(0, len(data[0]), 512)]
-        )
-        row["test_accuracy"] = float(np.mean(logits.argmax(1) == data[1]))
-    return row
-
-
-def measure(step: str, model: nn.Module, card: dict[str, Any], weights: Path, data: Data) -> dict[str, Any]:
-    """Parameters, weight-file size, median torch latency at batch 1 and 64 (one thread) and
-    test accuracy (when the data is at hand)."""
-    shape = card["task"]["input_shape"]
-    row: dict[str, Any] = {
-        "step": step,
-        "params": prof.count_parameters(model),
-        "file_bytes": weights.stat().st_size,
-    }
-    with prof.torch_threads(1):
-        for batch in (1, 64):
-            times = prof.latency(model, torch.zeros(batch, *shape), warmup=5)
-            row[f"latency_ms_batch{batch}"] = statistics.median(times)
-        if data is not None:
-            with torch.no_grad():
-                predicted = model(torch.from_numpy(data[0])).argmax(1).numpy()
-            row["test_accuracy"] = float((predicted == data[1]).mean())
-    return row
+    return ("int8 static" if calibration is not None else "int8 dynamic"), target

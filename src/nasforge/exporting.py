@@ -32,7 +32,8 @@ def export_model(
     """Write the model folder of `trial` ("best" or a number) of the study stored at `study`.
 
     The weights come from the trial's kept model (the study's final retraining, or `--save-top-k`),
-    or, with `retrain_epochs`, from training the architecture again now with the study's recipe.
+    or, with `retrain_epochs`, from training the architecture again now with the study's recipe on
+    the training and validation splits together (the card then has test metrics only).
 
     Raises:
         InvalidArgumentError: no such trial, no kept model and no `retrain_epochs`, or an `out`
@@ -84,7 +85,8 @@ def _retrain(view: StudyView, trial: Trial, epochs: int, folder: Path) -> Path:
     if space is None or view.config.get("evaluator") is None:
         raise InvalidArgumentError("the study's space or evaluator is not available here; cannot retrain")
     evaluator = make_evaluator(view.config["evaluator"])
-    result = evaluator.evaluate(trial.genotype, space, epochs, EvalOptions(test=True, model_to=str(folder)))
+    options = EvalOptions(test=True, model_to=str(folder), train_on_valid=True)
+    result = evaluator.evaluate(trial.genotype, space, epochs, options)
     if result.error is not None or not (folder / CARD).exists():
         raise NasforgeError(f"retraining trial {trial.number} failed: {result.error or 'no model written'}")
     return folder
@@ -100,7 +102,7 @@ def write_folder(source: Path, out: Path) -> None:
     (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
     (out / CARD).write_text(json.dumps(card, indent=2) + "\n")
     model = load_model(source)
-    max_diff = _export_onnx(model, card["task"]["input_shape"], out / "model.onnx")
+    max_diff = export_onnx(model, card["task"]["input_shape"], out / "model.onnx")
     (out / "README.md").write_text(_model_card(card, max_diff))
     manifest = {
         "format": "nasforge-model/1",
@@ -116,7 +118,7 @@ def write_folder(source: Path, out: Path) -> None:
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
-def _export_onnx(model: Any, input_shape: list[int], path: Path) -> float:
+def export_onnx(model: Any, input_shape: list[int], path: Path) -> float:
     """Write the ONNX file (dynamic batch) and return its largest difference from PyTorch."""
     import numpy as np
     import onnxruntime

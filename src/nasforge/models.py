@@ -96,10 +96,16 @@ def load_model(folder: str | Path) -> nn.Module:
     space = make_space(card["space"])
     task = Task(tuple(card["task"]["input_shape"]), int(card["task"]["num_classes"]))
     model = space.build(Genotype.from_dict(card["genotype"]), task)
-    if "fold_bn" in card.get("transforms", []):  # the saved weights belong to the folded structure
-        from nasforge.compression import fold_batchnorm
+    state = load_file(str(Path(folder) / WEIGHTS))
+    transforms = card.get("transforms", [])  # the saved weights belong to the transformed structure
+    if "fold_bn" in transforms:
+        from nasforge.folding import fold_batchnorm
 
         fold_batchnorm(model)
-    model.load_state_dict(load_file(str(Path(folder) / WEIGHTS)))
+    if "prune" in transforms:
+        from nasforge.channel_pruning import restore_shapes
+
+        restore_shapes(model, card["pruned_shapes"], state)
+    model.load_state_dict(state)
     model.eval()
     return model

@@ -3,14 +3,16 @@
 Routes: `GET /v2/health/live`, `GET /v2/health/ready`, `GET /v2/models/{name}` (inputs and
 outputs with datatype and shape, -1 for the batch), `POST /v2/models/{name}/infer` (FP32
 tensors in, probabilities and labels out), `GET /metrics` (Prometheus text, `nasforge_`
-prefix) and the OpenAPI docs at `/docs`. With a token, every route but health needs
-`Authorization: Bearer <token>`. Bad requests get a 4xx with `{"error": ...}`; the server never
-dies from a request. (FastAPI is imported at module level: it resolves the handlers' type hints
-from here. Only `nasforge serve` imports this module.)
+prefix) and the OpenAPI docs at `/docs`. With `max_batch`, requests arriving within
+`max_delay_ms` of each other run as one batch (see `nasforge.batching`). With a token, every
+route but health needs `Authorization: Bearer <token>`. Bad requests get a 4xx with
+`{"error": ...}`; the server never dies from a request. (FastAPI is imported at module level:
+it resolves the handlers' type hints from here. Only `nasforge serve` imports this module.)
 """
 
 from __future__ import annotations
 
+import json
 import math
 import time
 from pathlib import Path
@@ -23,15 +25,25 @@ from nasforge.errors import InvalidArgumentError
 from nasforge.models import load_model, read_card
 from nasforge.validation import check_choice
 
-MAX_BATCH = 1024
+MAX_BATCH = 1024  # examples in one request
+BYTES_PER_NUMBER = 32  # generous size of one float written as JSON text
 RUNTIMES = ("torch", "onnx")
 
 
 class ModelServer:
     """The model and the request handlers behind the routes (see `make_app`)."""
 
-    def __init__(self, folder: str | Path, name: str | None = None, runtime: str = "torch") -> None:
+    def __init__(
+        self,
+        folder: str | Path,
+        name: str | None = None,
+        runtime: str = "torch",
+        max_batch: int | None = None,
+        max_delay_ms: float = 5.0,
+    ) -> None:
         from prometheus_client import CollectorRegistry, Counter, Histogram
+
+        from nasforge.batching import MicroBatcher
 
         card = read_card(folder)
         self.runtime = check_choice("runtime", runtime, RUNTIMES)
@@ -46,6 +58,18 @@ class ModelServer:
             "nasforge_requests", "Inference requests", ["outcome"], registry=self.registry
         )
         self.latency = Histogram("nasforge_inference_seconds", "Inference latency", registry=self.registry)
+        self.max_body_bytes = MAX_BATCH * math.prod(self.shape) * BYTES_PER_NUMBER + 65536
+        self.batcher = None
+        if max_batch is not None:
+            sizes = Histogram(
+                "nasforge_batch_examples",
+                "Examples per model run (micro-batching)",
+                buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024),
+                registry=self.registry,
+            )
+            self.batcher = MicroBatcher(
+                self.predict, max_batch=max_batch, max_delay_s=max_delay_ms / 1e3, on_batch=sizes.observe
+            )
 
     def error(self, status: int, message: str) -> Any:
         self.requests.labels(outcome=str(status)).inc()
@@ -64,21 +88,28 @@ class ModelServer:
             ],
         }
 
-    def infer(self, model: str, body: Any) -> Any:
+    def predict(self, batch: Any) -> Any:
+        """Class probabilities (numpy) for a float32 numpy batch."""
         import torch
 
+        if self.session is not None:
+            logits = torch.from_numpy(self.session.run(["logits"], {"input": batch})[0])
+        else:
+            with torch.no_grad():
+                logits = self.model(torch.from_numpy(batch))
+        return torch.softmax(logits, dim=1).numpy()
+
+    async def infer(self, model: str, body: Any) -> Any:
         if model != self.name:
             return self.error(404, f"model must be {self.name!r}, got {model!r}")
         problem, batch = _parse(body, self.shape)
         if problem is not None:
             return self.error(413 if "too large" in problem else 400, problem)
         start = time.perf_counter()
-        if self.session is not None:
-            logits = torch.from_numpy(self.session.run(["logits"], {"input": batch})[0])
-        else:
-            with torch.no_grad():
-                logits = self.model(torch.from_numpy(batch))
-        probabilities = torch.softmax(logits, dim=1).numpy()
+        try:
+            probabilities = await self.batcher.submit(batch) if self.batcher else self.predict(batch)
+        except Exception as exc:  # the request fails, the server goes on
+            return self.error(500, f"inference failed: {type(exc).__name__}: {exc}")
         self.latency.observe(time.perf_counter() - start)
         self.requests.labels(outcome="200").inc()
         labels = [self.classes[i] for i in probabilities.argmax(1)]
@@ -107,12 +138,18 @@ def _onnx_session(folder: Path) -> Any:
 
 
 def make_app(
-    folder: str | Path, *, token: str | None = None, name: str | None = None, runtime: str = "torch"
+    folder: str | Path,
+    *,
+    token: str | None = None,
+    name: str | None = None,
+    runtime: str = "torch",
+    max_batch: int | None = None,
+    max_delay_ms: float = 5.0,
 ) -> Any:
     """A FastAPI application serving the model folder `folder` (see the module docstring)."""
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-    server = ModelServer(folder, name, runtime)
+    server = ModelServer(folder, name, runtime, max_batch, max_delay_ms)
     app = FastAPI(title="nasforge model server", version="2")
 
     @app.middleware("http")
@@ -124,11 +161,17 @@ def make_app(
 
     @app.post("/v2/models/{model}/infer")
     async def infer(model: str, request: Request) -> Any:
+        declared = request.headers.get("content-length", "0")
+        if declared.isdigit() and int(declared) > server.max_body_bytes:
+            return server.error(413, f"the body is too large: at most {server.max_body_bytes:,} bytes")
+        raw = await request.body()
+        if len(raw) > server.max_body_bytes:
+            return server.error(413, f"the body is too large: at most {server.max_body_bytes:,} bytes")
         try:
-            body = await request.json()
+            body = json.loads(raw)
         except ValueError:
             return server.error(400, "the body must be JSON")
-        return server.infer(model, body)
+        return await server.infer(model, body)
 
     app.get("/v2/health/live")(lambda: {"live": True})
     app.get("/v2/health/ready")(lambda: {"ready": True})
@@ -176,8 +219,12 @@ def serve(
     port: int = 8000,
     token: str | None = None,
     runtime: str = "torch",
+    max_batch: int | None = None,
+    max_delay_ms: float = 5.0,
 ) -> None:
-    """Run the server until interrupted (uvicorn); `runtime` is "torch" or "onnx" (onnxruntime)."""
+    """Run the server until interrupted (uvicorn); `runtime` is "torch" or "onnx" (onnxruntime);
+    `max_batch` turns on micro-batching (requests within `max_delay_ms` run as one batch)."""
     import uvicorn
 
-    uvicorn.run(make_app(folder, token=token, runtime=runtime), host=host, port=port, log_level="warning")
+    app = make_app(folder, token=token, runtime=runtime, max_batch=max_batch, max_delay_ms=max_delay_ms)
+    uvicorn.run(app, host=host, port=port, log_level="warning")

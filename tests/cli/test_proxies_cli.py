@@ -40,8 +40,8 @@ def test_analyze_correlates_proxies_with_trained_metrics(
     assert result["proxy_params"]["valid_accuracy"]["n"] == 5
     assert "test_accuracy" not in result["proxy_params"]  # search trials do not look at the test split
     study.close()
-    code, out, _ = run(capsys, "analyze", "--study", str(path), "--json")
-    assert code == 0 and json.loads(out)["proxy_synflow"]["valid_accuracy"]["n"] == 5
+    code, out, _ = run(capsys, "analyze", str(path), "--json")
+    assert code == 0 and json.loads(out)["correlations"]["proxy_synflow"]["valid_accuracy"]["n"] == 5
     code, out, _ = run(capsys, "analyze", "--study", str(path))
     assert code == 0 and "synflow" in out
 

@@ -10,6 +10,7 @@ from nasforge.trial import TrialState
 from nasforge.view import StudyRecord
 
 TRAINED_PREFIXES = ("valid", "test")
+COMPLEXITY = ("params", "flops", "activation_bytes", "latency_sample_ms")  # measured before training
 
 
 def proxy_name(metric: str) -> str | None:
@@ -20,9 +21,12 @@ def proxy_name(metric: str) -> str | None:
     return metric if metric in PROXIES and metric not in ("params", "flops") else None
 
 
-def fidelity_correlations(study: StudyRecord) -> dict[str, dict[str, dict[str, float]]]:
-    """For every proxy metric and every trained (valid_* / test_*) metric of the COMPLETE trials:
-    Spearman ρ, Kendall τ and the number of trials both are known for.
+def fidelity_correlations(
+    study: StudyRecord, complexity: bool = False
+) -> dict[str, dict[str, dict[str, float]]]:
+    """For every proxy metric (and, with `complexity`, every complexity measure: parameters,
+    FLOPs, activation memory, latency) and every trained (valid_* / test_*) metric of the COMPLETE
+    trials: Spearman ρ, Kendall τ and the number of trials both are known for.
 
     Example:
         >>> from nasforge import NB201Space, Study
@@ -33,6 +37,7 @@ def fidelity_correlations(study: StudyRecord) -> dict[str, dict[str, dict[str, f
     trials = [t for t in study.trials if t.state is TrialState.COMPLETE]
     names = {name for t in trials for name in t.metrics}
     proxies = sorted(n for n in names if proxy_name(n) is not None)
+    proxies += [n for n in COMPLEXITY if complexity and n in names]
     trained = sorted(n for n in names if n.startswith(TRAINED_PREFIXES) and n not in proxies)
     out: dict[str, dict[str, dict[str, float]]] = {}
     for proxy in proxies:

@@ -55,6 +55,17 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def ratio(text: str) -> float:
+    """argparse type: a number strictly between 0 and 1."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be a number between 0 and 1 (exclusive), got {text!r}")
+    return value
+
+
 def print_json(data: Any) -> None:
     """Machine-readable output on stdout."""
     print(json.dumps(data, indent=2, default=str))

@@ -47,6 +47,8 @@ class EvalOptions:
         model_to: a folder to save the trained weights and model card in.
         on_epoch: called with (epochs done, epochs in all) after each epoch, for progress bars
             of in-process work such as a final retraining (leave None for pooled trials).
+        train_on_valid: train on the training and validation splits together (a final fit whose
+            recipe is settled); no validation metrics are then reported.
     """
 
     test: bool = False
@@ -55,6 +57,7 @@ class EvalOptions:
     checkpoint_to: str | None = None
     model_to: str | None = None
     on_epoch: Callable[[int, int], None] | None = None
+    train_on_valid: bool = False
 
 
 class Evaluator(ABC):

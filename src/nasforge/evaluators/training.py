@@ -255,7 +255,13 @@ class TrainingEvaluator(Evaluator):
             for name, split in (("train", data.train), ("valid", data.valid), ("test", data.test))
         }
         model.to(device).to(memory_format=_memory_format(data.task.input_shape))  # type: ignore[call-overload]
-        trainer = Trainer(model, config, len(data.train))
+        if options.train_on_valid:  # a final fit: the validation examples become training examples
+            tensors["train"] = (
+                torch.cat([tensors["train"][0], tensors["valid"][0]]),
+                torch.cat([tensors["train"][1], tensors["valid"][1]]),
+            )
+        n_train = len(tensors["train"][1])
+        trainer = Trainer(model, config, n_train)
         if options.resume_from:
             load_checkpoint(options.resume_from, trainer)
         curves: dict[str, list[float]] = {}
@@ -284,6 +290,8 @@ class TrainingEvaluator(Evaluator):
             save_checkpoint(options.checkpoint_to, trainer)
             artifacts["checkpoint"] = options.checkpoint_to
         metrics = self._quality(model, data, tensors, options.test)
+        if options.train_on_valid:  # measured on examples it trained on: not a validation figure
+            metrics = {k: v for k, v in metrics.items() if not k.startswith("valid_")}
         metrics.update({f"proxy_{name}": v for name, v in zero_cost.items()})
         timings: dict[str, list[float]] = {}
         metrics.update(self._efficiency(model, tensors["test"][0], timings))
@@ -293,7 +301,7 @@ class TrainingEvaluator(Evaluator):
             epochs=trainer.epoch,
             threads=threads,
             train_seconds=train_seconds,
-            train_samples_per_s=(trainer.epoch - first_epoch) * len(data.train) / max(train_seconds, 1e-9),
+            train_samples_per_s=(trainer.epoch - first_epoch) * n_train / max(train_seconds, 1e-9),
         )
         return Result(metrics=metrics, cost_s=train_seconds, artifacts=artifacts, pruned_at=pruned_at)
 

@@ -58,6 +58,16 @@ class SearchSpace(ABC):
     def encode(self, genotype: Genotype) -> np.ndarray:
         """A fixed-length float vector, for predictors."""
 
+    def features(self, genotype: Genotype) -> dict[str, Any]:
+        """Named knob values of a genotype, for analysis (which choices matter); None where a knob
+        is absent (e.g. a block the chain does not have). Default: the encoding's entries."""
+        return {f"x{i}": float(v) for i, v in enumerate(self.encode(genotype))}
+
+    def feature_choices(self, allowed: bool = False) -> dict[str, tuple[Any, ...]]:
+        """The values each feature is searched over, in order, where the space knows them; with
+        `allowed`, every value the space could be configured to search instead."""
+        return {}
+
     @property
     @abstractmethod
     def bit_length(self) -> int:

@@ -42,7 +42,7 @@ class ChainSpace(SearchSpace):
             )
 
     def _with_choices(self, knobs: tuple[Knob, ...]) -> tuple[Knob, ...]:
-        out = tuple(Knob(k.name, tuple(self.choices.get(k.name, k.choices))) for k in knobs)
+        out = tuple(Knob(k.name, tuple(self.choices.get(k.name, k.choices)), k.values) for k in knobs)
         for knob in out:
             if not knob.choices or len(set(knob.choices)) != len(knob.choices):
                 raise InvalidArgumentError(
@@ -110,6 +110,30 @@ class ChainSpace(SearchSpace):
             block = blocks[slot] if slot < len(blocks) else None
             vector += [float(block is not None), *kb.one_hot(self.block_knobs, block)]
         return np.array(vector + kb.one_hot(self.head_knobs, head))
+
+    def features(self, genotype: Genotype) -> dict[str, Any]:
+        blocks, head = self.blocks(genotype)
+        out: dict[str, Any] = {"blocks": len(blocks)}
+        for slot in range(self.max_blocks):
+            for i, knob in enumerate(self.block_knobs):
+                out[f"{self.block_label}{slot + 1}.{knob.name}"] = (
+                    blocks[slot][i] if slot < len(blocks) else None
+                )
+        out.update({f"head.{knob.name}": value for knob, value in zip(self.head_knobs, head, strict=True)})
+        return out
+
+    def feature_choices(self, allowed: bool = False) -> dict[str, tuple[Any, ...]]:
+        top = self.max_blocks + 2 if allowed else self.max_blocks  # deeper chains can always be asked for
+        out: dict[str, tuple[Any, ...]] = {"blocks": tuple(range(self.min_blocks, top + 1))}
+        for slot in range(self.max_blocks):
+            out.update(
+                {
+                    f"{self.block_label}{slot + 1}.{k.name}": k.values if allowed else k.choices
+                    for k in self.block_knobs
+                }
+            )
+        out.update({f"head.{k.name}": k.values if allowed else k.choices for k in self.head_knobs})
+        return out
 
     @property
     def bit_length(self) -> int:
@@ -185,4 +209,4 @@ class ChainSpace(SearchSpace):
 
 
 def _default(knobs: tuple[Knob, ...], name: str) -> tuple[Any, ...]:
-    return next(k.choices for k in knobs if k.name == name)
+    return next(k.values for k in knobs if k.name == name)

@@ -15,13 +15,13 @@ if TYPE_CHECKING:
 FAMILIES = ("vgg", "resnet", "bottleneck", "mobilenet", "densenet")
 STAGE_KNOBS = (
     Knob("family", FAMILIES),
-    Knob("channels", (16, 32, 64, 128)),
+    Knob("channels", (16, 32, 64, 128), allowed=(8, 16, 32, 64, 128, 256)),
     Knob("depth", (1, 2, 3)),
     Knob("kernel", (3, 5)),
     Knob("expansion", (1, 3, 6)),
     Knob("growth", (8, 16, 32)),
 )
-HEAD_KNOBS = (Knob("dropout", (0.0, 0.25, 0.5)),)
+HEAD_KNOBS = (Knob("dropout", (0.0, 0.25, 0.5), allowed=(0.0, 0.1, 0.25, 0.5, 0.6)),)
 
 
 class FamiliesSpace(ChainSpace):

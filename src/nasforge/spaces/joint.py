@@ -106,6 +106,14 @@ class JointSpace(SearchSpace):
         inner, hp = self.split(genotype)
         return np.concatenate([self.inner.encode(inner), kb.one_hot(self.knobs, hp)])
 
+    def features(self, genotype: Genotype) -> dict[str, Any]:
+        inner, hp = self.split(genotype)
+        training = {f"train.{k.name}": v for k, v in zip(self.knobs, hp, strict=True)}
+        return {**self.inner.features(inner), **training}
+
+    def feature_choices(self, allowed: bool = False) -> dict[str, tuple[Any, ...]]:
+        return {**self.inner.feature_choices(allowed), **{f"train.{k.name}": k.choices for k in self.knobs}}
+
     @property
     def bit_length(self) -> int:
         return self.inner.bit_length + kb.block_bits(self.knobs)

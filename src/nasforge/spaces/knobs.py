@@ -22,10 +22,17 @@ Block = tuple[Any, ...]
 
 @dataclass(frozen=True)
 class Knob:
-    """One categorical choice: its name and allowed values (in a fixed order)."""
+    """One categorical choice: its name, the values searched by default (in a fixed order) and,
+    where a space can build more, every value `choices` may be set to (`allowed`)."""
 
     name: str
     choices: tuple[Any, ...]
+    allowed: tuple[Any, ...] = ()
+
+    @property
+    def values(self) -> tuple[Any, ...]:
+        """Every value the knob may take: `allowed`, or the default `choices`."""
+        return self.allowed or self.choices
 
     @property
     def bits(self) -> int:

@@ -13,9 +13,9 @@ if TYPE_CHECKING:
     from torch import nn
 
 BLOCK_KNOBS = (
-    Knob("kernel", (3, 5, 7)),
+    Knob("kernel", (3, 5, 7), allowed=(1, 3, 5, 7, 9)),
     Knob("stride", (1, 2)),
-    Knob("channels", (16, 32, 64, 128)),
+    Knob("channels", (16, 32, 64, 128), allowed=(4, 8, 16, 32, 64, 128, 256)),
     Knob("dilation", (1, 2)),
     Knob("activation", ACTIVATIONS),
     Knob("batchnorm", (True, False)),
@@ -24,8 +24,8 @@ BLOCK_KNOBS = (
 )
 HEAD_KNOBS = (
     Knob("global_pool", ("avg", "max", "flatten")),
-    Knob("hidden", (0, 64, 128, 256)),
-    Knob("dropout", (0.0, 0.25, 0.5)),
+    Knob("hidden", (0, 64, 128, 256), allowed=(0, 32, 64, 128, 256, 512)),
+    Knob("dropout", (0.0, 0.25, 0.5), allowed=(0.0, 0.1, 0.25, 0.5, 0.6)),
 )
 
 
@@ -38,7 +38,8 @@ class MacroSpace(ChainSpace):
     Args:
         min_blocks: fewest conv blocks.
         max_blocks: most conv blocks.
-        choices: per-knob subsets of the allowed values, e.g. `{"kernel": [3, 5]}`.
+        choices: per-knob values to search instead of the defaults, e.g. `{"kernel": [3, 5]}`;
+            channels may go from 4 to 256, kernels from 1 to 9, hidden from 0 to 512.
 
     Example:
         >>> space = MacroSpace(max_blocks=3)

@@ -80,6 +80,13 @@ class NB201Space(SearchSpace):
         vector[np.arange(len(EDGES)), [OPS.index(op) for op in genotype.spec]] = 1.0
         return vector.ravel()
 
+    def features(self, genotype: Genotype) -> dict[str, Any]:
+        self.validate(genotype)
+        return {f"edge {to}<-{src}": op for (to, src), op in zip(EDGES, genotype.spec, strict=True)}
+
+    def feature_choices(self, allowed: bool = False) -> dict[str, tuple[Any, ...]]:
+        return {f"edge {to}<-{src}": OPS for to, src in EDGES}
+
     @property
     def bit_length(self) -> int:
         return len(EDGES) * _BITS_PER_EDGE

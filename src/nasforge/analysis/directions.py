@@ -1,0 +1,217 @@
+"""Directions: what to change next, each with the evidence from the study that triggered it.
+
+Every rule reads only what the study stored (trials, per-epoch curves, the final retraining) and
+fires only when its evidence clears a threshold set well above the noise of that measurement;
+a study without such evidence gets no direction. `action` is what `nasforge improve` applies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from nasforge.analysis import importance as imp
+from nasforge.analysis.knob_data import KnobData
+from nasforge.trial import Trial
+
+TOP = 5
+OVERFIT_GAP = 0.05  # train minus validation accuracy of the best trials
+RISING = 0.005  # validation accuracy gained per epoch over the last epochs
+UNFIT = 0.95  # training accuracy below which a short training has not fit the data
+NOISE_DROP = 0.10  # accuracy lost at the largest noise level
+NORM_RATIO = 10.0  # a layer's weight norm growing (or shrinking) this much over training
+WEAK_PROXY = 0.2
+
+Curves = Callable[[int], dict[str, list[float]]]
+
+
+@dataclass(frozen=True)
+class Direction:
+    """One recommendation: `kind`, `advice`, the `evidence`, a `confidence` in [0, 1] and the
+    `action` that `nasforge improve` applies (empty: advice only)."""
+
+    kind: str
+    advice: str
+    evidence: str
+    confidence: float
+    action: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def find_directions(
+    data: KnobData,
+    best: list[Trial],
+    curves: Curves,
+    importance: dict[str, Any],
+    edges: list[dict[str, Any]],
+    correlations: dict[str, dict[str, dict[str, float]]],
+    retrain: dict[str, float] | None,
+) -> list[Direction]:
+    """Every direction whose evidence holds, most confident first."""
+    top_curves = [curves(t.number) for t in best[:TOP]]
+    found = [
+        overfitting(top_curves),
+        undertrained(top_curves),
+        *widen(edges),
+        *unimportant(importance),
+        *weak_proxies(correlations, data),
+        noise_fragile(retrain),
+        exploding_norms(top_curves),
+    ]
+    return sorted((d for d in found if d is not None), key=lambda d: -d.confidence)
+
+
+def _last(curves: list[dict[str, list[float]]], name: str) -> list[float]:
+    return [c[name][-1] for c in curves if c.get(name)]
+
+
+def overfitting(curves: list[dict[str, list[float]]]) -> Direction | None:
+    train, valid = _last(curves, "train_accuracy"), _last(curves, "valid_accuracy")
+    if len(train) < 2 or len(train) != len(valid):
+        return None
+    gaps = np.subtract(train, valid)
+    gap = float(np.median(gaps))
+    if gap < OVERFIT_GAP or np.min(gaps) < OVERFIT_GAP / 2:
+        return None
+    return Direction(
+        "overfitting",
+        "regularise: more dropout, stronger weight decay, data augmentation, or a smaller model",
+        f"the {len(gaps)} best trials end with training accuracy {np.median(train):.3f} against "
+        f"validation {np.median(valid):.3f} (median gap {gap:.3f}, smallest {np.min(gaps):.3f})",
+        min(1.0, gap / (3 * OVERFIT_GAP)),
+        {"evaluator": {"weight_decay": 1e-3, "augment": ["shift"]}, "choices": {"dropout": [0.25, 0.5]}},
+    )
+
+
+def undertrained(curves: list[dict[str, list[float]]]) -> Direction | None:
+    valid = [c["valid_accuracy"] for c in curves if c.get("valid_accuracy")]
+    if len(valid) < 2:
+        return None
+    epochs = int(np.median([len(v) for v in valid]))
+    if epochs >= 3:
+        slopes = [(v[-1] - v[-3]) / 2 for v in valid if len(v) >= 3]
+        slope = float(np.median(slopes))
+        if slope < RISING or sum(s > 0 for s in slopes) < 0.8 * len(slopes):
+            return None
+        evidence = (
+            f"validation accuracy of the {len(slopes)} best trials still rises {slope:.4f} per epoch "
+            f"at epoch {epochs}"
+        )
+        confidence = min(1.0, slope / (4 * RISING))
+    else:
+        train = _last(curves, "train_accuracy")
+        fit = float(np.median(train)) if train else 1.0
+        if fit >= UNFIT:
+            return None
+        evidence = f"the best trials trained {epochs} epoch(s) and reach only {fit:.3f} training accuracy"
+        confidence = min(1.0, (UNFIT - fit) / 0.1)
+    return Direction(
+        "train_longer",
+        "train longer (a higher fidelity): the best candidates have not converged",
+        evidence,
+        confidence,
+        {"evaluator": {"epochs_factor": 3 if epochs <= 2 else 2}},
+    )
+
+
+def widen(edges: list[dict[str, Any]]) -> list[Direction]:
+    return [
+        Direction(
+            "widen",
+            f"widen the space: allow {'larger' if e['edge'] == 'top' else 'smaller'} values of {e['knob']} "
+            f"(e.g. {e['beyond'][0] if e['edge'] == 'top' else e['beyond'][-1]})",
+            f"{e['share_best']:.0%} of the best trials' {e['knob']} values are {e['value']}, the "
+            f"{e['edge']} of its range, against {e['share_all']:.0%} of all "
+            f"(hypergeometric p = {e['p']:.1e})",
+            min(1.0, 0.5 + 0.1 * -np.log10(max(e["p"], 1e-10)) / 2),
+            {"widen": {e["knob"]: e["beyond"][:2] if e["edge"] == "top" else e["beyond"][-2:]}},
+        )
+        for e in edges
+    ]
+
+
+def unimportant(importance: dict[str, Any]) -> list[Direction]:
+    r2 = importance.get("r2", float("nan"))
+    if not r2 >= imp.MIN_EXPLAINED:
+        return []
+    out = []
+    for k in importance["knobs"]:
+        if (
+            k["importance"] < 0.01 * r2
+            and k["importance"] < 2 * k["std"] + 1e-3
+            and k["best_value"] is not None
+        ):
+            out.append(
+                Direction(
+                    "fix_knob",
+                    f"fix {k['knob']} to {k['best_value']!r} and shrink the space",
+                    f"the knobs explain R² = {r2:.2f} of the objective; {k['knob']} adds "
+                    f"{k['importance']:.4f} ± {k['std']:.4f} ({imp.METHOD})",
+                    round(min(0.8, r2), 2),
+                    {"choices": {k["knob"]: [k["best_value"]]}},
+                )
+            )
+    return out
+
+
+def weak_proxies(correlations: dict[str, dict[str, dict[str, float]]], data: KnobData) -> list[Direction]:
+    out = []
+    for proxy, metrics in correlations.items():
+        for metric, c in metrics.items():
+            if metric.startswith("valid") and c["n"] >= 20 and abs(c["spearman"]) < WEAK_PROXY:
+                out.append(
+                    Direction(
+                        "weak_proxy",
+                        f"do not pre-filter with {proxy} on this task",
+                        f"Spearman ρ = {c['spearman']:.2f} between {proxy} and {metric} over {c['n']} trials",
+                        round(min(0.9, c["n"] / 100), 2),
+                    )
+                )
+    return out
+
+
+def noise_fragile(retrain: dict[str, float] | None) -> Direction | None:
+    if not retrain or "test_accuracy" not in retrain:
+        return None
+    noisy = {
+        float(k.rsplit("_", 1)[1]): v for k, v in retrain.items() if k.startswith("test_accuracy_noise_")
+    }
+    if not noisy:
+        return None
+    sigma = max(noisy)
+    drop = retrain["test_accuracy"] - noisy[sigma]
+    if drop < NOISE_DROP:
+        return None
+    return Direction(
+        "augment",
+        "train with augmentation (shifts, noise) so the model holds up under perturbed inputs",
+        f"the retrained winner loses {drop:.3f} accuracy under input noise σ = {sigma:g}",
+        min(1.0, drop / (3 * NOISE_DROP)),
+        {"evaluator": {"augment": ["shift"]}},
+    )
+
+
+def exploding_norms(curves: list[dict[str, list[float]]]) -> Direction | None:
+    worst: tuple[float, str] = (1.0, "")
+    for c in curves[:1]:
+        for name, series in c.items():
+            if name.startswith("norm/") and name.endswith("weight") and len(series) >= 2 and series[0] > 0:
+                ratio = series[-1] / series[0]
+                if max(ratio, 1 / max(ratio, 1e-12)) > max(worst[0], 1 / max(worst[0], 1e-12)):
+                    worst = (ratio, name.removeprefix("norm/"))
+    ratio, layer = worst
+    if not layer or 1 / NORM_RATIO < ratio < NORM_RATIO:
+        return None
+    change = "grows" if ratio > 1 else "shrinks"
+    return Direction(
+        "norms",
+        "add normalisation (BatchNorm) or lower the learning rate",
+        f"in the best trial the weight norm of {layer} {change} {max(ratio, 1 / ratio):.1f}x over training",
+        0.6,
+        {"evaluator": {"learning_rate_factor": 1 / 3}},
+    )
