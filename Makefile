@@ -24,6 +24,11 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 $(DEV_STAMP): $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	@# The report's browser test drives Debian's Chromium; skipped where apt-get cannot run.
+	@command -v chromedriver >/dev/null || \
+		{ command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		  (apt-get update -qq && apt-get install -y -qq chromium chromium-driver) >/dev/null 2>&1; } || \
+		echo "note: chromium-driver not installed; the report's browser test will be skipped"
 	touch $@
 
 setup: $(STAMP)

@@ -319,6 +319,12 @@ class Study(StudyRecord):
         """Close the storage."""
         self.storage.close()
 
+    def __enter__(self) -> Study:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     # -- internals ---------------------------------------------------------------------------
 
     def _options(self, trial: Trial) -> EvalOptions:

@@ -59,7 +59,7 @@ def find_directions(
         undertrained(top_curves),
         *widen(edges),
         *unimportant(importance),
-        *weak_proxies(correlations, data),
+        *weak_proxies(correlations, importance),
         noise_fragile(retrain),
         exploding_norms(top_curves),
     ]
@@ -159,7 +159,11 @@ def unimportant(importance: dict[str, Any]) -> list[Direction]:
     return out
 
 
-def weak_proxies(correlations: dict[str, dict[str, dict[str, float]]], data: KnobData) -> list[Direction]:
+def weak_proxies(
+    correlations: dict[str, dict[str, dict[str, float]]], importance: dict[str, Any]
+) -> list[Direction]:
+    if not importance.get("r2", float("nan")) >= imp.MIN_EXPLAINED:
+        return []  # an objective the architecture does not explain is no test of a proxy
     out = []
     for proxy, metrics in correlations.items():
         for metric, c in metrics.items():

@@ -35,12 +35,15 @@ class KnobData:
         return [f.get(feature) for f in self.features]
 
     def knobs(self) -> dict[str, list[str]]:
-        """Features grouped by knob, keeping only those that vary across the trials."""
+        """Features grouped by knob, keeping the knobs whose values vary across the trials."""
         groups: dict[str, list[str]] = {}
         for name in self.features[0] if self.features else {}:
-            if len({_hashable(v) for v in self.column(name)}) > 1:
-                groups.setdefault(knob_of(name), []).append(name)
-        return groups
+            groups.setdefault(knob_of(name), []).append(name)
+        return {
+            knob: names
+            for knob, names in groups.items()
+            if len({_hashable(v) for n in names for v in self.column(n) if v is not None}) > 1
+        }
 
 
 def knob_data(record: StudyRecord) -> KnobData:

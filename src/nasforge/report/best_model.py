@@ -1,0 +1,56 @@
+"""The best model's test-set picture for the report: confusion matrix, per-class precision and
+recall, and accuracy under input noise, from the kept model of the best trial (the study's
+final retraining) and the data it was trained on, where both load here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nasforge.errors import NasforgeError
+from nasforge.view import StudyView, artifact_dir
+
+
+def best_model_checks(view: StudyView) -> dict[str, Any] | None:
+    """`{"trial", "classes", "confusion", "precision", "recall", "noise": {σ: accuracy}}`, or None."""
+    best = view.best_trial
+    kept = [
+        a for a in view.artifacts if a["kind"] == "model" and best is not None and a["trial"] == best.number
+    ]
+    if best is None or not kept:
+        return None
+    import torch
+    from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+    from nasforge.compression_rows import training_data
+    from nasforge.models import load_model, read_card
+
+    folder = artifact_dir(view.path) / kept[-1]["path"]
+    try:
+        card, model = read_card(folder), load_model(folder)
+    except (NasforgeError, OSError, KeyError):
+        return None
+    dataset = training_data(card)
+    if dataset is None:
+        return None
+    x, y = torch.from_numpy(dataset.test.x), dataset.test.y
+    classes = card.get("data", {}).get("class_names") or [str(i) for i in range(card["task"]["num_classes"])]
+    with torch.no_grad():
+        predicted = model(x).argmax(1).numpy()
+    labels = list(range(len(classes)))
+    precision, recall, _, _ = precision_recall_fscore_support(y, predicted, labels=labels, zero_division=0)
+    noise = {}
+    generator = torch.Generator().manual_seed(0)
+    for sigma in (0.0, 0.1, 0.2, 0.3, 0.5, 0.8):
+        noisy = x + sigma * torch.randn(x.shape, generator=generator)
+        with torch.no_grad():
+            noise[sigma] = float(np.mean(model(noisy).argmax(1).numpy() == y))
+    return {
+        "trial": best.number,
+        "classes": classes,
+        "confusion": confusion_matrix(y, predicted, labels=labels).tolist(),
+        "precision": precision.tolist(),
+        "recall": recall.tolist(),
+        "noise": noise,
+    }
