@@ -168,12 +168,8 @@ def _final(study: Any, evaluator: Any, epochs: int) -> dict[str, Any]:
     best = study.best_trial
     if best is None:
         return {}
-    record = study.retrain(evaluator, best, epochs or None)
-    return {
-        "trial": best.number,
-        "epochs": epochs,
-        **{k: v for k, v in record["metrics"].items() if k.startswith("test_")},
-    }
+    result = study.retrain(evaluator, best, epochs or None)
+    return {"trial": best.number, "epochs": epochs, **_test(result.metrics)}
 
 
 def _parent_final(study: Path, best: Any) -> dict[str, Any]:

@@ -108,7 +108,10 @@ def undertrained(curves: list[dict[str, list[float]]]) -> Direction | None:
         fit = float(np.median(train)) if train else 1.0
         if fit >= UNFIT:
             return None
-        evidence = f"the best trials trained {epochs} epoch(s) and reach only {fit:.3f} training accuracy"
+        evidence = (
+            f"the best trials trained {epochs} epoch(s) and reach only {fit:.3f} training accuracy "
+            "(mean over their last epoch)"
+        )
         confidence = min(1.0, (UNFIT - fit) / 0.1)
     return Direction(
         "train_longer",
