@@ -2,8 +2,9 @@
 the winners before and after on the same held-out test split.
 
 The follow-up is the parent's configuration with the actions of its most confident directions
-applied: a space whose knob choices are widened or fixed, a longer training (search and final
-retraining alike), or a more regularised recipe. It is stored beside the parent with a link to
+that aim at the objective applied (advice for robustness or for the search itself is not): a
+space whose knob choices are widened or fixed, a longer training (search and final retraining
+alike), or a more regularised recipe. It is stored beside the parent with a link to
 it (`settings.parent`: the parent's path and the directions applied).
 """
 
@@ -44,6 +45,8 @@ def follow_up_config(
     for direction in directions:
         if len(applied) == TOP_DIRECTIONS or direction["confidence"] < MIN_CONFIDENCE:
             continue
+        if direction.get("aim", "objective") != "objective":  # e.g. robustness: another goal
+            continue
         if direction["action"] and _apply(config, direction["action"], view):
             applied.append(direction)
     return config, applied
@@ -57,35 +60,45 @@ def str_constraint(data: dict[str, Any]) -> str:
 
 def _apply(config: dict[str, Any], action: dict[str, Any], view: StudyView) -> bool:
     """Apply one direction's action; False when it does not fit this study (then nothing changes)."""
-    space, evaluator = config["space"], config["evaluator"]
-    knobs = _knob_choices(view)
+    changed = copy.deepcopy(config)
+    if not (_apply_space(changed["space"], action, _knob_choices(view)) and _apply_recipe(changed, action)):
+        return False
+    config.clear()
+    config.update(changed)
+    return True
+
+
+def _apply_space(space: dict[str, Any], action: dict[str, Any], knobs: dict[str, Any] | None) -> bool:
+    """Fixed (`choices`) or widened (`widen`: added values) knob choices of a chain space."""
     if ("choices" in action or "widen" in action) and knobs is None:
         return False
-    trial_config = copy.deepcopy(config)
     for knob, values in action.get("choices", {}).items():
-        if not _set_choices(trial_config["space"], knob.removeprefix("head."), list(values), knobs):
+        if not _set_choices(space, knob.removeprefix("head."), list(values), knobs):
             return False
     for knob, values in action.get("widen", {}).items():
         name = knob.removeprefix("head.")
         if name == "blocks":
-            trial_config["space"]["max_blocks"] = space.get("max_blocks", 4) + 2
-        elif knobs is None or not _set_choices(
-            trial_config["space"], name, sorted({*knobs.get(name, ()), *values}), knobs
-        ):
+            space["max_blocks"] = space.get("max_blocks", 4) + 2
+        elif knobs is None or not _set_choices(space, name, sorted({*knobs.get(name, ()), *values}), knobs):
             return False
-    changes = dict(action.get("evaluator", {}))
+    return True
+
+
+def _apply_recipe(config: dict[str, Any], action: dict[str, Any]) -> bool:
+    """Training changes: `epochs_factor` (search and final training), `*_factor` of the learning
+    rate or weight decay, or values to set."""
+    changes, evaluator = dict(action.get("evaluator", {})), config["evaluator"]
     if changes and evaluator.get("name") != "training":
         return False
     factor = changes.pop("epochs_factor", None)
     if factor:
-        trial_config["evaluator"]["epochs"] = int(evaluator.get("epochs", 5) * factor)
-        trial_config["final_epochs"] = int(config.get("final_epochs", 0) * factor)
-    lr_factor = changes.pop("learning_rate_factor", None)
-    if lr_factor:
-        trial_config["evaluator"]["learning_rate"] = evaluator.get("learning_rate", 0.01) * lr_factor
-    trial_config["evaluator"].update(changes)
-    config.clear()
-    config.update(trial_config)
+        evaluator["epochs"] = int(evaluator.get("epochs", 5) * factor)
+        config["final_epochs"] = int(config.get("final_epochs", 0) * factor)
+    for name, default in (("learning_rate", 0.01), ("weight_decay", 1e-4)):
+        scale = changes.pop(f"{name}_factor", None)
+        if scale:
+            evaluator[name] = (evaluator.get(name) or default) * scale
+    evaluator.update(changes)
     return True
 
 

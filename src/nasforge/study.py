@@ -57,6 +57,7 @@ class Study(StudyRecord):
         self.strategy: Strategy = make_strategy(
             strategy["name"], self.space, seed=strategy["seed"], **strategy["params"]
         )
+        self.strategy.set_objectives(tuple(o["direction"] for o in self.config["objectives"]))
         if self.config.get("warm_start"):
             self.strategy.warm_start([self.space.parse(text) for text in self.config["warm_start"]])
         self.exhausted = False

@@ -56,7 +56,7 @@ def test_an_overfitting_study_gets_the_overfitting_direction(tmp_path: Path) -> 
     result = planted(tmp_path, outcome)
     overfit = [d for d in result["directions"] if d["kind"] == "overfitting"]
     assert overfit and "training accuracy 0.990" in overfit[0]["evidence"]
-    assert overfit[0]["action"]["choices"]["dropout"]
+    assert overfit[0]["action"]["widen"]["dropout"] and overfit[0]["aim"] == "objective"
 
 
 def test_one_knob_that_decides_the_metric_ranks_first(tmp_path: Path) -> None:

@@ -30,14 +30,16 @@ Curves = Callable[[int], dict[str, list[float]]]
 
 @dataclass(frozen=True)
 class Direction:
-    """One recommendation: `kind`, `advice`, the `evidence`, a `confidence` in [0, 1] and the
-    `action` that `nasforge improve` applies (empty: advice only)."""
+    """One recommendation: `kind`, `advice`, the `evidence`, a `confidence` in [0, 1], the
+    `action` that `nasforge improve` applies (empty: advice only) and its `aim`: "objective"
+    (improve applies it), or "robustness" / "search" (advice for another goal)."""
 
     kind: str
     advice: str
     evidence: str
     confidence: float
     action: dict[str, Any] = field(default_factory=dict)
+    aim: str = "objective"
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -84,7 +86,7 @@ def overfitting(curves: list[dict[str, list[float]]]) -> Direction | None:
         f"the {len(gaps)} best trials end with training accuracy {np.median(train):.3f} against "
         f"validation {np.median(valid):.3f} (median gap {gap:.3f}, smallest {np.min(gaps):.3f})",
         min(1.0, gap / (3 * OVERFIT_GAP)),
-        {"evaluator": {"weight_decay": 1e-3, "augment": ["shift"]}, "choices": {"dropout": [0.25, 0.5]}},
+        {"evaluator": {"weight_decay_factor": 10}, "widen": {"dropout": [0.25, 0.5]}},
     )
 
 
@@ -123,19 +125,24 @@ def undertrained(curves: list[dict[str, list[float]]]) -> Direction | None:
 
 
 def widen(edges: list[dict[str, Any]]) -> list[Direction]:
-    return [
-        Direction(
-            "widen",
-            f"widen the space: allow {'larger' if e['edge'] == 'top' else 'smaller'} values of {e['knob']} "
-            f"(e.g. {e['beyond'][0] if e['edge'] == 'top' else e['beyond'][-1]})",
-            f"{e['share_best']:.0%} of the best trials' {e['knob']} values are {e['value']}, the "
-            f"{e['edge']} of its range, against {e['share_all']:.0%} of all "
-            f"(hypergeometric p = {e['p']:.1e})",
-            min(1.0, 0.5 + 0.1 * -np.log10(max(e["p"], 1e-10)) / 2),
-            {"widen": {e["knob"]: e["beyond"][:2] if e["edge"] == "top" else e["beyond"][-2:]}},
+    out = []
+    for e in edges:
+        larger = e["edge"] == "top"
+        example = e["beyond"][0] if larger else e["beyond"][-1]
+        out.append(
+            Direction(
+                "widen",
+                f"widen the space: allow {'larger' if larger else 'smaller'} values of {e['knob']} "
+                f"(e.g. {example})",
+                f"{e['share_best']:.0%} of the best trials' {e['knob']} values are {e['value']}, the "
+                f"{e['edge']} of its range, against {e['share_all']:.0%} of all; the objective "
+                f"{'rises' if larger else 'falls'} with {e['knob']} (Spearman ρ = {e['rho']:.2f}, "
+                f"p = {e['p']:.1e})",
+                round(min(1.0, 0.5 + abs(e["rho"])), 2),
+                {"widen": {e["knob"]: e["beyond"][:2] if larger else e["beyond"][-2:]}},
+            )
         )
-        for e in edges
-    ]
+    return out
 
 
 def unimportant(importance: dict[str, Any]) -> list[Direction]:
@@ -177,6 +184,7 @@ def weak_proxies(
                         f"do not pre-filter with {proxy} on this task",
                         f"Spearman ρ = {c['spearman']:.2f} between {proxy} and {metric} over {c['n']} trials",
                         round(min(0.9, c["n"] / 100), 2),
+                        aim="search",
                     )
                 )
     return out
@@ -200,6 +208,7 @@ def noise_fragile(retrain: dict[str, float] | None) -> Direction | None:
         f"the retrained winner loses {drop:.3f} accuracy under input noise σ = {sigma:g}",
         min(1.0, drop / (3 * NOISE_DROP)),
         {"evaluator": {"augment": ["shift"]}},
+        aim="robustness",
     )
 
 

@@ -1,9 +1,10 @@
 """Best trials at the edge of a knob's range: a sign that the space stops too early there.
 
-For every ordered numeric knob (all blocks of a chain pooled) that the space could extend past
-its largest (or smallest) searched value, the share of the best trials' values at that value is
-compared with the share among all trials; a hypergeometric test says how unlikely so many would
-be by chance. `beyond` lists the values the space could add there.
+For every ordered numeric knob that the space could extend past its largest (or smallest)
+searched value, each trial's value of the knob (the mean over a chain's blocks) is rank-correlated
+with the objective. A finding needs both: the objective rises towards that edge (Spearman ρ,
+p below `ALPHA` divided by the number of knobs tested), and at least half of the best trials'
+values sit at the edge. `beyond` lists the values the space could add there.
 """
 
 from __future__ import annotations
@@ -20,41 +21,45 @@ ALPHA = 0.01
 
 
 def edge_findings(data: KnobData, alpha: float = ALPHA) -> list[dict[str, Any]]:
-    """`{"knob", "edge" ("top"/"bottom"), "value", "share_best", "share_all", "p", "beyond"}` per
-    finding."""
-    from scipy.stats import hypergeom
+    """`{"knob", "edge" ("top"/"bottom"), "value", "rho", "p", "share_best", "share_all",
+    "beyond"}` per finding."""
+    from scipy.stats import spearmanr
 
     n = len(data.y)
     if n < 10:
         return []
-    best = set(np.argsort(-data.y)[: max(5, math.ceil(TOP_SHARE * n))].tolist())
+    best = np.argsort(-data.y)[: max(5, math.ceil(TOP_SHARE * n))]
+    knobs = {k: f for k, f in data.knobs().items() if _numeric(data.choices.get(f[0], ()))}
     findings = []
-    for knob, features in data.knobs().items():
-        choices = data.choices.get(features[0], ())
-        if len(choices) < 2 or not all(
-            isinstance(c, int | float) and not isinstance(c, bool) for c in choices
-        ):
+    for knob, features in knobs.items():
+        choices, allowed = data.choices[features[0]], data.allowed.get(features[0], ())
+        values = [[v for v in (data.column(f)[i] for f in features) if v is not None] for i in range(n)]
+        present = [i for i in range(n) if values[i]]
+        if len(present) < 10:
             continue
-        pooled = [(i, v) for f in features for i, v in enumerate(data.column(f)) if v is not None]
-        in_best = [v for i, v in pooled if i in best]
-        allowed = data.allowed.get(features[0], choices)
-        for edge, value in (("top", max(choices)), ("bottom", min(choices))):
-            beyond = sorted(v for v in allowed if (v > value if edge == "top" else v < value))
-            if not beyond:
-                continue
-            at_edge = sum(v == value for _, v in pooled)
-            k = sum(v == value for v in in_best)
-            p = float(hypergeom.sf(k - 1, len(pooled), at_edge, len(in_best)))
-            if in_best and p < alpha and k / len(in_best) >= 0.5:
-                findings.append(
-                    {
-                        "knob": knob,
-                        "edge": edge,
-                        "value": value,
-                        "share_best": k / len(in_best),
-                        "share_all": at_edge / len(pooled),
-                        "p": p,
-                        "beyond": beyond,
-                    }
-                )
+        rho, p = spearmanr([np.mean(values[i]) for i in present], data.y[present])
+        if not p < alpha / len(knobs):  # NaN (a constant column) never passes
+            continue
+        edge, value = ("top", max(choices)) if rho > 0 else ("bottom", min(choices))
+        beyond = sorted(v for v in allowed if (v > value if edge == "top" else v < value))
+        in_best = [v for i in best for v in values[i]]
+        everywhere = [v for i in present for v in values[i]]
+        share_best = sum(v == value for v in in_best) / max(1, len(in_best))
+        if beyond and share_best >= 0.5:
+            findings.append(
+                {
+                    "knob": knob,
+                    "edge": edge,
+                    "value": value,
+                    "rho": float(rho),
+                    "p": float(p),
+                    "share_best": share_best,
+                    "share_all": sum(v == value for v in everywhere) / len(everywhere),
+                    "beyond": beyond,
+                }
+            )
     return findings
+
+
+def _numeric(choices: tuple[Any, ...]) -> bool:
+    return len(choices) >= 2 and all(isinstance(c, int | float) and not isinstance(c, bool) for c in choices)

@@ -9,10 +9,12 @@ from nasforge.registry import Registry, lazy_getattr
 if TYPE_CHECKING:
     from nasforge.spaces.base import SearchSpace
     from nasforge.strategies.annealing import SimulatedAnnealing
+    from nasforge.strategies.bananas import Bananas
     from nasforge.strategies.base import Strategy
     from nasforge.strategies.evolution import RegularizedEvolution
     from nasforge.strategies.genetic import GeneticAlgorithm
     from nasforge.strategies.local_search import LocalSearch
+    from nasforge.strategies.nsga2 import NSGA2
     from nasforge.strategies.random_search import RandomSearch
 
 _CLASSES = {
@@ -21,6 +23,8 @@ _CLASSES = {
     "genetic": "nasforge.strategies.genetic:GeneticAlgorithm",
     "evolution": "nasforge.strategies.evolution:RegularizedEvolution",
     "local": "nasforge.strategies.local_search:LocalSearch",
+    "nsga2": "nasforge.strategies.nsga2:NSGA2",
+    "bananas": "nasforge.strategies.bananas:Bananas",
 }
 STRATEGIES: Registry[Strategy] = Registry.lazy("strategy", _CLASSES)
 __getattr__ = lazy_getattr(
@@ -40,7 +44,9 @@ def make_strategy(name: str, space: SearchSpace, *, seed: int = 0, **params: Any
 
 
 __all__ = [
+    "NSGA2",
     "STRATEGIES",
+    "Bananas",
     "GeneticAlgorithm",
     "LocalSearch",
     "RandomSearch",

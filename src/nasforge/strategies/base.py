@@ -37,6 +37,19 @@ class Strategy(ABC):
         self._seen: set[tuple[str, float | None]] = set()
         self._catalog: list[tuple[Genotype, str]] | None = None
         self._warm: list[Genotype] = []
+        self.directions: tuple[str, ...] = ("maximize",)
+
+    def set_objectives(self, directions: tuple[str, ...]) -> None:
+        """The study's objective directions, in order (a study calls this before the first ask);
+        multi-objective strategies read trials' `values` with them (see `oriented`)."""
+        self.directions = tuple(directions)
+
+    def oriented(self, trial: Trial) -> list[float] | None:
+        """The trial's objective values turned so that higher is better; None without all of them."""
+        values = trial.values
+        if trial.score is None or values is None or len(values) != len(self.directions):
+            return None
+        return [v if d == "maximize" else -v for v, d in zip(values, self.directions, strict=True)]
 
     def config(self) -> dict[str, Any]:
         """Name, seed and hyperparameters: enough to rebuild this strategy."""
