@@ -129,8 +129,7 @@ def improve(study: str | Path, *, budget: int | None = None, out: str | Path | N
     """
     from nasforge.analysis.diagnosis import diagnose
     from nasforge.config import load_config
-    from nasforge.search import new_study_parts
-    from nasforge.study import Study
+    from nasforge.search import open_search
 
     with StudyView(study) as view:
         diagnosis = diagnose(view)
@@ -148,18 +147,8 @@ def improve(study: str | Path, *, budget: int | None = None, out: str | Path | N
     if budget is not None:
         config["budget"] = budget
     search = load_config(None, {**config, "study": str(target)})
-    space, evaluator = new_study_parts(search)
-    child = Study.create(
-        space,
-        search.strategy["name"],
-        strategy_params={k: v for k, v in search.strategy.items() if k != "name"},
-        seed=search.seed,
-        objective=search.metric or evaluator.objective,
-        direction=search.direction if len(search.direction) > 1 else search.direction[0],
-        constraints=config["constraints"],
-        path=target,
-        evaluator=evaluator,
-        settings={**search.settings(), "parent": {"study": str(study), "directions": applied}},
+    child, evaluator = open_search(
+        search, extra_settings={"parent": {"study": str(study), "directions": applied}}
     )
     with child:
         child.optimize(evaluator, search.budget)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from nasforge.config import SearchConfig
 from nasforge.evaluators import make_evaluator
@@ -65,9 +66,12 @@ def new_study_parts(config: SearchConfig) -> tuple[SearchSpace, Evaluator]:
 
 
 def open_search(
-    config: SearchConfig, on_warmup: Callable[[int], None] | None = None
+    config: SearchConfig,
+    on_warmup: Callable[[int], None] | None = None,
+    extra_settings: dict[str, Any] | None = None,
 ) -> tuple[Study, Evaluator]:
-    """The study (new, or resumed when the file holds the same configuration) and its evaluator.
+    """The study (new, or resumed when the file holds the same configuration) and its evaluator;
+    `extra_settings` are stored with the settings (e.g. the parent of a follow-up study).
 
     Example:
         >>> from nasforge.config import load_config
@@ -88,7 +92,7 @@ def open_search(
         path=None if config.study == ":memory:" else config.study_path,
         evaluator=evaluator,
         warm_start=warm_start(config, space, evaluator, on_warmup),
-        settings=config.settings(),
+        settings={**config.settings(), **(extra_settings or {})},
     )
     return study, evaluator
 

@@ -114,3 +114,16 @@ def test_still_rising_curves_yield_train_longer(tmp_path: Path) -> None:
     result = planted(tmp_path, outcome)
     assert kinds(result)[0] == "train_longer"
     assert result["directions"][0]["action"] == {"evaluator": {"epochs_factor": 2}}
+
+
+def test_accuracy_flat_in_width_but_rising_with_depth_yields_depth_over_width(tmp_path: Path) -> None:
+    def outcome(g: Genotype, f: dict[str, Any], rng: np.random.Generator) -> Any:
+        valid = 0.5 + 0.1 * f["blocks"] + 0.01 * rng.standard_normal()
+        return {"valid_accuracy": valid}, {}
+
+    result = planted(tmp_path, outcome)
+    assert "depth_over_width" in kinds(result)
+    assert (
+        "mean channels"
+        in next(d for d in result["directions"] if d["kind"] == "depth_over_width")["evidence"]
+    )

@@ -60,6 +60,7 @@ def find_directions(
         overfitting(top_curves),
         undertrained(top_curves),
         *widen(edges),
+        depth_over_width(data),
         *unimportant(importance),
         *weak_proxies(correlations, importance),
         noise_fragile(retrain),
@@ -143,6 +144,31 @@ def widen(edges: list[dict[str, Any]]) -> list[Direction]:
             )
         )
     return out
+
+
+def depth_over_width(data: KnobData) -> Direction | None:
+    """Accuracy flat against width but rising with depth: spend capacity on depth."""
+    from scipy.stats import spearmanr
+
+    groups = data.knobs()
+    if "blocks" not in groups or "channels" not in groups or len(data.y) < 20:
+        return None
+    widths = [
+        np.mean([v for f in groups["channels"] if (v := data.column(f)[i]) is not None] or [np.nan])
+        for i in range(len(data.y))
+    ]
+    width_rho, width_p = spearmanr(widths, data.y, nan_policy="omit")
+    depth_rho, depth_p = spearmanr(data.column("blocks"), data.y)
+    if not (depth_rho > 0 and depth_p < 0.01 and abs(width_rho) < 0.1 and width_p > 0.2):
+        return None
+    return Direction(
+        "depth_over_width",
+        "spend capacity on depth rather than width: allow more blocks",
+        f"the objective rises with the number of blocks (Spearman ρ = {depth_rho:.2f}, p = {depth_p:.1e}) "
+        f"but not with the mean channels (ρ = {width_rho:.2f}, p = {width_p:.2f})",
+        round(min(1.0, 0.5 + depth_rho), 2),
+        {"widen": {"blocks": []}},
+    )
 
 
 def unimportant(importance: dict[str, Any]) -> list[Direction]:

@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 
 from nasforge.analysis.importance import codes
 from nasforge.analysis.knob_data import KnobData
-from nasforge.trial import TrialState
+from nasforge.trial import Trial, TrialState
 from nasforge.view import StudyView
 
 STATE_COLOURS = {"COMPLETE": "#1f77b4", "FAILED": "#d62728", "PRUNED": "#ff7f0e", "RUNNING": "#7f7f7f"}
@@ -21,6 +21,22 @@ HEIGHT = 420
 def blank(title: str, **layout: Any) -> go.Figure:
     figure = go.Figure()
     figure.update_layout(title=title, height=HEIGHT, margin={"l": 60, "r": 20, "t": 50, "b": 50}, **layout)
+    return figure
+
+
+def scatter(title: str, trials: list[Trial], x: str, y: str) -> go.Figure:
+    """One point per trial: metric `x` against metric `y`."""
+    figure = blank(title, xaxis_title=x, yaxis_title=y)
+    figure.add_trace(
+        go.Scatter(
+            x=[t.metrics[x] for t in trials],
+            y=[t.metrics[y] for t in trials],
+            mode="markers",
+            name="trials",
+            text=[f"trial {t.number}" for t in trials],
+            marker={"color": "#1f77b4"},
+        )
+    )
     return figure
 
 
@@ -139,22 +155,8 @@ def pareto(diagnosis: dict[str, Any], view: StudyView) -> list[go.Figure]:
             for t in view.trials
             if t.state is TrialState.COMPLETE and metric in t.metrics and objective in t.metrics
         ]
-        figure = blank(
-            f"{objective} against {metric}: hypervolume {front['hypervolume']:.4g} "
-            f"(reference {front['reference']})",
-            xaxis_title=metric,
-            yaxis_title=objective,
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=[t.metrics[metric] for t in done],
-                y=[t.metrics[objective] for t in done],
-                mode="markers",
-                name="trials",
-                text=[f"trial {t.number}" for t in done],
-                marker={"color": "#9ecae1"},
-            )
-        )
+        title = f"{objective} against {metric}: hypervolume {front['hypervolume']:.4g} "
+        figure = scatter(title + f"(reference {front['reference']})", done, metric, objective)
         figure.add_trace(
             go.Scatter(
                 x=[p[metric] for p in front["front"]],
@@ -210,20 +212,8 @@ def theory_vs_practice(view: StudyView, diagnosis: dict[str, Any]) -> list[go.Fi
         if c is None:
             continue
         done = [t for t in view.trials if measure in t.metrics and objective in t.metrics]
-        figure = blank(
-            f"{measure} against {objective}: Spearman ρ = {c['spearman']:.3f}, "
-            f"Kendall τ = {c['kendall']:.3f} (n = {c['n']})",
-            xaxis_title=measure,
-            yaxis_title=objective,
-        )
-        figure.add_trace(
-            go.Scatter(
-                x=[t.metrics[measure] for t in done],
-                y=[t.metrics[objective] for t in done],
-                mode="markers",
-                text=[f"trial {t.number}" for t in done],
-            )
-        )
+        title = f"{measure} against {objective}: Spearman ρ = {c['spearman']:.3f}, "
+        figure = scatter(title + f"Kendall τ = {c['kendall']:.3f} (n = {c['n']})", done, measure, objective)
         figures.append(figure)
     return figures
 
