@@ -63,6 +63,17 @@ class SearchSpace(ABC):
         is absent (e.g. a block the chain does not have). Default: the encoding's entries."""
         return {f"x{i}": float(v) for i, v in enumerate(self.encode(genotype))}
 
+    def from_features(self, features: dict[str, Any]) -> Genotype:
+        """The genotype with these knob values (inverse of `features`), for samplers that choose
+        knob by knob (e.g. TPE).
+
+        Raises:
+            InvalidArgumentError: the space cannot be described knob by knob.
+        """
+        from nasforge.errors import InvalidArgumentError
+
+        raise InvalidArgumentError(f"the {self.name} space cannot be built from knob values (from_features)")
+
     def feature_choices(self, allowed: bool = False) -> dict[str, tuple[Any, ...]]:
         """The values each feature is searched over, in order, where the space knows them; with
         `allowed`, every value the space could be configured to search instead."""

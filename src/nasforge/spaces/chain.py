@@ -122,6 +122,16 @@ class ChainSpace(SearchSpace):
         out.update({f"head.{knob.name}": value for knob, value in zip(self.head_knobs, head, strict=True)})
         return out
 
+    def from_features(self, features: dict[str, Any]) -> Genotype:
+        """Blocks 1..`blocks` from their knob values (later positions are ignored), then the head."""
+        blocks = tuple(
+            tuple(features[f"{self.block_label}{slot + 1}.{k.name}"] for k in self.block_knobs)
+            for slot in range(int(features["blocks"]))
+        )
+        genotype = self._make(blocks, tuple(features[f"head.{k.name}"] for k in self.head_knobs))
+        self.validate(genotype)
+        return genotype
+
     def feature_choices(self, allowed: bool = False) -> dict[str, tuple[Any, ...]]:
         top = self.max_blocks + 2 if allowed else self.max_blocks  # deeper chains can always be asked for
         out: dict[str, tuple[Any, ...]] = {"blocks": tuple(range(self.min_blocks, top + 1))}

@@ -84,6 +84,9 @@ class NB201Space(SearchSpace):
         self.validate(genotype)
         return {f"edge {to}<-{src}": op for (to, src), op in zip(EDGES, genotype.spec, strict=True)}
 
+    def from_features(self, features: dict[str, Any]) -> Genotype:
+        return self.make([features[f"edge {to}<-{src}"] for to, src in EDGES])
+
     def feature_choices(self, allowed: bool = False) -> dict[str, tuple[Any, ...]]:
         return {f"edge {to}<-{src}": OPS for to, src in EDGES}
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from nasforge.strategies.local_search import LocalSearch
     from nasforge.strategies.nsga2 import NSGA2
     from nasforge.strategies.random_search import RandomSearch
+    from nasforge.strategies.tpe import TPE
 
 _CLASSES = {
     "random": "nasforge.strategies.random_search:RandomSearch",
@@ -25,6 +26,7 @@ _CLASSES = {
     "local": "nasforge.strategies.local_search:LocalSearch",
     "nsga2": "nasforge.strategies.nsga2:NSGA2",
     "bananas": "nasforge.strategies.bananas:Bananas",
+    "tpe": "nasforge.strategies.tpe:TPE",
 }
 STRATEGIES: Registry[Strategy] = Registry.lazy("strategy", _CLASSES)
 __getattr__ = lazy_getattr(
@@ -46,6 +48,7 @@ def make_strategy(name: str, space: SearchSpace, *, seed: int = 0, **params: Any
 __all__ = [
     "NSGA2",
     "STRATEGIES",
+    "TPE",
     "Bananas",
     "GeneticAlgorithm",
     "LocalSearch",

@@ -18,6 +18,7 @@ from nasforge.trial import Candidate, Trial
 from nasforge.validation import check_choice, check_float, check_int
 
 ACQUISITIONS = ("its", "ucb")
+REFIT_SHARE = 20  # refit once the data grew by a twentieth (every new trial up to 40 trials)
 
 
 class Bananas(Strategy):
@@ -96,7 +97,7 @@ class Bananas(Strategy):
 
     def _predict(self, pool: list[Genotype]) -> tuple[np.ndarray, np.ndarray]:
         """The ensemble's mean and standard deviation for each candidate."""
-        if self._model is None or self._fitted_on != len(self._data):
+        if self._model is None or len(self._data) - self._fitted_on >= max(1, len(self._data) // REFIT_SHARE):
             y = np.array([s for _, s in self._data])
             x = np.stack([self.space.encode(g) for g, _ in self._data])
             self._model = EnsembleMLP(self.ensemble, self.rng).fit(x, (y - y.mean()) / (y.std() or 1.0))

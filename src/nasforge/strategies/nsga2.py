@@ -1,6 +1,7 @@
 """NSGA-II (Deb et al., 2002): multi-objective evolution by non-dominated sorting and crowding.
 
-The population is the best `population_size` trials so far, ranked by constrained domination
+The population (steady state: each finished trial joins it and the worst member leaves) is the
+best `population_size` trials so far, ranked by constrained domination
 (feasible before infeasible, then Pareto rank) and, within a rank, by crowding distance; each
 child comes from two binary-tournament parents, the space's own crossover (with probability
 `crossover_prob`) and mutation. Objectives and their directions are the study's.
@@ -71,7 +72,7 @@ class NSGA2(Strategy):
         super().__init__(space, seed=seed)
         self.population_size = check_int("population_size", population_size, minimum=2)
         self.crossover_prob = check_float("crossover_prob", crossover_prob, minimum=0.0, maximum=1.0)
-        self._evaluated: list[tuple[Genotype, list[float], bool]] = []
+        self._members: list[tuple[Genotype, list[float], bool]] = []  # the population, evaluated
         self._population: list[tuple[Genotype, int, float]] = []  # genotype, rank, crowding
         self._asked = 0
 
@@ -93,15 +94,17 @@ class NSGA2(Strategy):
         values = self.oriented(trial)
         if values is None:
             return
-        self._evaluated.append((trial.genotype, values, trial.feasible is not False))
+        self._members.append((trial.genotype, values, trial.feasible is not False))
         self._population = self._select()
+        kept = {id(g) for g, _, _ in self._population}
+        self._members = [m for m in self._members if id(m[0]) in kept]
 
     def _select(self) -> list[tuple[Genotype, int, float]]:
-        """The best `population_size` evaluated members: feasible first, then rank, then crowding."""
+        """The best `population_size` members and newcomer: feasible first, then rank, then crowding."""
         chosen: list[tuple[Genotype, int, float]] = []
         offset = 0
         for feasible in (True, False):
-            group = [(g, v) for g, v, ok in self._evaluated if ok is feasible]
+            group = [(g, v) for g, v, ok in self._members if ok is feasible]
             if not group:
                 continue
             ranks = non_dominated_ranks([v for _, v in group])

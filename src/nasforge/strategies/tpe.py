@@ -1,0 +1,97 @@
+"""TPE (tree-structured Parzen estimator) through Optuna's sampler, knob by knob.
+
+Each ask draws every knob of the space (`SearchSpace.feature_choices`) from Optuna's
+`TPESampler` and builds the genotype with `SearchSpace.from_features`. An architecture already
+evaluated is told to the sampler with its known value and another is drawn, so no architecture is
+evaluated twice; one still running is told as failed. Needs Optuna (`pip install optuna`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nasforge.errors import InvalidArgumentError
+from nasforge.spaces.base import SearchSpace
+from nasforge.strategies.base import Strategy
+from nasforge.trial import Candidate, Trial
+from nasforge.validation import check_int
+
+REDRAWS = 50
+
+
+class TPE(Strategy):
+    """Optuna's TPE sampler over the space's knobs (NB201 edges; blocks and knobs of a chain).
+
+    Args:
+        startup: random trials before the Parzen estimators are used.
+        seed: random seed.
+
+    Example:
+        >>> from nasforge.spaces import NB201Space
+        >>> len(TPE(NB201Space(), startup=5).ask(2))
+        2
+    """
+
+    name = "tpe"
+
+    def __init__(self, space: SearchSpace, *, startup: int = 10, seed: int = 0) -> None:
+        super().__init__(space, seed=seed)
+        self.startup = check_int("startup", startup, minimum=1)
+        try:
+            import optuna
+        except ImportError:
+            raise InvalidArgumentError("strategy 'tpe' needs Optuna: pip install optuna") from None
+        choices = space.feature_choices()
+        if not choices:
+            raise InvalidArgumentError(
+                f"strategy 'tpe' needs a space described knob by knob; {space.name} is not"
+            )
+        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        self._optuna = optuna
+        self._distributions: dict[str, Any] = {
+            k: optuna.distributions.CategoricalDistribution(v) for k, v in choices.items()
+        }
+        sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=self.startup)
+        self._study = optuna.create_study(direction="maximize", sampler=sampler)
+        self._pending: dict[str, int] = {}  # key -> Optuna trial number
+        self._known: dict[str, float] = {}
+
+    def _propose(self) -> Candidate:
+        states = self._optuna.trial.TrialState
+        for _ in range(REDRAWS):
+            asked = self._study.ask(self._distributions)
+            genotype = self.space.from_features(asked.params)
+            key = self.space.key(genotype)
+            if key in self._known:
+                self._study.tell(asked, self._known[key])
+            elif not self.is_new(genotype):
+                self._study.tell(asked, state=states.FAIL)
+            else:
+                self._pending[key] = asked.number
+                return Candidate(genotype)
+        return Candidate(self.random_new())
+
+    def _observe(self, trial: Trial) -> None:
+        key = self.space.key(trial.genotype)
+        number = self._pending.pop(key, None)
+        if trial.score is not None:
+            self._known[key] = trial.score
+        states = self._optuna.trial.TrialState
+        if number is not None:
+            if trial.score is None:
+                self._study.tell(number, state=states.FAIL)
+            else:
+                self._study.tell(number, trial.score)
+        elif trial.score is not None:  # asked by the fallback: tell the sampler what it found
+            self._study.add_trial(
+                self._optuna.trial.create_trial(
+                    params=self._params(trial), distributions=self._distributions, value=trial.score
+                )
+            )
+
+    def _params(self, trial: Trial) -> dict[str, Any]:
+        features = self.space.features(trial.genotype)
+        return {
+            k: features[k] if features[k] is not None else d.choices[0]
+            for k, d in self._distributions.items()
+        }
