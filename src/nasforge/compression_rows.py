@@ -17,6 +17,7 @@ from nasforge.errors import NasforgeError
 from nasforge.evaluators import profiling as prof
 
 BATCHES = (1, 64)
+REPEATS = 100  # timed calls per latency figure: tens of microseconds need many for a stable median
 Data = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
@@ -53,7 +54,7 @@ def torch_row(step: str, model: nn.Module, card: dict[str, Any], weights: Path, 
     }
     with prof.torch_threads(1):
         for batch in BATCHES:
-            times = prof.latency(model, torch.zeros(batch, *shape), warmup=5)
+            times = prof.latency(model, torch.zeros(batch, *shape), warmup=10, repeats=REPEATS)
             row[f"torch_ms_batch{batch}"] = statistics.median(times)
         for split, (x, y) in data.items():
             with torch.no_grad():
@@ -98,7 +99,7 @@ def _onnx_timings(path: Path, shape: list[int]) -> dict[str, float]:
     for batch in BATCHES:
         x = np.zeros((batch, *shape), dtype=np.float32)
         run = lambda x=x: session.run(None, {"input": x})  # noqa: E731
-        timings[f"onnx_ms_batch{batch}"] = statistics.median(prof.timed_ms(run, warmup=5))
+        timings[f"onnx_ms_batch{batch}"] = statistics.median(prof.timed_ms(run, warmup=10, repeats=REPEATS))
     return timings
 
 
