@@ -16,6 +16,7 @@ Targets for the whole pipeline: file >= 4x smaller, latency at batch 1 >= 1.5x l
 from __future__ import annotations
 
 import argparse
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,9 +26,11 @@ from typing import Any
 from fashion_search import FINAL, SEARCH
 
 from nasforge.compression import compress
+from nasforge.compression_rows import onnx_timings
 from nasforge.evaluators import EvalOptions, make_evaluator
 from nasforge.exporting import export_model, write_folder
 from nasforge.genotype import Genotype
+from nasforge.models import read_card
 from nasforge.spaces import make_space
 
 RATIOS = (0.25, 0.5)
@@ -79,6 +82,19 @@ def pipeline(name: str, folder: Path, scratch: Path) -> list[dict[str, Any]]:
     )
 
 
+def interleaved(folders: dict[str, Path], shape: list[int], rounds: int = 5) -> dict[str, dict[str, float]]:
+    """onnxruntime latency of each file, measured in turns (`rounds` x 100 calls each, median of
+    the rounds), so that a slow start or a busy moment does not favour one file."""
+    seen: dict[str, list[dict[str, float]]] = {label: [] for label in folders}
+    for _ in range(rounds):
+        for label, path in folders.items():
+            seen[label].append(onnx_timings(path, shape))
+    return {
+        label: {k: statistics.median(t[k] for t in timings) for k in timings[0]}
+        for label, timings in seen.items()
+    }
+
+
 def show(name: str, rows: list[dict[str, Any]]) -> None:
     print(f"\n{name}: step | params | FLOPs | bytes | torch ms @1 @64 | ort ms @1 @64 | valid | test")
     for r in rows:
@@ -103,6 +119,29 @@ def show(name: str, rows: list[dict[str, Any]]) -> None:
     print(f"  test accuracy {-drop:+.2f} points (target >= -0.5)")
 
 
+def show_interleaved(name: str, original: Path, small: Path) -> None:
+    shape = read_card(original)["task"]["input_shape"]
+    files = {
+        "original": original / "model.onnx",
+        "fp32 small": small / "model.onnx",
+        "int8": small / "model.int8.onnx",
+    }
+    timings = interleaved(files, shape)
+    base = timings["original"]
+    one, many = base["onnx_ms_batch1"], base["onnx_ms_batch64"]
+    print(f"  interleaved ort latency, original: {one:.3f} ms @1, {many:.3f} ms @64")
+    for label in ("fp32 small", "int8"):
+        t = timings[label]
+        one, many = (
+            base["onnx_ms_batch1"] / t["onnx_ms_batch1"],
+            base["onnx_ms_batch64"] / t["onnx_ms_batch64"],
+        )
+        print(
+            f"  interleaved ort latency, {label}: {t['onnx_ms_batch1']:.3f} ms @1 ({one:.2f}x lower), "
+            f"{t['onnx_ms_batch64']:.3f} ms @64 ({many:.2f}x lower)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--study", help="a finished main-job study (default: run the main job now)")
@@ -112,9 +151,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
-        show("mnist1d", pipeline("mnist1d", main_job_model(args.study, scratch), scratch))
-        sys.stdout.flush()
-        show("fashion", pipeline("fashion", fashion_model(args.fashion_epochs, scratch), scratch))
+        for name, build in (
+            ("mnist1d", lambda: main_job_model(args.study, scratch)),
+            ("fashion", lambda: fashion_model(args.fashion_epochs, scratch)),
+        ):
+            original = build()
+            show(name, pipeline(name, original, scratch))
+            show_interleaved(name, original, scratch / f"{name}-small")
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":

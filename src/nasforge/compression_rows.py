@@ -63,7 +63,7 @@ def torch_row(step: str, model: nn.Module, card: dict[str, Any], weights: Path, 
     with tempfile.TemporaryDirectory() as scratch:
         onnx_path = Path(scratch) / "model.onnx"
         export_onnx(model, shape, onnx_path)
-        row.update(_onnx_timings(onnx_path, shape))
+        row.update(onnx_timings(onnx_path, shape))
     return row
 
 
@@ -76,7 +76,7 @@ def onnx_row(step: str, path: Path, card: dict[str, Any], data: Data, like: dict
         "flops": like["flops"],
         "file_bytes": path.stat().st_size,
         **{f"torch_ms_batch{b}": None for b in BATCHES},
-        **_onnx_timings(path, shape),
+        **onnx_timings(path, shape),
     }
     session = _session(path)
     for split, (x, y) in data.items():
@@ -93,7 +93,7 @@ def _session(path: Path) -> Any:
     return onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
-def _onnx_timings(path: Path, shape: list[int]) -> dict[str, float]:
+def onnx_timings(path: Path, shape: list[int]) -> dict[str, float]:
     session = _session(path)
     timings = {}
     for batch in BATCHES:

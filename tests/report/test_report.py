@@ -17,7 +17,7 @@ from tests.cli.test_cli import run
 
 SCREENSHOT = Path(__file__).resolve().parents[2] / "build" / "report-screenshot.png"
 CONFIG = """
-budget = 8
+budget = 14
 final_epochs = 2
 [space]
 name = "macro"
@@ -35,7 +35,7 @@ proxies = ["synflow"]
 
 @pytest.fixture(scope="module")
 def study(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A real search on digits: 8 trials with curves, proxies, timings and a kept final model."""
+    """A real search on digits: 14 trials with curves, proxies, timings and a kept final model."""
     folder = tmp_path_factory.mktemp("report")
     (folder / "s.toml").write_text(CONFIG)
     path = folder / "s.db"
@@ -119,7 +119,7 @@ def test_report_opens_in_headless_chromium_without_errors(
         driver.quit()
     assert errors == []
     assert len(plots) >= 12 and all(traces > 0 and svgs > 0 for _, traces, svgs in plots), plots
-    assert rows == 8 and 0 < filtered <= 8
+    assert rows == 14 and 0 < filtered <= 14
     assert SCREENSHOT.stat().st_size > 10_000
 
 
@@ -149,7 +149,7 @@ def test_dashboard_serves_the_page_and_follows_the_study(study: Path, tmp_path: 
                 break
             except OSError:
                 time.sleep(0.3)
-        assert '<meta http-equiv="refresh" content="2">' in page and "8 complete of 8 trials" in page
+        assert '<meta http-equiv="refresh" content="2">' in page and "14 complete of 14 trials" in page
         code = subprocess.run(
             [
                 sys.executable,
@@ -159,7 +159,7 @@ def test_dashboard_serves_the_page_and_follows_the_study(study: Path, tmp_path: 
                 "--study",
                 str(copy),
                 "--budget",
-                "9",
+                "15",
                 "--json",
             ],
             capture_output=True,
@@ -167,7 +167,7 @@ def test_dashboard_serves_the_page_and_follows_the_study(study: Path, tmp_path: 
         ).returncode
         assert code == 0
         page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30).read().decode()
-        assert "9 complete of 9 trials" in page  # rebuilt after the study changed
+        assert "15 complete of 15 trials" in page  # rebuilt after the study changed
     finally:
         server.terminate()
         server.wait(timeout=10)

@@ -53,13 +53,14 @@ def _permutation_drops(
     from sklearn.model_selection import KFold
 
     rng = np.random.default_rng(seed)
+    variance = float(np.var(y)) or 1.0
     predicted = np.empty_like(y)
     drops: dict[str, list[float]] = {k: [] for k in groups}
     for train, test in KFold(min(FOLDS, len(y)), shuffle=True, random_state=seed).split(x):
         forest = RandomForestRegressor(n_estimators=100, min_samples_leaf=2, random_state=seed, n_jobs=1)
         forest.fit(x[train], y[train])
         predicted[test] = forest.predict(x[test])
-        base = r2_score(y[test], predicted[test]) if len(test) > 1 else 0.0
+        base = float(np.mean((y[test] - predicted[test]) ** 2))
         batches, owners = [], []
         for knob, columns in groups.items():
             for _ in range(REPEATS):
@@ -68,8 +69,8 @@ def _permutation_drops(
                 batches.append(shuffled)
                 owners.append(knob)
         outputs = forest.predict(np.vstack(batches)).reshape(len(batches), len(test))  # one call: fast
-        for knob, output in zip(owners, outputs, strict=True):
-            drops[knob].append(base - r2_score(y[test], output))
+        for knob, output in zip(owners, outputs, strict=True):  # R² lost, against the total variance
+            drops[knob].append((float(np.mean((y[test] - output) ** 2)) - base) / variance)
     return float(r2_score(y, predicted)), drops
 
 

@@ -68,7 +68,7 @@ def render_html(
         ("inference time", fig.inference_times(view)),
         *best_model_figures(checks),
     ]
-    shown = [(title, figure) for title, figure in plots if figure.data]
+    shown = [(title, figure) for title, figure in plots if _has_points(figure)]
     parts = [_header(view, diagnosis), _directions(diagnosis)]
     for i, (title, figure) in enumerate(shown):
         div = figure.to_html(
@@ -83,6 +83,16 @@ def render_html(
         f"<script>{get_plotlyjs()}</script></head><body>{''.join(parts)}"
         f"<script>{TABLE_SCRIPT}</script></body></html>"
     )
+
+
+def _has_points(figure: go.Figure) -> bool:
+    """True when some trace of the figure has something to draw."""
+    for trace in figure.data:
+        for name in ("x", "y", "z", "dimensions"):
+            values = getattr(trace, name, None)
+            if values is not None and len(values) > 0:
+                return True
+    return False
 
 
 def best_model_figures(checks: dict[str, Any] | None) -> list[tuple[str, go.Figure]]:
@@ -122,7 +132,7 @@ def _header(view: StudyView, diagnosis: dict[str, Any]) -> str:
         f"<h1>nasforge report: {html.escape(str(view.path))}</h1>"
         f"<p>{study['complete']} complete of {study['trials']} trials; objective {objective} "
         f"({study['direction']}); space {html.escape(space)}, strategy {html.escape(strategy)}.</p>"
-        f"<p>Best: trial {study['best_trial']} with {objective} = {study['best_value']}: "
+        f"<p>Best: trial {study['best_trial']} with {objective} = {_short(study['best_value'])}: "
         f"<code>{arch}</code></p>"
     )
 
