@@ -18,7 +18,7 @@ from nasforge.trial import Candidate, Trial
 from nasforge.validation import check_choice, check_float, check_int
 
 ACQUISITIONS = ("its", "ucb")
-REFIT_SHARE = 20  # refit once the data grew by a twentieth (every new trial up to 40 trials)
+REFIT_SHARE = 10  # refit once the data grew by a tenth (after every new trial up to 20 trials)
 
 
 class Bananas(Strategy):

@@ -11,7 +11,7 @@ import itertools
 import numpy as np
 
 HIDDEN = 32
-STEPS = 300
+STEPS = 200
 LEARNING_RATE = 0.01
 WEIGHT_DECAY = 1e-4
 
