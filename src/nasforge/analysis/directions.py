@@ -66,7 +66,10 @@ def find_directions(
         noise_fragile(retrain),
         exploding_norms(top_curves),
     ]
-    return sorted((d for d in found if d is not None), key=lambda d: -d.confidence)
+    kept = [d for d in found if d is not None]
+    changed = {k for d in kept if d.kind != "fix_knob" for k in d.action.get("widen", {})}
+    kept = [d for d in kept if not (d.kind == "fix_knob" and set(d.action["choices"]) & changed)]
+    return sorted(kept, key=lambda d: -d.confidence)  # fixing a knob another direction widens: dropped
 
 
 def _last(curves: list[dict[str, list[float]]], name: str) -> list[float]:
