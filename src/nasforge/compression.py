@@ -65,7 +65,7 @@ def compress(
         steps = ["prune"] * (prune is not None) + ["fold"] * fold_bn
         for i, step in enumerate(steps):
             if step == "prune":
-                label, card = _prune(model, card, prune or 0.0, prune_by, finetune_epochs)
+                label, card = _prune(model, card, prune or 0.0, prune_by, finetune_epochs, dataset)
             else:
                 label, card = _fold(model, card)
             step_folder = save_model(Path(scratch) / f"step{i}", model, card)
@@ -104,7 +104,7 @@ def _check(prune: float | None, finetune_epochs: int, fold_bn: bool, quantize: s
 
 
 def _prune(
-    model: nn.Module, card: dict[str, Any], ratio: float, criterion: str, epochs: int
+    model: nn.Module, card: dict[str, Any], ratio: float, criterion: str, epochs: int, data: Any
 ) -> tuple[str, dict[str, Any]]:
     from nasforge.channel_pruning import prune_channels
 
@@ -117,7 +117,7 @@ def _prune(
         "pruned_shapes": {**stored, **merged},
     }
     if epochs:
-        finetune(model, card, epochs)
+        finetune(model, card, epochs, data)
     return f"prune {ratio:g}" + (f"+{epochs}ep" if epochs else ""), card
 
 
@@ -139,22 +139,21 @@ def _fold(model: nn.Module, card: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     }
 
 
-def finetune(model: nn.Module, card: dict[str, Any], epochs: int) -> None:
-    """Train `model` in place on the training split of the card's data with the study's recipe (its
-    one-cycle schedule spread over `epochs` epochs). On the main job's winner pruned by half, the
-    recipe's learning rate recovered more validation accuracy than 0.1x or 0.3x of it."""
+def finetune(model: nn.Module, card: dict[str, Any], epochs: int, data: Any) -> None:
+    """Train `model` in place on the training split of `data` (the card's dataset, see
+    `training_data`) with the study's recipe, its one-cycle schedule spread over `epochs` epochs.
+    On the main job's winner pruned by half, the recipe's learning rate recovered more validation
+    accuracy than 0.1x or 0.3x of it."""
     from nasforge.evaluators import make_evaluator
     from nasforge.evaluators.trainer import Trainer
     from nasforge.genotype import Genotype
     from nasforge.spaces import make_space
 
-    try:
-        evaluator = make_evaluator(card["training"])
-        data = evaluator.dataset()  # type: ignore[attr-defined]
-    except (NasforgeError, KeyError, TypeError, OSError) as exc:
+    if data is None:
         raise InvalidArgumentError(
-            f"--finetune-epochs needs the model's training data, which is not here: {exc}"
-        ) from None
+            "--finetune-epochs needs the model's training data, which does not load here"
+        )
+    evaluator = make_evaluator(card["training"])
     config = evaluator.train_config(  # type: ignore[attr-defined]
         Genotype.from_dict(card["genotype"]), make_space(card["space"]), epochs
     )

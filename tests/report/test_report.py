@@ -171,3 +171,13 @@ def test_dashboard_serves_the_page_and_follows_the_study(study: Path, tmp_path: 
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+def test_dashboard_on_a_busy_port_is_a_one_line_error(
+    study: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        code, _, err = run(capsys, "dashboard", str(study), "--port", str(busy.getsockname()[1]))
+    assert code == 2 and "cannot listen on 127.0.0.1" in err and "Traceback" not in err

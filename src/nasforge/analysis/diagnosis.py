@@ -24,9 +24,10 @@ from nasforge.view import StudyView
 DISAGREEMENTS = 3
 
 
-def diagnose(view: StudyView) -> dict[str, Any]:
-    """Everything `nasforge analyze` shows, as plain data (JSON-ready)."""
-    data = knob_data(view)
+def diagnose(view: StudyView, data: KnobData | None = None) -> dict[str, Any]:
+    """Everything `nasforge analyze` shows, as plain data (JSON-ready); `data` is the study's
+    `knob_data`, when the caller has it already."""
+    data = knob_data(view) if data is None else data
     objective = view.objectives[0]
     correlations = fidelity_correlations(view, complexity=True)
     importance = knob_importance(data)

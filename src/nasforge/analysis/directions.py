@@ -156,10 +156,7 @@ def depth_over_width(data: KnobData) -> Direction | None:
     groups = data.knobs()
     if "blocks" not in groups or "channels" not in groups or len(data.y) < 20:
         return None
-    widths = [
-        np.mean([v for f in groups["channels"] if (v := data.column(f)[i]) is not None] or [np.nan])
-        for i in range(len(data.y))
-    ]
+    widths = [np.mean(v) if v else np.nan for v in data.values_by_trial(groups["channels"])]
     width_rho, width_p = spearmanr(widths, data.y, nan_policy="omit")
     depth_rho, depth_p = spearmanr(data.column("blocks"), data.y)
     if not (depth_rho > 0 and depth_p < 0.01 and abs(width_rho) < 0.1 and width_p > 0.2):

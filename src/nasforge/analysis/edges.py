@@ -33,7 +33,7 @@ def edge_findings(data: KnobData, alpha: float = ALPHA) -> list[dict[str, Any]]:
     findings = []
     for knob, features in knobs.items():
         choices, allowed = data.choices[features[0]], data.allowed.get(features[0], ())
-        values = [[v for v in (data.column(f)[i] for f in features) if v is not None] for i in range(n)]
+        values = data.values_by_trial(features)
         present = [i for i in range(n) if values[i]]
         if len(present) < 10:
             continue

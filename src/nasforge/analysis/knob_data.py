@@ -34,6 +34,11 @@ class KnobData:
         """The feature's value in every trial (None where the trial lacks it)."""
         return [f.get(feature) for f in self.features]
 
+    def values_by_trial(self, features: list[str]) -> list[list[Any]]:
+        """Per trial, the values it has for these features (e.g. one knob in every block)."""
+        columns = [self.column(f) for f in features]
+        return [[c[i] for c in columns if c[i] is not None] for i in range(len(self.features))]
+
     def knobs(self) -> dict[str, list[str]]:
         """Features grouped by knob, keeping the knobs whose values vary across the trials."""
         groups: dict[str, list[str]] = {}

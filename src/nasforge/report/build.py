@@ -13,11 +13,13 @@ FORMATS = ("html", "md")
 def page(study: str | Path, refresh_s: int = 0) -> str:
     """The HTML report of the study file `study` (read-only)."""
     from nasforge.analysis.diagnosis import diagnose
+    from nasforge.analysis.knob_data import knob_data
     from nasforge.report.best_model import best_model_checks
     from nasforge.report.html import render_html
 
     with StudyView(study) as view:
-        return render_html(view, diagnose(view), best_model_checks(view), refresh_s)
+        data = knob_data(view)
+        return render_html(view, data, diagnose(view, data), best_model_checks(view), refresh_s)
 
 
 def write_report(study: str | Path, out: str | Path | None = None, fmt: str = "html") -> Path:

@@ -7,7 +7,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from nasforge.errors import NasforgeError
+from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.report.build import page
 
 
@@ -54,7 +54,12 @@ def serve_dashboard(
         def log_message(self, *args: object) -> None:
             pass
 
-    server = ThreadingHTTPServer((host, port), Handler)
+    try:
+        server = ThreadingHTTPServer((host, port), Handler)
+    except OSError as exc:
+        raise InvalidArgumentError(
+            f"--port {port}: cannot listen on {host}:{port} ({exc.strerror})"
+        ) from None
     print(f"dashboard of {study} at http://{host}:{server.server_port}/ (Ctrl-C to stop)", flush=True)
     try:
         server.serve_forever()

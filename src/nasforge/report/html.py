@@ -10,7 +10,7 @@ from typing import Any
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
-from nasforge.analysis.knob_data import knob_data
+from nasforge.analysis.knob_data import KnobData
 from nasforge.report import figures as fig
 from nasforge.reporting import trial_rows
 from nasforge.view import StudyView
@@ -51,10 +51,13 @@ TABLE_SCRIPT = """
 
 
 def render_html(
-    view: StudyView, diagnosis: dict[str, Any], checks: dict[str, Any] | None, refresh_s: int = 0
+    view: StudyView,
+    data: KnobData,
+    diagnosis: dict[str, Any],
+    checks: dict[str, Any] | None,
+    refresh_s: int = 0,
 ) -> str:
     """The whole page as a string; `refresh_s` > 0 makes the browser reload it (the dashboard)."""
-    data = knob_data(view)
     plots: list[tuple[str, go.Figure]] = [
         ("best so far", fig.best_so_far(view, data)),
         ("every trial", fig.all_trials(view)),
