@@ -6,7 +6,7 @@ The kill is deterministic: the child process kills itself right after committing
 
 from __future__ import annotations
 
-import os
+import random
 import sqlite3
 import subprocess
 import sys
@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from nasforge import NB201Space, Study, TabularEvaluator, TrialState, make_executor
+from tests.helpers import processes_using
 
 BUDGET = 600
 STRATEGY = ["--table", "--strategy", "evolution", "--seed", "11"]
@@ -35,26 +36,20 @@ sys.exit(main(sys.argv[2:]))
 
 
 def committed(path: Path) -> dict[int, tuple[str, str, float | None]]:
+    """The finished trials stored in `path` (none while the file is being created)."""
+    if not path.exists():
+        return {}
     with sqlite3.connect(path) as db:
-        rows = db.execute("SELECT number, genotype, state, score FROM trials WHERE state != 'RUNNING'")
+        try:
+            rows = db.execute("SELECT number, genotype, state, score FROM trials WHERE state != 'RUNNING'")
+        except sqlite3.OperationalError:  # the schema is not written yet
+            return {}
         return {number: (genotype, state, score) for number, genotype, state, score in rows}
 
 
 def search(path: Path, workers: int) -> list[str]:
     argv = ["search", "--study", str(path), "--budget", str(BUDGET), "--workers", str(workers)]
     return [*argv, *STRATEGY, "--no-progress", "--final-epochs", "0"]
-
-
-def processes_using(path: Path) -> list[int]:
-    """Live processes whose command line names the study file (the driver and its pool workers)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and str(path).encode() in (entry / "cmdline").read_bytes():
-                found.append(int(entry.name))
-        except OSError:
-            continue
-    return found
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -79,13 +74,41 @@ def test_sigkill_mid_study_then_resume(tmp_path: Path, workers: int) -> None:
     assert len(after) == BUDGET
     assert all(after[number] == row for number, row in before.items()), "a committed trial changed"
 
-    # An uninterrupted run with as many workers makes the same choices (results are told in order).
-    reference = Study.create(NB201Space(), "evolution", strategy_params={"population_size": 10}, seed=11)
-    executor = make_executor(workers)
-    reference.optimize(TabularEvaluator(), BUDGET, executor=executor)
-    executor.shutdown()
     stored = Study.load(path)
-    assert [t.key for t in stored.trials] == [t.key for t in reference.trials]
     assert all(t.state is TrialState.COMPLETE for t in stored.trials)
     assert len({(t.key, t.fidelity) for t in stored.trials}) == BUDGET, "an architecture ran twice"
-    assert os.path.getsize(path) > 0
+    if workers == 1:  # a serial run makes the same choices as an uninterrupted one
+        reference = Study.create(NB201Space(), "evolution", strategy_params={"population_size": 10}, seed=11)
+        reference.optimize(TabularEvaluator(), BUDGET, executor=make_executor(1))
+        assert [t.key for t in stored.trials] == [t.key for t in reference.trials]
+
+
+def test_three_sigkills_at_random_moments_of_a_two_worker_search(tmp_path: Path) -> None:
+    """The driver of a 2-worker search is SIGKILLed 3 times at random moments while it commits."""
+    path, budget = tmp_path / "random-kills.db", 3000
+    argv = [sys.executable, "-m", "nasforge.cli.main", *search(path, 2)]
+    argv[argv.index(str(BUDGET))] = str(budget)
+    rng = random.Random(2026)
+    for _ in range(3):
+        before = committed(path)
+        child = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while len(committed(path)) <= len(before) and time.monotonic() < deadline:
+            time.sleep(0.02)  # the driver is now committing trials
+        time.sleep(rng.uniform(0.0, 0.6))
+        child.kill()
+        assert child.wait() == -9, "the search ended before it was killed (raise its budget)"
+        deadline = time.monotonic() + 10
+        while processes_using(path) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert processes_using(path) == [], "pool workers outlived their killed driver"
+        after = committed(path)
+        assert len(before) < len(after) < budget
+        assert all(after[number] == row for number, row in before.items()), "a committed trial changed"
+    resumed = subprocess.run(argv, capture_output=True)
+    assert resumed.returncode == 0, resumed.stderr.decode()
+    stored = Study.load(path)
+    assert stored.n_finished == budget
+    assert all(committed(path)[number] == row for number, row in after.items())
+    runs = [(t.key, t.fidelity) for t in stored.trials]
+    assert len(set(runs)) == len(runs), "an architecture ran twice at the same fidelity"

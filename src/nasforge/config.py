@@ -20,6 +20,7 @@ from nasforge.defaults import (
     DEFAULT_SPACE,
     DEFAULT_STRATEGY,
     FINAL_EPOCHS,
+    RUN_SETTINGS,
     WARMUP_CANDIDATES,
 )
 from nasforge.errors import InvalidArgumentError
@@ -69,7 +70,13 @@ class SearchConfig(BaseModel):
     metric: list[str] | None = None
     direction: list[Direction] = Field(default_factory=lambda: list[Direction](["maximize"]))
     constraints: list[str] = Field(default_factory=list)
-    workers: int = Field(1, ge=1)
+    workers: int | None = Field(None, ge=1)
+    executor: Literal["auto", "serial", "process", "ray"] = "auto"
+    ray_address: str | None = None
+    cpus_per_trial: float | None = Field(None, gt=0)
+    gpus_per_trial: float = Field(0.0, ge=0)
+    trial_timeout: float | None = Field(None, gt=0)
+    retries: int = Field(1, ge=0)
     final_epochs: int = Field(FINAL_EPOCHS, ge=0)
     test_every_trial: bool = False
     pruner: Literal["none", "median"] = "none"
@@ -105,8 +112,7 @@ class SearchConfig(BaseModel):
 
     def settings(self) -> dict[str, Any]:
         """What is stored with the study to resume it as started."""
-        keys = ("budget", "workers", "final_epochs", "test_every_trial", "pruner", "save_top_k")
-        return {k: getattr(self, k) for k in keys}
+        return {k: getattr(self, k) for k in (*RUN_SETTINGS, "test_every_trial", "pruner", "save_top_k")}
 
 
 def layered(sources: list[dict[str, Any]]) -> dict[str, Any]:

@@ -11,4 +11,14 @@ BUDGET = 100
 FINAL_EPOCHS = 40
 WARMUP_CANDIDATES = 500
 # Settings that may change when a stored study is resumed; every other one is part of the study.
-RUN_SETTINGS = ("budget", "workers", "final_epochs")
+RUN_SETTINGS = (
+    "budget",
+    "final_epochs",
+    "workers",
+    "executor",
+    "ray_address",
+    "cpus_per_trial",
+    "gpus_per_trial",
+    "trial_timeout",
+    "retries",
+)

@@ -59,7 +59,8 @@ def new_study_parts(config: SearchConfig) -> tuple[SearchSpace, Evaluator]:
     evaluator = make_evaluator({"seed": config.seed, **config.evaluator})
     if isinstance(evaluator, TrainingEvaluator) and evaluator.threads is None:
         # Chosen now and stored with the study: a resumed study trains with the same thread count.
-        evaluator.threads = max(1, auto_threads() // config.workers)
+        share = config.cpus_per_trial or auto_threads() / (config.workers or 1)
+        evaluator.threads = max(1, int(share))
     space = make_space(config.space)
     check_metrics(evaluator, config.metric or [evaluator.objective], _constraints(config))
     return space, evaluator

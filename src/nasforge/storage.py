@@ -38,7 +38,8 @@ CREATE TABLE IF NOT EXISTS trials (
     objective_values TEXT,  -- JSON list: the study's objectives as measured (version 2)
     feasible INTEGER,       -- constraints hold (version 2)
     step INTEGER,           -- last step reached, for PRUNED trials (version 2)
-    origin TEXT             -- NULL: asked of the strategy; "promotion": a trial run again higher (version 2)
+    origin TEXT             -- NULL: asked of the strategy; "promotion": run again higher (version 2);
+                            -- "retry": run again after its worker died or it timed out
 );
 CREATE TABLE IF NOT EXISTS retrains (  -- a trial's architecture trained again at another fidelity
     id INTEGER PRIMARY KEY,

@@ -22,6 +22,7 @@ from nasforge.strategies import make_strategy
 from nasforge.strategies.base import Strategy
 from nasforge.study_config import check_metrics, same_study, study_config
 from nasforge.study_replay import replay
+from nasforge.timeouts import evaluate_within
 from nasforge.trial import Trial, TrialState
 from nasforge.trial_options import PLAIN, checkpoint_below, checkpoint_path, model_dir, reached, stop_rule
 from nasforge.validation import check_int
@@ -271,27 +272,30 @@ class Study(StudyRecord):
             self._run(evaluator, budget, executor or SerialExecutor(), callback)
 
     def _run(self, evaluator: Evaluator, budget: int, executor: Executor, callback: Callback | None) -> None:
+        """Keep every worker busy: as soon as one finishes, its result is committed and told, and
+        the strategy is asked for the next candidate. Serial runs are reproducible from the seed;
+        parallel ones tell results in the order they arrive."""
         pending: dict[cf.Future[Result], Trial] = {}
-        while True:
-            while len(pending) < executor.max_workers and self.n_finished + len(pending) < budget:
-                trial = self._rerun.pop(0) if self._rerun else self._ask()
-                if trial is None:
-                    break
-                options = self._options(trial)
-                future = executor.submit(
-                    run_evaluation, evaluator, trial.genotype, self.space, trial.fidelity, options
-                )
-                pending[future] = trial
-            if not pending:
-                return
-            # Results are told in trial order, so a parallel search makes the same choices as a
-            # serial one with the same seed (a worker that finishes early waits for the oldest).
-            oldest = min(pending, key=lambda f: pending[f].number)
-            cf.wait([oldest])
-            trial = pending.pop(oldest)
-            self._finish(trial, _outcome(oldest))
-            if callback is not None:
-                callback(self, trial)
+        timeout = self.config["settings"].get("trial_timeout")
+        try:
+            while True:
+                while len(pending) < executor.max_workers and self.n_finished + len(pending) < budget:
+                    trial = self._rerun.pop(0) if self._rerun else self._ask()
+                    if trial is None:
+                        break
+                    args = (evaluator, trial.genotype, self.space, trial.fidelity, self._options(trial))
+                    pending[executor.submit(evaluate_within, timeout, *args)] = trial
+                if not pending:
+                    return
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: pending[f].number):
+                    trial = pending.pop(future)
+                    self._finish(trial, _outcome(future))
+                    if callback is not None:
+                        callback(self, trial)
+        except BaseException:  # Ctrl-C above all: end the running trials, which stay RUNNING
+            executor.stop()
+            raise
 
     def retrain(
         self,
@@ -409,10 +413,33 @@ class Study(StudyRecord):
                 trial.number, "checkpoint", trial.fidelity, result.artifacts["checkpoint"]
             )
         self.strategy.tell(trial)
+        if result.retryable and trial.state is TrialState.FAILED:
+            self._retry(trial)
+
+    def _retry(self, trial: Trial) -> None:
+        """Queue `trial` again (origin "retry") unless it already had `settings["retries"]` retries."""
+        tries = sum(t.key == trial.key and t.fidelity == trial.fidelity for t in self.trials)
+        if tries > int(self.config["settings"].get("retries", 1)):
+            return
+        again = Trial(
+            number=len(self.trials),
+            genotype=trial.genotype,
+            key=trial.key,
+            fidelity=trial.fidelity,
+            asked_after=self._n_told,
+            started=time.time(),
+            origin="retry",
+        )
+        self.storage.add_trial(again)
+        self.trials.append(again)
+        self._rerun.append(again)
 
 
 def _outcome(future: cf.Future[Result]) -> Result:
+    """The evaluation's result; an exception here came from the worker, not the evaluator (which
+    returns its own failures as data), so the trial may be retried."""
     try:
         return future.result()
     except Exception as exc:
-        return Result(error=f"{type(exc).__name__}: {exc}")
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return Result(error=f"the worker failed: {type(exc).__name__}: {first_line}", retryable=True)

@@ -27,7 +27,7 @@ def replay(strategy: Strategy, space: SearchSpace, trials: list[Trial]) -> tuple
         while n_told < trial.asked_after:
             strategy.tell(_next(told, trial))
             n_told += 1
-        if trial.origin is not None:  # not asked of the strategy (a promotion)
+        if trial.origin is not None:  # not asked of the strategy (a promotion or a retry)
             if trial.state is TrialState.RUNNING:
                 rerun.append(trial)
             continue

@@ -55,6 +55,27 @@ def int_at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def positive_float(text: str) -> float:
+    """argparse type: a number > 0."""
+    return _float_above(text, 0.0, strict=True)
+
+
+def non_negative_float(text: str) -> float:
+    """argparse type: a number >= 0."""
+    return _float_above(text, 0.0, strict=False)
+
+
+def _float_above(text: str, bound: float, *, strict: bool) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > bound if strict else value >= bound):
+        relation = ">" if strict else ">="
+        raise argparse.ArgumentTypeError(f"must be a number {relation} {bound:g}, got {text!r}")
+    return value
+
+
 def ratio(text: str) -> float:
     """argparse type: a number strictly between 0 and 1."""
     try:

@@ -6,7 +6,14 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from nasforge.cli.common import add_param_option, int_at_least, print_json, stderr
+from nasforge.cli.common import (
+    add_param_option,
+    int_at_least,
+    non_negative_float,
+    positive_float,
+    print_json,
+    stderr,
+)
 from nasforge.cli.results import print_outcome, summary
 from nasforge.cli.search_open import file_config, overrides, stored_settings, study_path
 from nasforge.defaults import BUDGET, DEFAULT_EVALUATOR, FINAL_EPOCHS
@@ -62,9 +69,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     parser.add_argument(
         "--save-top-k", type=int_at_least(0), help="keep the weights of the k best trials too (retrained)"
     )
-    parser.add_argument(
-        "--workers", type=int_at_least(1), help="parallel evaluations in processes (default 1)"
-    )
+    add_executor_arguments(parser)
     group = parser.add_argument_group("training evaluator")
     group.add_argument("--data", help="mnist1d, fashion-mnist, digits, or a .npz/.csv file or folder")
     group.add_argument("--data-dir", help="folder of the Fashion-MNIST IDX files")
@@ -114,12 +119,52 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     parser.set_defaults(run=run)
 
 
+def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where trials run: workers, the executor, resources, time limit and retries."""
+    group = parser.add_argument_group("execution")
+    group.add_argument(
+        "--workers",
+        type=int_at_least(1),
+        help="trials at once (default 1; with --executor ray, as many as the cluster has CPUs for)",
+    )
+    group.add_argument(
+        "--executor",
+        choices=("auto", "serial", "process", "ray"),
+        help="serial, a process pool, or Ray (default auto: serial for one worker, else processes)",
+    )
+    group.add_argument("--ray-address", help="join this Ray cluster (default: start a local Ray instance)")
+    group.add_argument(
+        "--cpus-per-trial",
+        type=positive_float,
+        help="CPU cores (torch threads) per trial (default: cores / workers)",
+    )
+    group.add_argument("--gpus-per-trial", type=non_negative_float, help="GPUs per trial on Ray (default 0)")
+    group.add_argument(
+        "--trial-timeout",
+        type=positive_float,
+        metavar="S",
+        help="fail a trial after S seconds (default none)",
+    )
+    group.add_argument(
+        "--retries",
+        type=int_at_least(0),
+        help="run a trial again this many times when its worker dies or it times out (default 1)",
+    )
+
+
 def run(args: argparse.Namespace) -> int:
     from nasforge.executors import make_executor
 
     study, evaluator, path = _open(args)
     try:
-        executor = make_executor(study.settings.get("workers", 1))
+        settings = study.settings
+        executor = make_executor(
+            settings.get("workers"),
+            settings.get("executor", "auto"),
+            ray_address=settings.get("ray_address"),
+            cpus_per_trial=settings.get("cpus_per_trial"),
+            gpus_per_trial=settings.get("gpus_per_trial", 0.0),
+        )
         try:
             _optimize(study, evaluator, args, executor)
         finally:

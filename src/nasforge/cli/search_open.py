@@ -12,6 +12,15 @@ from nasforge.cli.common import parse_params
 from nasforge.defaults import RUN_SETTINGS
 from nasforge.errors import InvalidArgumentError, StudyError
 
+EXECUTION = (
+    "workers",
+    "executor",
+    "ray_address",
+    "cpus_per_trial",
+    "gpus_per_trial",
+    "trial_timeout",
+    "retries",
+)
 TRAINING_OPTIONS = (
     "data",
     "data_dir",
@@ -32,7 +41,7 @@ TRAINING_OPTIONS = (
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The options given as flags, shaped like a `SearchConfig`."""
-    keys = ("name", "study", "budget", "seed", "metric", "direction", "workers", "final_epochs", "pruner")
+    keys = ("name", "study", "budget", "seed", "metric", "direction", "final_epochs", "pruner", *EXECUTION)
     out: dict[str, Any] = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.test_every_trial:
         out["test_every_trial"] = True

@@ -26,6 +26,8 @@ class Result:
         artifacts: anything else worth keeping, such as per-step series (`{"curves": {name: [...]}}`).
         error: why the evaluation failed, or None.
         pruned_at: the step (epoch, from 0) after which the evaluation was stopped early, or None.
+        retryable: the failure came from where it ran (a dead worker, a timeout), not from the
+            architecture, so the study may run it again.
     """
 
     metrics: dict[str, float] = field(default_factory=dict)
@@ -33,6 +35,7 @@ class Result:
     artifacts: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     pruned_at: int | None = None
+    retryable: bool = False
 
 
 @dataclass(frozen=True)
