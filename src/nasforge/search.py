@@ -15,6 +15,7 @@ from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, make_constraints
 from nasforge.spaces import make_space
 from nasforge.spaces.base import SearchSpace
+from nasforge.strategies.multi_fidelity import MULTI_FIDELITY
 from nasforge.strategies.warmup import zero_cost_warmup
 from nasforge.study import Study
 from nasforge.study_config import check_metrics
@@ -82,10 +83,11 @@ def open_search(
         'valid'
     """
     space, evaluator = new_study_parts(config)
+    params, fidelity_settings = _fidelity_defaults(config, evaluator)
     study = Study.create(
         space,
         config.strategy["name"],
-        strategy_params={k: v for k, v in config.strategy.items() if k != "name"},
+        strategy_params=params,
         seed=config.seed,
         objective=config.metric or evaluator.objective,
         direction=config.direction if len(config.direction) > 1 else config.direction[0],
@@ -93,9 +95,21 @@ def open_search(
         path=None if config.study == ":memory:" else config.study_path,
         evaluator=evaluator,
         warm_start=warm_start(config, space, evaluator, on_warmup),
-        settings={**config.settings(), **(extra_settings or {})},
+        settings={**config.settings(), **fidelity_settings, **(extra_settings or {})},
     )
     return study, evaluator
+
+
+def _fidelity_defaults(config: SearchConfig, evaluator: Evaluator) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The strategy's parameters and extra settings: a multi-fidelity strategy over training
+    climbs to the evaluator's epochs (unless told otherwise) and promoted trials continue from
+    their checkpoints."""
+    params = {k: v for k, v in config.strategy.items() if k != "name"}
+    if config.strategy["name"] not in MULTI_FIDELITY or not isinstance(evaluator, TrainingEvaluator):
+        return params, {}
+    if params.get("fidelities") is None and params.get("max_fidelity") is None:
+        params["max_fidelity"] = evaluator.epochs
+    return params, {"checkpoints": True}
 
 
 def _constraints(config: SearchConfig) -> tuple[Constraint, ...]:

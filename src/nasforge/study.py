@@ -23,8 +23,8 @@ from nasforge.strategies.base import Strategy
 from nasforge.study_config import check_metrics, same_study, study_config
 from nasforge.study_replay import replay
 from nasforge.timeouts import evaluate_within
-from nasforge.trial import Trial, TrialState
-from nasforge.trial_options import PLAIN, checkpoint_below, checkpoint_path, model_dir, reached, stop_rule
+from nasforge.trial import Trial, TrialState, reached
+from nasforge.trial_options import PLAIN, checkpoint_below, checkpoint_path, model_dir, stop_rule
 from nasforge.validation import check_int
 from nasforge.view import StudyRecord, artifact_dir, normalized
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -64,3 +65,10 @@ class Trial:
     def candidate(self) -> Candidate:
         """The (genotype, fidelity) pair this trial evaluates."""
         return Candidate(self.genotype, self.fidelity)
+
+
+def reached(trial: Trial, unknown: float = math.inf) -> float:
+    """The fidelity a trial ran at; a full-fidelity one reports how many epochs it trained, if any."""
+    if trial.fidelity is not None:
+        return trial.fidelity
+    return trial.metrics.get("epochs", unknown)

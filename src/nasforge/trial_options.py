@@ -3,23 +3,15 @@ from and to keep, and where kept models go (`EvalOptions`), from the study's set
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 from nasforge.evaluators.base import EvalOptions
 from nasforge.pruning import StopRule, median_rule
 from nasforge.storage import Storage
-from nasforge.trial import Trial, TrialState
+from nasforge.trial import Trial, TrialState, reached
 
 PLAIN = EvalOptions()
-
-
-def reached(trial: Trial, unknown: float = math.inf) -> float:
-    """The fidelity a trial ran at; a full-fidelity one reports how many epochs it trained, if any."""
-    if trial.fidelity is not None:
-        return trial.fidelity
-    return trial.metrics.get("epochs", unknown)
 
 
 def stop_rule(

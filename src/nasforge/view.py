@@ -23,7 +23,7 @@ from nasforge import records
 from nasforge.errors import NasforgeError, StudyError
 from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, Objective, pareto_indices
-from nasforge.trial import Trial, TrialState
+from nasforge.trial import Trial, TrialState, reached
 
 
 def normalized(config: dict[str, Any]) -> dict[str, Any]:
@@ -85,9 +85,14 @@ class StudyRecord:
         return board[0] if board else None
 
     def leaderboard(self, k: int | None = None) -> list[Trial]:
-        """COMPLETE trials: feasible first, then by the first objective, best first (ties: earlier first)."""
+        """COMPLETE trials: feasible first, then those at the highest fidelity, then by the first
+        objective, best first (ties: earlier first). A multi-fidelity search thus picks among the
+        architectures it trained longest."""
         done = [t for t in self.trials if t.state is TrialState.COMPLETE and t.score is not None]
-        return sorted(done, key=lambda t: (t.feasible is False, -(t.score or 0.0), t.number))[:k]
+        top = max((reached(t) for t in done), default=0.0)
+        return sorted(
+            done, key=lambda t: (t.feasible is False, reached(t) < top, -(t.score or 0.0), t.number)
+        )[:k]
 
     def pareto_front(self) -> list[Trial]:
         """Feasible COMPLETE trials that no other one beats on every objective, by trial number."""

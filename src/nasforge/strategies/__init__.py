@@ -9,10 +9,12 @@ from nasforge.registry import Registry, lazy_getattr
 if TYPE_CHECKING:
     from nasforge.spaces.base import SearchSpace
     from nasforge.strategies.annealing import SimulatedAnnealing
+    from nasforge.strategies.asha import ASHA
     from nasforge.strategies.bananas import Bananas
     from nasforge.strategies.base import Strategy
     from nasforge.strategies.evolution import RegularizedEvolution
     from nasforge.strategies.genetic import GeneticAlgorithm
+    from nasforge.strategies.hyperband import BOHB, Hyperband, SuccessiveHalving
     from nasforge.strategies.local_search import LocalSearch
     from nasforge.strategies.nsga2 import NSGA2
     from nasforge.strategies.random_search import RandomSearch
@@ -27,6 +29,10 @@ _CLASSES = {
     "nsga2": "nasforge.strategies.nsga2:NSGA2",
     "bananas": "nasforge.strategies.bananas:Bananas",
     "tpe": "nasforge.strategies.tpe:TPE",
+    "halving": "nasforge.strategies.hyperband:SuccessiveHalving",
+    "hyperband": "nasforge.strategies.hyperband:Hyperband",
+    "asha": "nasforge.strategies.asha:ASHA",
+    "bohb": "nasforge.strategies.hyperband:BOHB",
 }
 STRATEGIES: Registry[Strategy] = Registry.lazy("strategy", _CLASSES)
 __getattr__ = lazy_getattr(
@@ -46,15 +52,19 @@ def make_strategy(name: str, space: SearchSpace, *, seed: int = 0, **params: Any
 
 
 __all__ = [
+    "ASHA",
+    "BOHB",
     "NSGA2",
     "STRATEGIES",
     "TPE",
     "Bananas",
     "GeneticAlgorithm",
+    "Hyperband",
     "LocalSearch",
     "RandomSearch",
     "RegularizedEvolution",
     "SimulatedAnnealing",
     "Strategy",
+    "SuccessiveHalving",
     "make_strategy",
 ]
