@@ -14,7 +14,7 @@ from nasforge.evaluators.table import DEFAULT_TABLE, load_table
 from nasforge.evaluators.tabular import FULL_EPOCHS, LOW_EPOCHS, TabularEvaluator
 from nasforge.spaces.nb201 import NB201Space
 from nasforge.study import Study
-from nasforge.trial import Trial, TrialState
+from nasforge.trial import Trial, TrialState, reached
 from nasforge.validation import check_int
 
 
@@ -110,7 +110,8 @@ def _read_at(
     done = [t for t in trials if t.state is TrialState.COMPLETE]
     if not done:
         raise StudyError(f"every trial of a benchmark run failed, the first because: {trials[0].reason}")
-    picked = max(done, key=lambda t: t.score or 0.0)
+    top = max(reached(t) for t in done)  # a multi-fidelity search picks among its longest trainings
+    picked = max((t for t in done if reached(t) == top), key=lambda t: t.score or 0.0)
     end = clock[len(trials) - 1] if len(clock) >= len(trials) else clock[-1]
     final = evaluator.evaluate(picked.genotype, space, picked.fidelity, EvalOptions(test=True))
     return RunOutcome(

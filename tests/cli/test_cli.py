@@ -55,8 +55,10 @@ def test_bench_json_has_the_documented_fields(capsys: pytest.CaptureFixture[str]
     code, out, _ = run(
         capsys, "bench", "nb201", "--strategy", "local", "--budget", "30", "--runs", "4", "--json"
     )
-    data = json.loads(out)
-    assert code == 0
+    both = json.loads(out)
+    assert code == 0 and set(both) == {"noiseless", "noisy"}
+    assert both["noisy"]["mean_test"] != both["noiseless"]["mean_test"]
+    data = both["noiseless"]
     assert data["strategy"] == "local" and data["budget"] == 30 and data["runs"] == 4
     assert 90 < data["mean_test"] <= 94.38 and data["std_test"] >= 0
     assert 0 <= data["found_best"] <= 1 and data["mean_cost_s"] > 0
@@ -65,13 +67,16 @@ def test_bench_json_has_the_documented_fields(capsys: pytest.CaptureFixture[str]
 def test_bench_noisy_and_low_fidelity(capsys: pytest.CaptureFixture[str]) -> None:
     _, out, _ = run(capsys, "bench", "nb201", "--budget", "20", "--runs", "3", "--noisy", "--json")
     noisy = json.loads(out)
-    _, out, _ = run(
+    assert list(noisy) == ["noisy"]
+    _, out, err = run(
         capsys, "bench", "nb201", "--budget", "20", "--runs", "3", "--metric", "valid_12", "--json"
     )
     low = json.loads(out)
-    assert low["mean_cost_s"] < noisy["mean_cost_s"] / 5
+    assert list(low) == ["noiseless"] and "noiseless only" in err
+    assert low["noiseless"]["mean_cost_s"] < noisy["noisy"]["mean_cost_s"] / 5
     _, out, _ = run(capsys, "bench", "nb201", "--budget", "20", "--runs", "3")
-    assert "test of the picked architecture" in out
+    assert "(noiseless)" in out and "(noisy)" in out
+    assert out.count("test of the picked architecture") == 2
 
 
 @pytest.mark.parametrize("command", ["spaces", "strategies"])

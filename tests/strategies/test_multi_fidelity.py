@@ -78,7 +78,9 @@ def test_the_leaderboard_ranks_the_top_rung_first() -> None:
     study = table_search("asha", 60)
     best = study.best_trial
     assert best is not None and best.fidelity == 200
-    assert all(t.fidelity == 200 for t in study.leaderboard(len([t for t in study.trials if t.fidelity == 200])))
+    assert all(
+        t.fidelity == 200 for t in study.leaderboard(len([t for t in study.trials if t.fidelity == 200]))
+    )
 
 
 def test_asha_on_real_training_continues_promoted_trials_from_their_checkpoints(tmp_path: Path) -> None:
@@ -97,5 +99,7 @@ def test_asha_on_real_training_continues_promoted_trials_from_their_checkpoints(
             assert trial.metrics["epochs"] == 3
             first = next(t for t in study.trials if t.key == trial.key and t.fidelity == 1)
             curve = study.storage.load_curves(trial.number)["valid_accuracy"]
-            assert len(curve) == 3 and curve[0] == study.storage.load_curves(first.number)["valid_accuracy"][0]
+            assert (
+                len(curve) == 3 and curve[0] == study.storage.load_curves(first.number)["valid_accuracy"][0]
+            )
             assert trial.cost_s < 2.5 * first.cost_s  # two more epochs, not three from scratch

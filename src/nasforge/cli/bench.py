@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from nasforge.cli.common import add_param_option, int_at_least, parse_params, print_json, stderr, stdout
+from nasforge.errors import InvalidArgumentError
 from nasforge.strategies import STRATEGIES
+
+if TYPE_CHECKING:
+    from rich.progress import TaskID
 
 NB201_CLASSES = 6_466  # distinct NB201 architectures up to isomorphism
 
@@ -17,8 +22,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "nb201",
         help="R independent searches of N queries on the NAS-Bench-201 table",
         description="Runs R independent searches of N distinct queries each on the NAS-Bench-201 "
-        "table; reports the mean ± std test accuracy of the architecture picked by the search "
-        "metric, the share of runs that found the table's best, and the mean simulated cost.",
+        "table, noiseless and noisy; reports the mean ± std test accuracy of the architecture "
+        "picked by the search metric, the share of runs that found the table's best, and the "
+        "mean simulated cost.",
     )
     parser.add_argument("--strategy", default="evolution", help=f"one of {', '.join(STRATEGIES.names())}")
     add_param_option(parser)
@@ -33,7 +39,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     parser.add_argument("--table", help="CSV(.gz) with NB201 columns (default: the shipped CIFAR-10 table)")
     parser.add_argument("--metric", choices=("valid", "valid_12"), default="valid", help="search metric")
-    parser.add_argument("--noisy", action="store_true", help="draw one training seed's valid per query")
+    parser.add_argument(
+        "--mode",
+        choices=("both", "noiseless", "noisy"),
+        default="both",
+        help="noiseless: valid is the mean over training seeds; noisy: one seed's valid per query, "
+        "as a real training gives (default both, where the table has per-seed results)",
+    )
+    parser.add_argument("--noisy", action="store_true", help="the same as --mode noisy")
     parser.add_argument("--seed-table", help="per-seed table for --noisy with a custom --table")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
@@ -49,35 +62,53 @@ def run(args: argparse.Namespace) -> int:
             f"warning: --budget {args.budget} is more than the {NB201_CLASSES:,} distinct NB201 "
             "architectures; each search stops when the space is exhausted"
         )
+    modes = _modes(args)
     quiet = args.json or not stderr.is_terminal
-
-    def advance(run: int) -> None:
-        progress.advance(task)
-        if quiet and not args.json:  # a line per run where no bar is shown
-            stderr.print(f"{args.strategy}: run {run + 1}/{args.runs} done")
-
+    results = {}
     with Progress(console=stderr, transient=True, disable=quiet) as progress:
-        task = progress.add_task(f"{args.strategy}: runs", total=args.runs)
-        (summary,) = bench_nb201(
-            args.strategy,
-            [args.budget],
-            runs=args.runs,
-            seed=args.seed,
-            table=args.table,
-            noisy=args.noisy,
-            seed_table=args.seed_table,
-            metric=args.metric,
-            strategy_params=parse_params(args.param),
-            on_run=advance,
-        )
+        for mode in modes:
+            task = progress.add_task(f"{args.strategy} ({mode}): runs", total=args.runs)
+
+            def advance(run: int, mode: str = mode, task: TaskID = task) -> None:
+                progress.advance(task)
+                if quiet and not args.json:  # a line per run where no bar is shown
+                    stderr.print(f"{args.strategy} ({mode}): run {run + 1}/{args.runs} done")
+
+            (results[mode],) = bench_nb201(
+                args.strategy,
+                [args.budget],
+                runs=args.runs,
+                seed=args.seed,
+                table=args.table,
+                noisy=mode == "noisy",
+                seed_table=args.seed_table,
+                metric=args.metric,
+                strategy_params=parse_params(args.param),
+                on_run=advance,
+            )
     if args.json:
-        print_json(summary.to_dict())
+        print_json({mode: summary.to_dict() for mode, summary in results.items()})
         return 0
-    stdout.print(
-        f"{summary.strategy}: budget {summary.budget}, {summary.runs} runs\n"
-        f"  test of the picked architecture: {summary.mean_test:.2f} ± {summary.std_test:.2f}\n"
-        f"  runs that found the table's best: {summary.found_best:.0%}\n"
-        f"  mean simulated cost: {summary.mean_cost_s:,.0f} s\n"
-        f"  wall time per run: {summary.sec_per_run:.3f} s"
-    )
+    for mode, summary in results.items():
+        stdout.print(
+            f"{summary.strategy} ({mode}): budget {summary.budget}, {summary.runs} runs\n"
+            f"  test of the picked architecture: {summary.mean_test:.2f} ± {summary.std_test:.2f}\n"
+            f"  runs that found the table's best: {summary.found_best:.0%}\n"
+            f"  mean simulated cost: {summary.mean_cost_s:,.0f} s\n"
+            f"  wall time per run: {summary.sec_per_run:.3f} s"
+        )
     return 0
+
+
+def _modes(args: argparse.Namespace) -> list[str]:
+    """The modes to run: noisy needs per-seed results, which exist for 200-epoch `valid` only."""
+    mode = "noisy" if args.noisy else args.mode
+    seeds = args.table is None or args.seed_table is not None
+    if mode == "noisy" and args.metric == "valid_12":
+        raise InvalidArgumentError("--mode noisy needs --metric valid (per-seed results are 200-epoch ones)")
+    if mode == "both" and (args.metric == "valid_12" or not seeds):
+        stderr.print(
+            "note: noiseless only (per-seed results exist for the 200-epoch valid of the NB201 table)"
+        )
+        return ["noiseless"]
+    return ["noiseless", "noisy"] if mode == "both" else [mode]
