@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from nasforge.genotype import Genotype
     from nasforge.models import load_model as load
     from nasforge.objectives import Constraint, Objective
+    from nasforge.ray_executor import RayExecutor
     from nasforge.serving import serve
     from nasforge.spaces import SPACES, NB201Space, SearchSpace, make_space
     from nasforge.storage import Storage
@@ -50,6 +51,7 @@ _WHERE = {
     "nasforge.executors": "ProcessExecutor SerialExecutor make_executor",
     "nasforge.genotype": "Genotype",
     "nasforge.objectives": "Constraint Objective",
+    "nasforge.ray_executor": "RayExecutor",
     "nasforge.spaces": "SPACES NB201Space SearchSpace make_space",
     "nasforge.storage": "Storage",
     "nasforge.strategies": "STRATEGIES Strategy make_strategy",
@@ -81,6 +83,7 @@ __all__ = [
     "Objective",
     "ProcessExecutor",
     "ProxyEvaluator",
+    "RayExecutor",
     "Result",
     "SearchSpace",
     "SerialExecutor",

@@ -102,13 +102,17 @@ def open_search(
 
 def _fidelity_defaults(config: SearchConfig, evaluator: Evaluator) -> tuple[dict[str, Any], dict[str, Any]]:
     """The strategy's parameters and extra settings: a multi-fidelity strategy over training
-    climbs to the evaluator's epochs (unless told otherwise) and promoted trials continue from
-    their checkpoints."""
+    climbs to the evaluator's epochs (unless told otherwise), every trial follows the learning-
+    rate schedule of the top rung, and a promoted trial continues from its checkpoint (so it
+    ends exactly as a trial trained that long from scratch)."""
     params = {k: v for k, v in config.strategy.items() if k != "name"}
     if config.strategy["name"] not in MULTI_FIDELITY or not isinstance(evaluator, TrainingEvaluator):
         return params, {}
     if params.get("fidelities") is None and params.get("max_fidelity") is None:
         params["max_fidelity"] = evaluator.epochs
+    if evaluator.schedule_epochs is None:
+        top = params["fidelities"][-1] if params.get("fidelities") else params["max_fidelity"]
+        evaluator.schedule_epochs = max(1, round(float(top)))
     return params, {"checkpoints": True}
 
 
