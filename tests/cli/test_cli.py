@@ -96,6 +96,12 @@ def test_catalog_lists_names_and_parameters(capsys: pytest.CaptureFixture[str], 
         (["bench", "nb201", "--table", "/nonexistent/t.csv"], "does not exist"),
         (["leaderboard", "--study", "/nonexistent/s.db"], "no study"),
         (["search", "--space", "cifar"], "space must be one of"),
+        (["bench", "nb201", "--mode", "noisy", "--metric", "valid_12"], "--mode noisy needs --metric valid"),
+        (["bench", "nb201", "--strategy", "asha", "--param", "fidelities=[3,1]"], "fidelities must be"),
+        (
+            ["search", "--table", "--gpus-per-trial", "1", "--study", ":memory:"],
+            "gpus_per_trial needs the ray",
+        ),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(
@@ -113,6 +119,9 @@ def test_bad_input_is_one_line_and_exit_2(
         ["bench", "nb201", "--budget", "0"],
         ["bench", "nb201", "--runs", "x"],
         ["search", "--workers", "0"],
+        ["search", "--trial-timeout", "0"],
+        ["search", "--executor", "threads"],
+        ["search", "--retries", "-1"],
         ["fly"],
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from typing import TYPE_CHECKING
 
 from nasforge.cli.common import add_param_option, int_at_least, parse_params, print_json, stderr, stdout
@@ -86,6 +87,11 @@ def run(args: argparse.Namespace) -> int:
                 strategy_params=parse_params(args.param),
                 on_run=advance,
             )
+    if modes == ["noiseless"] and args.mode == "both" and not args.noisy:
+        print(
+            "note: noiseless only (per-seed results exist for the NB201 table's 200-epoch valid)",
+            file=sys.stderr,
+        )
     if args.json:
         print_json({mode: summary.to_dict() for mode, summary in results.items()})
         return 0
@@ -107,8 +113,5 @@ def _modes(args: argparse.Namespace) -> list[str]:
     if mode == "noisy" and args.metric == "valid_12":
         raise InvalidArgumentError("--mode noisy needs --metric valid (per-seed results are 200-epoch ones)")
     if mode == "both" and (args.metric == "valid_12" or not seeds):
-        stderr.print(
-            "note: noiseless only (per-seed results exist for the 200-epoch valid of the NB201 table)"
-        )
         return ["noiseless"]
     return ["noiseless", "noisy"] if mode == "both" else [mode]
