@@ -12,15 +12,7 @@ from nasforge.cli.common import parse_params
 from nasforge.defaults import RUN_SETTINGS
 from nasforge.errors import InvalidArgumentError, StudyError
 
-EXECUTION = (
-    "workers",
-    "executor",
-    "ray_address",
-    "cpus_per_trial",
-    "gpus_per_trial",
-    "trial_timeout",
-    "retries",
-)
+EXECUTION = tuple(k for k in RUN_SETTINGS if k not in ("budget", "final_epochs"))
 TRAINING_OPTIONS = (
     "data",
     "data_dir",

@@ -4,10 +4,8 @@ as brackets: each starts architectures at one rung and keeps the best 1/eta at e
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from nasforge.spaces.base import SearchSpace
 from nasforge.strategies.multi_fidelity import MultiFidelityStrategy
 from nasforge.trial import Candidate
 
@@ -29,13 +27,8 @@ class SuccessiveHalving(MultiFidelityStrategy):
     rung, the best 1/eta of them promoted once all are in, and so on to the top; then the next.
     While a bracket waits for results (parallel workers), the next bracket starts.
 
-    Args:
-        eta: keep the best 1/eta at each rung (and rungs grow by eta when derived).
-        fidelities: the rungs, lowest first (e.g. epochs `[1, 3, 9]`); default from the others.
-        min_fidelity: lowest rung when derived (default 1).
-        max_fidelity: highest rung (default: NB201 table's 200 on the NB201 space, else 27).
-        base: the strategy that proposes new architectures (default `random`).
-        seed: random seed.
+    Takes the arguments of `MultiFidelityStrategy` (`eta`, `fidelities`, `min_fidelity`,
+    `max_fidelity`, `base`, `seed`); new architectures come from random search by default.
 
     Example:
         >>> from nasforge.spaces import NB201Space
@@ -45,26 +38,7 @@ class SuccessiveHalving(MultiFidelityStrategy):
 
     name = "halving"
 
-    def __init__(
-        self,
-        space: SearchSpace,
-        *,
-        eta: int = 3,
-        fidelities: Sequence[float] | None = None,
-        min_fidelity: float | None = None,
-        max_fidelity: float | None = None,
-        base: str = "random",
-        seed: int = 0,
-    ) -> None:
-        super().__init__(
-            space,
-            eta=eta,
-            fidelities=fidelities,
-            min_fidelity=min_fidelity,
-            max_fidelity=max_fidelity,
-            base=base,
-            seed=seed,
-        )
+    def _start(self) -> None:
         self._open: list[Bracket] = []
         self._started = 0
 
@@ -127,7 +101,7 @@ class Hyperband(SuccessiveHalving):
     """Hyperband: successive-halving brackets that cycle from the most aggressive (many
     architectures at the lowest rung) to the most conservative (a few at the top rung only).
 
-    Args are those of `SuccessiveHalving`.
+    Takes the arguments of `SuccessiveHalving`.
 
     Example:
         >>> from nasforge.spaces import NB201Space
@@ -148,28 +122,8 @@ class BOHB(Hyperband):
     """BOHB-style search: Hyperband brackets whose new architectures come from a model-based
     sampler (Optuna's TPE through the `tpe` strategy by default) fitted on first results.
 
-    Args are those of `SuccessiveHalving`, with `base="tpe"`.
+    Takes the arguments of `SuccessiveHalving`; `base` is `tpe` unless named.
     """
 
     name = "bohb"
-
-    def __init__(
-        self,
-        space: SearchSpace,
-        *,
-        eta: int = 3,
-        fidelities: Sequence[float] | None = None,
-        min_fidelity: float | None = None,
-        max_fidelity: float | None = None,
-        base: str = "tpe",
-        seed: int = 0,
-    ) -> None:
-        super().__init__(
-            space,
-            eta=eta,
-            fidelities=fidelities,
-            min_fidelity=min_fidelity,
-            max_fidelity=max_fidelity,
-            base=base,
-            seed=seed,
-        )
+    default_base = "tpe"

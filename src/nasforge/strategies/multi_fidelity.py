@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from nasforge.errors import InvalidArgumentError
 from nasforge.genotype import Genotype
@@ -61,28 +61,40 @@ def ladder(
 
 class MultiFidelityStrategy(Strategy):
     """Base of successive halving, Hyperband and ASHA: new architectures come from a `base`
-    strategy (random search unless named), which is told each one's first result; the
-    subclass decides fidelities and promotions. A promoted architecture is asked again at the
-    next rung, where the study continues it from its checkpoint when it keeps them."""
+    strategy, which is told each one's first result; the subclass decides fidelities and
+    promotions (`_propose`) and sets up its own state in `_start`. A promoted architecture is
+    asked again at the next rung, where the study continues it from its checkpoint when it
+    keeps them.
+
+    Args:
+        eta: keep the best 1/eta of each rung (and rungs grow by eta when derived).
+        fidelities: the rungs, lowest first (e.g. epochs `[1, 3, 9]`); default from the others.
+        min_fidelity: lowest rung when derived (default 1).
+        max_fidelity: highest rung (default: NB201 table's 200 on the NB201 space, else 27).
+        base: the strategy that proposes new architectures (default `default_base`).
+        seed: random seed.
+    """
 
     multi_fidelity = True
+    default_base: ClassVar[str] = "random"
 
     def __init__(
         self,
         space: SearchSpace,
         *,
-        eta: int,
-        fidelities: Sequence[float] | None,
-        min_fidelity: float | None,
-        max_fidelity: float | None,
-        base: str,
-        seed: int,
+        eta: int = 3,
+        fidelities: Sequence[float] | None = None,
+        min_fidelity: float | None = None,
+        max_fidelity: float | None = None,
+        base: str | None = None,
+        seed: int = 0,
     ) -> None:
         super().__init__(space, seed=seed)
         self.eta = check_int("eta", eta, minimum=2)
         self.fidelities = None if fidelities is None else [float(f) for f in fidelities]
         self.min_fidelity, self.max_fidelity = min_fidelity, max_fidelity
         self.rungs = ladder(fidelities, min_fidelity, max_fidelity, self.eta, space)
+        base = self.default_base if base is None else base
         if base in MULTI_FIDELITY:
             raise InvalidArgumentError(f"base must be a single-fidelity strategy, got {base!r}")
         from nasforge.strategies import make_strategy  # the registry imports this module
@@ -92,6 +104,10 @@ class MultiFidelityStrategy(Strategy):
         self._first_told: set[str] = set()
         self.scores: list[dict[str, float]] = [{} for _ in self.rungs]  # rung -> key -> score
         self.genotypes: dict[str, Genotype] = {}
+        self._start()
+
+    def _start(self) -> None:
+        """Set up the subclass's own state (called at the end of `__init__`)."""
 
     def set_objectives(self, directions: tuple[str, ...]) -> None:
         super().set_objectives(directions)
