@@ -94,7 +94,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     group.add_argument(
         "--threads",
         type=int_at_least(1),
-        help="torch threads per trial (default: 1 for models under 5M FLOPs per example, else all cores)",
+        help="torch threads per trial (default: the cores other processes leave free, shared among workers)",
     )
     group.add_argument("--device", help="auto, cpu or cuda")
     group = parser.add_argument_group("tabular evaluator (NAS-Bench-201)")
