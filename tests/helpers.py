@@ -6,7 +6,7 @@ import os
 import time
 from pathlib import Path
 
-from nasforge import EvalOptions, Genotype, Result, SearchSpace, TabularEvaluator
+from nasforge import EvalOptions, Genotype, Result, SearchSpace, Study, TabularEvaluator, TrialState
 
 
 class FailingEvaluator(TabularEvaluator):
@@ -67,3 +67,20 @@ def processes_using(path: Path) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def first_edge_is_pool(trial_spec: tuple[str, ...]) -> bool:
+    return trial_spec[0] == "avg_pool_3x3"
+
+
+def check_retried_failures(study: Study, reason: str, retries: int = 1) -> None:
+    """Every doomed architecture failed `retries + 1` times with `reason`; everything else completed."""
+    doomed = [t for t in study.trials if first_edge_is_pool(t.genotype.spec)]
+    assert doomed, "the seed drew no doomed architecture"
+    assert all(t.state is TrialState.FAILED and reason in (t.reason or "") for t in doomed)
+    by_key: dict[str, list[str | None]] = {}
+    for trial in doomed:
+        by_key.setdefault(trial.key, []).append(trial.origin)
+    assert all(origins == [None] + ["retry"] * retries for origins in by_key.values())
+    others = [t for t in study.trials if not first_edge_is_pool(t.genotype.spec)]
+    assert others and all(t.state is TrialState.COMPLETE for t in others)

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from nasforge import NB201Space, Study, TabularEvaluator, TrialState
-from tests.helpers import DyingEvaluator
-from tests.test_executors import check_retried_failures
+from tests.helpers import DyingEvaluator, check_retried_failures
 
 ray = pytest.importorskip("ray")
 
