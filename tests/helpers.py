@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from pathlib import Path
 
@@ -84,3 +85,15 @@ def check_retried_failures(study: Study, reason: str, retries: int = 1) -> None:
     assert all(origins == [None] + ["retry"] * retries for origins in by_key.values())
     others = [t for t in study.trials if not first_edge_is_pool(t.genotype.spec)]
     assert others and all(t.state is TrialState.COMPLETE for t in others)
+
+
+def committed(path: Path) -> dict[int, tuple[str, str, float | None]]:
+    """The finished trials stored in `path` (none while the file is being created)."""
+    if not path.exists():
+        return {}
+    with sqlite3.connect(path) as db:
+        try:
+            rows = db.execute("SELECT number, genotype, state, score FROM trials WHERE state != 'RUNNING'")
+        except sqlite3.OperationalError:  # the schema is not written yet
+            return {}
+        return {number: (genotype, state, score) for number, genotype, state, score in rows}

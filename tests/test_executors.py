@@ -14,7 +14,13 @@ import pytest
 from nasforge import NB201Space, ProcessExecutor, SerialExecutor, Study, TrialState
 from nasforge.errors import InvalidArgumentError
 from nasforge.executors import make_executor
-from tests.helpers import DyingEvaluator, HangingEvaluator, check_retried_failures, processes_using
+from tests.helpers import (
+    DyingEvaluator,
+    HangingEvaluator,
+    check_retried_failures,
+    committed,
+    processes_using,
+)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -65,7 +71,7 @@ def test_ctrl_c_stops_the_workers_and_leaves_a_resumable_study(tmp_path: Path) -
     argv += ["--budget", "30", "--epochs", "3", "--workers", "2", "--final-epochs", "0", "--no-progress"]
     child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (path.exists() and Study.load(path).n_finished >= 2):
+    while time.monotonic() < deadline and len(committed(path)) < 2:
         time.sleep(0.2)
     os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
     _, err = child.communicate(timeout=60)

@@ -7,7 +7,6 @@ The kill is deterministic: the child process kills itself right after committing
 from __future__ import annotations
 
 import random
-import sqlite3
 import subprocess
 import sys
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from nasforge import NB201Space, Study, TabularEvaluator, TrialState, make_executor
-from tests.helpers import processes_using
+from tests.helpers import committed, processes_using
 
 BUDGET = 600
 STRATEGY = ["--table", "--strategy", "evolution", "--seed", "11"]
@@ -33,18 +32,6 @@ def finish_then_die(self, trial, result):
 study.Study._finish = finish_then_die
 sys.exit(main(sys.argv[2:]))
 """
-
-
-def committed(path: Path) -> dict[int, tuple[str, str, float | None]]:
-    """The finished trials stored in `path` (none while the file is being created)."""
-    if not path.exists():
-        return {}
-    with sqlite3.connect(path) as db:
-        try:
-            rows = db.execute("SELECT number, genotype, state, score FROM trials WHERE state != 'RUNNING'")
-        except sqlite3.OperationalError:  # the schema is not written yet
-            return {}
-        return {number: (genotype, state, score) for number, genotype, state, score in rows}
 
 
 def search(path: Path, workers: int) -> list[str]:

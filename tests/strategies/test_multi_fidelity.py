@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nasforge import InvalidArgumentError, NB201Space, Study, TabularEvaluator, TrialState
+from nasforge import InvalidArgumentError, NB201Space, Study, TabularEvaluator, Trial, TrialState
 from nasforge.spaces import MacroSpace
 from nasforge.strategies import STRATEGIES
 from nasforge.strategies.multi_fidelity import ladder
@@ -100,7 +100,12 @@ def test_asha_on_real_training_continues_promoted_trials_from_their_checkpoints(
             assert trial.metrics["epochs"] == 3
             first = next(t for t in study.trials if t.key == trial.key and t.fidelity == 1)
             curve = study.storage.load_curves(trial.number)["valid_accuracy"]
+
+            # continued from the checkpoint: two epochs trained in this trial, not three
+            def examples(t: Trial) -> float:
+                return t.metrics["train_seconds"] * t.metrics["train_samples_per_s"]
+
+            assert examples(trial) == pytest.approx(2 * examples(first))
             assert (
                 len(curve) == 3 and curve[0] == study.storage.load_curves(first.number)["valid_accuracy"][0]
             )
-            assert trial.cost_s < 2.5 * first.cost_s  # two more epochs, not three from scratch
