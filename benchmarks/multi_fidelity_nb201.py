@@ -9,7 +9,7 @@ up for the curve only. Cost is counted in full trainings (the table's mean `trai
 For each method: the mean test over runs at each whole number of full trainings, and the first
 cost at which that mean reaches the target.
 
-    python benchmarks/multi_fidelity_nb201.py [--runs 100] [--target 94.0] [--max-cost 150]
+    python benchmarks/multi_fidelity_nb201.py [--runs 100] [--seed 0] [--target 94.0] [--max-cost 150]
 """
 
 from __future__ import annotations
@@ -66,15 +66,21 @@ def main() -> None:
     parser.add_argument("--target", type=float, default=94.0)
     parser.add_argument("--max-cost", type=float, default=150.0, help="in full trainings")
     parser.add_argument("--methods", nargs="*", default=list(METHODS))
+    parser.add_argument("--seed", type=int, default=0, help="seed of the first run (run r uses seed + r)")
     args = parser.parse_args()
     unit = float(np.mean(load_table().columns["train_time_s"]))
     reach: dict[str, float] = {}
-    print(f"cost unit: one full training = {unit:.1f} s (table mean); {args.runs} runs, noiseless")
+    print(
+        f"cost unit: one full training = {unit:.1f} s (table mean); {args.runs} runs "
+        f"(seeds {args.seed}-{args.seed + args.runs - 1}), noiseless"
+    )
     print(f"{'method':22} {'10':>7} {'25':>7} {'50':>7} {'100':>7} {'150':>7}  cost to {args.target}  s/run")
     for name in args.methods:
         strategy, params = METHODS[name]
         start = time.perf_counter()
-        curves = np.stack([trace(strategy, params, run, args.max_cost, unit) for run in range(args.runs)])
+        curves = np.stack(
+            [trace(strategy, params, args.seed + run, args.max_cost, unit) for run in range(args.runs)]
+        )
         seconds = (time.perf_counter() - start) / args.runs
         mean = curves.mean(axis=0)  # NaN until every run has a 200-epoch pick
         hits = np.flatnonzero(mean >= args.target)

@@ -120,7 +120,7 @@ class Hyperband(SuccessiveHalving):
 
 class BOHB(Hyperband):
     """BOHB-style search: Hyperband brackets whose new architectures come from a model-based
-    sampler (Optuna's TPE through the `tpe` strategy by default) fitted on first results.
+    sampler (Optuna's TPE through the `tpe` strategy by default) fitted on the lowest rung's results.
 
     Takes the arguments of `SuccessiveHalving`; `base` is `tpe` unless named.
     """

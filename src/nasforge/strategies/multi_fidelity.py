@@ -61,10 +61,11 @@ def ladder(
 
 class MultiFidelityStrategy(Strategy):
     """Base of successive halving, Hyperband and ASHA: new architectures come from a `base`
-    strategy, which is told each one's first result; the subclass decides fidelities and
-    promotions (`_propose`) and sets up its own state in `_start`. A promoted architecture is
-    asked again at the next rung, where the study continues it from its checkpoint when it
-    keeps them.
+    strategy, which learns from the results at the lowest rung (results at one fidelity, so
+    comparable; a Hyperband bracket that starts higher teaches it nothing); the subclass
+    decides fidelities and promotions (`_propose`) and sets up its own state in `_start`. A
+    promoted architecture is asked again at the next rung, where the study continues it from
+    its checkpoint when it keeps them.
 
     Args:
         eta: keep the best 1/eta of each rung (and rungs grow by eta when derived).
@@ -101,7 +102,7 @@ class MultiFidelityStrategy(Strategy):
 
         self.base = base
         self.sampler = make_strategy(base, space, seed=seed)
-        self._first_told: set[str] = set()
+        self._told_base: set[str] = set()
         self.scores: list[dict[str, float]] = [{} for _ in self.rungs]  # rung -> key -> score
         self.genotypes: dict[str, Genotype] = {}
         self._start()
@@ -136,10 +137,10 @@ class MultiFidelityStrategy(Strategy):
 
     def _observe(self, trial: Trial) -> None:
         self.genotypes.setdefault(trial.key, trial.genotype)
-        if trial.key not in self._first_told:
-            self._first_told.add(trial.key)
-            self.sampler.tell(trial)
         rung = self.rung_of(trial)
+        if rung == 0 and trial.key not in self._told_base:  # comparable results only
+            self._told_base.add(trial.key)
+            self.sampler.tell(trial)
         if rung is not None:
             self.scores[rung][trial.key] = -math.inf if trial.score is None else trial.score
 
