@@ -92,10 +92,12 @@ class Registry(Generic[T]):
         return cls(*args, **params)
 
     def parameters(self, name: str) -> dict[str, Any]:
-        """Keyword-only hyperparameters of `name` and their defaults (`seed` is set on its own)."""
-        signature = inspect.signature(self.get(name).__init__)
+        """Keyword-only hyperparameters of `name` and their defaults (`seed` is set on its own); a
+        None default that the class resolves through a `default_<parameter>` attribute shows that."""
+        cls = self.get(name)
+        signature = inspect.signature(cls.__init__)
         return {
-            p.name: p.default
+            p.name: getattr(cls, f"default_{p.name}", p.default) if p.default is None else p.default
             for p in signature.parameters.values()
             if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "seed"
         }

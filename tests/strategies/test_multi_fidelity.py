@@ -32,6 +32,8 @@ def test_rungs_come_from_the_range_and_eta_or_are_given() -> None:
         STRATEGIES.create("hyperband", NB201Space(), base="asha")
     with pytest.raises(InvalidArgumentError, match="eta"):
         STRATEGIES.create("halving", NB201Space(), eta=1)
+    assert STRATEGIES.parameters("asha")["base"] == "random"  # what `nasforge strategies` shows
+    assert STRATEGIES.parameters("bohb")["base"] == STRATEGIES.create("bohb", NB201Space()).base == "tpe"
 
 
 def test_successive_halving_promotes_the_best_third_of_each_bracket() -> None:
