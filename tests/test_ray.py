@@ -54,3 +54,10 @@ def test_search_command_with_the_ray_executor(tmp_path: Path) -> None:
     refused = subprocess.run([*argv, "--cpus-per-trial", "64"], capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2
     assert "each trial asks for 64 CPUs" in refused.stderr and "Traceback" not in refused.stderr
+    unreachable = subprocess.run(
+        [*argv, "--ray-address", "127.0.0.1:1"], capture_output=True, text=True, timeout=60
+    )
+    assert unreachable.returncode == 2 and "Traceback" not in unreachable.stderr
+    assert "ray_address '127.0.0.1:1': nothing answers at 127.0.0.1:1" in unreachable.stderr
+    with Study.load(tmp_path / "cli.db") as study:  # the refused settings were not stored
+        assert study.settings["ray_address"] is None and study.settings["cpus_per_trial"] == 1

@@ -14,8 +14,9 @@ from nasforge.evaluators.table import DEFAULT_TABLE, load_table
 from nasforge.evaluators.tabular import FULL_EPOCHS, LOW_EPOCHS, TabularEvaluator
 from nasforge.spaces.nb201 import NB201Space
 from nasforge.study import Study
-from nasforge.trial import Trial, TrialState, reached
+from nasforge.trial import Trial
 from nasforge.validation import check_int
+from nasforge.view import ranked
 
 
 @dataclass(frozen=True)
@@ -107,11 +108,10 @@ def _read_at(
     space: NB201Space,
 ) -> RunOutcome:
     """The architecture the search picked by its metric, and its test figure (looked up once)."""
-    done = [t for t in trials if t.state is TrialState.COMPLETE]
-    if not done:
+    best = ranked(trials)  # a multi-fidelity search picks among its longest trainings
+    if not best:
         raise StudyError(f"every trial of a benchmark run failed, the first because: {trials[0].reason}")
-    top = max(reached(t) for t in done)  # a multi-fidelity search picks among its longest trainings
-    picked = max((t for t in done if reached(t) == top), key=lambda t: t.score or 0.0)
+    picked = best[0]
     end = clock[len(trials) - 1] if len(clock) >= len(trials) else clock[-1]
     final = evaluator.evaluate(picked.genotype, space, picked.fidelity, EvalOptions(test=True))
     return RunOutcome(

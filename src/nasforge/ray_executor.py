@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
+import socket
 from collections.abc import Callable
 from typing import Any
 
 from nasforge.errors import InvalidArgumentError
 from nasforge.validation import check_int
+
+CONNECT_TIMEOUT_S = 5.0
 
 
 class RayExecutor:
@@ -41,6 +44,8 @@ class RayExecutor:
             ) from None
         self._ray = ray
         self._started = not ray.is_initialized()
+        if self._started and address is not None:
+            _check_reachable(address)
         if self._started:
             try:
                 ray.init(
@@ -83,6 +88,20 @@ class RayExecutor:
         """Stop the local Ray instance this executor started (a joined cluster is left alone)."""
         if self._started and self._ray.is_initialized():
             self._ray.shutdown()
+
+
+def _check_reachable(address: str) -> None:
+    """Refuse at once a `host:port` address nothing listens on (Ray itself retries for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        return  # "auto" and other forms are Ray's to resolve
+    try:
+        socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S).close()
+    except OSError as exc:
+        raise InvalidArgumentError(
+            f"ray_address {address!r}: nothing answers at {host}:{port} ({exc.strerror or exc}); "
+            "give the address of a running Ray head (ray start --head), or none for a local instance"
+        ) from None
 
 
 def _call_with_threads(threads: int, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -441,5 +441,5 @@ def _outcome(future: cf.Future[Result]) -> Result:
     try:
         return future.result()
     except Exception as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        first_line = (str(exc).strip().splitlines() or [""])[0]
         return Result(error=f"the worker failed: {type(exc).__name__}: {first_line}", retryable=True)

@@ -26,6 +26,15 @@ from nasforge.objectives import Constraint, Objective, pareto_indices
 from nasforge.trial import Trial, TrialState, reached
 
 
+def ranked(trials: list[Trial]) -> list[Trial]:
+    """The COMPLETE trials: feasible first, then those at the highest fidelity, then by the first
+    objective, best first (ties: earlier first). A multi-fidelity search thus picks among the
+    architectures it trained longest."""
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.score is not None]
+    top = max((reached(t) for t in done), default=0.0)
+    return sorted(done, key=lambda t: (t.feasible is False, reached(t) < top, -(t.score or 0.0), t.number))
+
+
 def normalized(config: dict[str, Any]) -> dict[str, Any]:
     """A stored configuration in the current shape (older files lack objectives, constraints, settings)."""
     out = dict(config)
@@ -85,14 +94,8 @@ class StudyRecord:
         return board[0] if board else None
 
     def leaderboard(self, k: int | None = None) -> list[Trial]:
-        """COMPLETE trials: feasible first, then those at the highest fidelity, then by the first
-        objective, best first (ties: earlier first). A multi-fidelity search thus picks among the
-        architectures it trained longest."""
-        done = [t for t in self.trials if t.state is TrialState.COMPLETE and t.score is not None]
-        top = max((reached(t) for t in done), default=0.0)
-        return sorted(
-            done, key=lambda t: (t.feasible is False, reached(t) < top, -(t.score or 0.0), t.number)
-        )[:k]
+        """COMPLETE trials, best first (see `ranked`)."""
+        return ranked(self.trials)[:k]
 
     def pareto_front(self) -> list[Trial]:
         """Feasible COMPLETE trials that no other one beats on every objective, by trial number."""

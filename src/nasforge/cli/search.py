@@ -155,9 +155,8 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from nasforge.executors import make_executor
 
-    study, evaluator, path = _open(args)
+    study, evaluator, path, settings = _open(args)
     try:
-        settings = study.settings
         executor = make_executor(
             settings.get("workers"),
             settings.get("executor", "auto"),
@@ -165,6 +164,8 @@ def run(args: argparse.Namespace) -> int:
             cpus_per_trial=settings.get("cpus_per_trial"),
             gpus_per_trial=settings.get("gpus_per_trial", 0.0),
         )
+        if settings != study.settings:  # stored once the executor they ask for could start
+            study.update_settings(**settings)
         try:
             _optimize(study, evaluator, args, executor)
         finally:
@@ -181,7 +182,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace) -> tuple[Any, Any, Path]:
+def _open(args: argparse.Namespace) -> tuple[Any, Any, Path, dict[str, Any]]:
+    """The study, its evaluator, its path and the run settings to use (a resumed study's stored
+    settings with the flags that change them, not stored yet)."""
     from nasforge.evaluators import make_evaluator
     from nasforge.search import open_search
     from nasforge.study import Study
@@ -196,17 +199,15 @@ def _open(args: argparse.Namespace) -> tuple[Any, Any, Path]:
             done = view.n_finished
         settings = stored_settings(stored, layered_given(args, given), path)
         study = Study.load(path)
-        if settings != study.settings:
-            study.update_settings(**settings)
         if not args.json and not args.no_progress:
             stderr.print(f"resuming {path}: {done} trials stored, budget {settings['budget']}")
-        return study, make_evaluator(study.config["evaluator"]), path
+        return study, make_evaluator(study.config["evaluator"]), path, settings
     from nasforge.config import load_config
 
     config = load_config(args.config, given)
     with _warmup_progress(args, config) as on_warmup:
         study, evaluator = open_search(config, on_warmup)
-    return study, evaluator, config.study_path
+    return study, evaluator, config.study_path, study.settings
 
 
 def layered_given(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any]:

@@ -3,6 +3,8 @@ rung's top 1/eta, else start a new architecture at the lowest rung."""
 
 from __future__ import annotations
 
+import math
+
 from nasforge.strategies.multi_fidelity import MultiFidelityStrategy
 from nasforge.trial import Candidate
 
@@ -31,3 +33,8 @@ class ASHA(MultiFidelityStrategy):
                 self._promoted[rung].add(key)
                 return Candidate(self.genotypes[key], self.rungs[rung + 1])
         return Candidate(self.sample_new(), self.rungs[0])
+
+    def best_of(self, rung: int, k: int, exclude: set[str]) -> list[str]:
+        """The `k` best architectures at `rung` by score (ties: earlier first), less `exclude`."""
+        ranked = sorted(self.scores[rung].items(), key=lambda item: -item[1])[:k]
+        return [key for key, score in ranked if key not in exclude and score > -math.inf]

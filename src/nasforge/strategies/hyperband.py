@@ -80,8 +80,8 @@ class SuccessiveHalving(MultiFidelityStrategy):
             below = self.scores[rung - 1]
             if not all(key in below for key in bracket.members[level - 1]):
                 return None  # the rung below is still running
-            ranked = self.best_of(rung - 1, len(below), set(members))
-            chosen = [key for key in ranked if key in bracket.members[level - 1]]
+            survivors = sorted(bracket.members[level - 1], key=lambda key: -below[key])  # stable: ties by age
+            chosen = [key for key in survivors if key not in members and below[key] > -math.inf]
             if not chosen:
                 return None
             members.append(chosen[0])

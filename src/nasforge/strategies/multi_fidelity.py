@@ -143,8 +143,3 @@ class MultiFidelityStrategy(Strategy):
             self.sampler.tell(trial)
         if rung is not None:
             self.scores[rung][trial.key] = -math.inf if trial.score is None else trial.score
-
-    def best_of(self, rung: int, k: int, exclude: set[str]) -> list[str]:
-        """The `k` best architectures at `rung` by score (ties: earlier first), less `exclude`."""
-        ranked = sorted(self.scores[rung].items(), key=lambda item: -item[1])[:k]
-        return [key for key, score in ranked if key not in exclude and score > -math.inf]

@@ -72,7 +72,7 @@ class TPE(Strategy):
         return Candidate(self.random_new())
 
     def _observe(self, trial: Trial) -> None:
-        key = self.space.key(trial.genotype)
+        key = trial.key
         number = self._pending.pop(key, None)
         if trial.score is not None:
             self._known[key] = trial.score
