@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from nasforge import Study, Trial
-from nasforge.config import load_config
-from nasforge.search import open_search
+from nasforge.workflows.config import load_config
+from nasforge.workflows.search import open_search
 
 # Frozen before the first run.
 VARIANTS: dict[str, dict[str, Any]] = {
@@ -41,7 +41,8 @@ def run(
     that best accuracy, trials run)."""
     overrides = {"strategy": strategy, "seed": seed, "final_epochs": 0, "study": str(path)}
     overrides["budget"] = 100 if target is None else 10_000
-    study, evaluator = open_search(load_config(None, overrides))
+    opened = open_search(load_config(None, overrides))
+    study, evaluator = opened.study, opened.evaluator
     start, best = time.perf_counter(), [0.0, 0.0]
 
     def on_trial(study: Study, trial: Trial) -> None:
@@ -52,7 +53,7 @@ def run(
             raise Reached
 
     with contextlib.suppress(Reached):
-        study.optimize(evaluator, study.settings["budget"], callback=on_trial)
+        study.optimize(evaluator, study.settings.budget, callback=on_trial)
     seconds = best[1] if target is None or best[0] >= target else time.perf_counter() - start
     trials = study.n_finished
     study.close()

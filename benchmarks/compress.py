@@ -25,12 +25,12 @@ from typing import Any
 
 from fashion_search import FINAL, SEARCH
 
-from nasforge.compression import compress
-from nasforge.compression_rows import onnx_timings
+from nasforge.deploy.compress.measure import onnx_timings
+from nasforge.deploy.compress.run import compress
+from nasforge.deploy.export import export_model, write_folder
 from nasforge.evaluators import EvalOptions, make_evaluator
-from nasforge.exporting import export_model, write_folder
+from nasforge.evaluators.model_card import read_card
 from nasforge.genotype import Genotype
-from nasforge.models import read_card
 from nasforge.spaces import make_space
 
 RATIOS = (0.25, 0.5)

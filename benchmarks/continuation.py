@@ -17,9 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from nasforge.config import load_config
 from nasforge.evaluators import EvalOptions, make_evaluator
 from nasforge.spaces import make_space
+from nasforge.workflows.config import load_config
 
 
 def main() -> None:

@@ -18,9 +18,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from nasforge.config import load_config
 from nasforge.evaluators import EvalOptions, make_evaluator
-from nasforge.search import open_search
+from nasforge.workflows.config import load_config
+from nasforge.workflows.search import open_search
 
 SEARCH = {
     "study": ":memory:",
@@ -76,7 +76,8 @@ def main() -> None:
     args = parser.parse_args()
     config = load_config(None, {**SEARCH, "budget": args.budget, "seed": args.seed})
     start = time.perf_counter()
-    study, evaluator = open_search(config)
+    opened = open_search(config)
+    study, evaluator = opened.study, opened.evaluator
     while study.n_finished < args.budget and time.perf_counter() - start < args.search_minutes * 60:
         study.optimize(evaluator, study.n_finished + 1)
         last = study.trials[-1]

@@ -22,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-from nasforge.config import load_config
-from nasforge.improve import improve
-from nasforge.search import open_search
+from nasforge.workflows.config import load_config
+from nasforge.workflows.improve import improve
+from nasforge.workflows.search import open_search
 
 STARTS: dict[str, tuple[str, dict[str, Any]]] = {
     "under-trained": ("train_longer", {"evaluator": {"epochs": 1}, "final_epochs": 1}),
@@ -45,7 +45,8 @@ STARTS: dict[str, tuple[str, dict[str, Any]]] = {
 
 def parent_study(path: Path, start: dict[str, Any], seed: int, budget: int) -> None:
     config = load_config(None, {**start, "study": str(path), "seed": seed, "budget": budget})
-    study, evaluator = open_search(config)
+    opened = open_search(config)
+    study, evaluator = opened.study, opened.evaluator
     with study:
         study.optimize(evaluator, budget)
         best = study.best_trial

@@ -13,8 +13,8 @@ import argparse
 import resource
 import time
 
-from nasforge.config import load_config
-from nasforge.search import open_search
+from nasforge.workflows.config import load_config
+from nasforge.workflows.search import open_search
 
 
 def main() -> None:
@@ -25,7 +25,8 @@ def main() -> None:
     overrides = {"study": ":memory:", "seed": args.seed, **({"budget": args.budget} if args.budget else {})}
     config = load_config(None, overrides)
     start = time.perf_counter()
-    study, evaluator = open_search(config)
+    opened = open_search(config)
+    study, evaluator = opened.study, opened.evaluator
     study.optimize(
         evaluator,
         config.budget,

@@ -27,10 +27,10 @@ from pathlib import Path
 import optuna
 
 from nasforge import NB201Space, Study, TabularEvaluator
-from nasforge.bench import BenchSummary, bench_nb201
 from nasforge.evaluators.table import load_table
 from nasforge.spaces.nb201 import EDGES, OPS
 from nasforge.strategies import STRATEGIES
+from nasforge.workflows.bench import BenchSummary, bench_nb201
 
 OUT = Path(__file__).parent / "results" / "nb201_vs_optuna.md"
 # Multi-fidelity strategies spend queries at 12 epochs (see multi_fidelity_nb201.py, by cost);

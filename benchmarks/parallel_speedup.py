@@ -19,9 +19,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from nasforge.config import load_config
-from nasforge.executors import make_executor
-from nasforge.search import open_search
+from nasforge.execution.executors import make_executor
+from nasforge.workflows.config import load_config
+from nasforge.workflows.search import open_search
 
 # (executor, workers, torch threads per trial: None = the default share of the cores, 1 each here)
 SETUPS = (("serial", 1, 2), ("serial", 1, 1), ("process", 2, None), ("ray", 2, None))
@@ -35,7 +35,8 @@ def timed_search(
     if threads is not None:
         options["evaluator"] = {"threads": threads}
     config = load_config(None, {**options, "executor": kind, "study": str(folder / f"{kind}.db")})
-    study, evaluator = open_search(config)
+    opened = open_search(config)
+    study, evaluator = opened.study, opened.evaluator
     start = time.perf_counter()
     executor = make_executor(workers, kind)
     if kind != "serial":  # start the workers (and import torch in them) before the clock runs

@@ -20,7 +20,7 @@ import time
 
 from nb201_vs_optuna import optuna_bench
 
-from nasforge.bench import bench_nb201
+from nasforge.workflows.bench import bench_nb201
 
 METHODS = ("bananas", "tpe", "local", "evolution", "nsga2", "random")
 

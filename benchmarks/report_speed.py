@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from nasforge.config import load_config
 from nasforge.report.build import write_report
-from nasforge.search import open_search
+from nasforge.workflows.config import load_config
+from nasforge.workflows.search import open_search
 
 STUDY = {
     "space": {"name": "macro", "max_blocks": 2, "choices": {"channels": [8, 16]}},
@@ -32,9 +32,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         path = Path(scratch) / "s.db"
         started = time.perf_counter()
-        study, evaluator = open_search(
-            load_config(None, {**STUDY, "study": str(path), "budget": args.trials})
-        )
+        opened = open_search(load_config(None, {**STUDY, "study": str(path), "budget": args.trials}))
+        study, evaluator = opened.study, opened.evaluator
         with study:
             study.optimize(evaluator, args.trials)
             best = study.best_trial

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from compress import main_job_model
 
-from nasforge.models import read_card
+from nasforge.evaluators.model_card import read_card
 
 CONCURRENCY = (1, 8, 32)
 MICRO_BATCHING = ["--max-batch", "64", "--max-delay-ms", "2"]

@@ -10,10 +10,10 @@ import pytest
 import torch
 
 from nasforge import InvalidArgumentError, load
-from nasforge.channel_pruning import prune_channels
-from nasforge.compression import compress
-from nasforge.folding import fold_batchnorm
-from nasforge.models import save_model
+from nasforge.deploy.compress.run import compress
+from nasforge.deploy.transforms.channels import prune_channels
+from nasforge.deploy.transforms.fold_bn import fold_batchnorm
+from nasforge.evaluators.model_card import save_model
 from nasforge.spaces import make_space
 from nasforge.task import Task
 from tests.cli.test_cli import run

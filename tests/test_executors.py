@@ -13,7 +13,7 @@ import pytest
 
 from nasforge import NB201Space, ProcessExecutor, SerialExecutor, Study, TrialState
 from nasforge.errors import InvalidArgumentError
-from nasforge.executors import make_executor
+from nasforge.execution.executors import make_executor
 from tests.helpers import (
     DyingEvaluator,
     HangingEvaluator,

@@ -12,7 +12,7 @@ import pytest
 import torch
 
 from nasforge import NasforgeError, load
-from nasforge.models import verify
+from nasforge.deploy.load import verify
 from tests.cli.test_cli import run
 
 SEARCH = ["search", "--data", "digits", "--epochs", "1", "--space", "macro", "--budget", "2"]

@@ -45,12 +45,21 @@ def test_check_float_refuses_infinity_and_nan() -> None:
     assert check_float("learning_rate", 0.5) == 0.5
 
 
-def test_nasnet_refuses_an_unknown_operation() -> None:
+def test_nasnet_refuses_an_unknown_operation_before_building() -> None:
+    import numpy as np
     import pytest
 
-    from nasforge import InvalidGenotypeError
+    from nasforge import InvalidGenotypeError, Task
+    from nasforge.genotype import Genotype
+    from nasforge.spaces.nasnet import NASNetSpace
     from nasforge.spaces.nasnet_network import make_op
 
-    with pytest.raises(InvalidGenotypeError, match=r"must be one of .*got 'conv_9x9'"):
+    space = NASNetSpace()
+    normal, reduce = space.sample(np.random.default_rng(0)).spec
+    (first, second), *rest = normal
+    broken = Genotype(space.name, ((((first[0], "conv_9x9"), second), *rest), reduce))
+    with pytest.raises(InvalidGenotypeError, match=r"normal node 0 op must be one of .*got 'conv_9x9'"):
+        space.build(broken, Task((3, 8, 8), 10))
+    with pytest.raises(InvalidGenotypeError, match="'conv_9x9' has no implementation"):
         make_op("conv_9x9", 2, 4, 1)
     assert type(make_op("skip_connect", 2, 4, 1)).__name__ == "Identity"

@@ -15,7 +15,7 @@ from tests.helpers import DyingEvaluator, check_retried_failures
 
 ray = pytest.importorskip("ray")
 
-from nasforge.ray_executor import RayExecutor  # noqa: E402  (needs Ray)
+from nasforge.execution.ray_executor import RayExecutor  # noqa: E402  (needs Ray)
 
 
 @pytest.fixture(scope="module")
@@ -60,4 +60,4 @@ def test_search_command_with_the_ray_executor(tmp_path: Path) -> None:
     assert unreachable.returncode == 2 and "Traceback" not in unreachable.stderr
     assert "ray_address '127.0.0.1:1': nothing answers at 127.0.0.1:1" in unreachable.stderr
     with Study.load(tmp_path / "cli.db") as study:  # the refused settings were not stored
-        assert study.settings["ray_address"] is None and study.settings["cpus_per_trial"] == 1
+        assert study.settings.ray_address is None and study.settings.cpus_per_trial == 1

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from nasforge.cli.main import main
-from nasforge.config import load_config
-from nasforge.search import new_study_parts
 from nasforge.strategies import make_strategy
+from nasforge.workflows.config import load_config
+from nasforge.workflows.search import new_study_parts
 
 README = (Path(__file__).parent.parent / "README.md").read_text()
 BLOCKS = re.findall(r"```(\w+)\n(.*?)```", README, flags=re.DOTALL)

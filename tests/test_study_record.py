@@ -20,7 +20,7 @@ from nasforge import (
     TabularEvaluator,
     TrialState,
 )
-from nasforge.storage import SCHEMA_VERSION
+from nasforge.study.storage import SCHEMA_VERSION
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from nasforge.registry import lazy_getattr
+from nasforge._registry import lazy_getattr
 
 if TYPE_CHECKING:
+    from nasforge.deploy.export import export_model as export
+    from nasforge.deploy.load import load_model as load
+    from nasforge.deploy.serve import serve
     from nasforge.errors import (
         InvalidArgumentError,
         InvalidGenotypeError,
@@ -23,20 +26,17 @@ if TYPE_CHECKING:
     from nasforge.evaluators.proxy import ProxyEvaluator
     from nasforge.evaluators.tabular import TabularEvaluator
     from nasforge.evaluators.training import TrainingEvaluator
-    from nasforge.executors import ProcessExecutor, SerialExecutor, make_executor
-    from nasforge.exporting import export_model as export
+    from nasforge.execution.executors import ProcessExecutor, SerialExecutor, make_executor
+    from nasforge.execution.ray_executor import RayExecutor
     from nasforge.genotype import Genotype
-    from nasforge.models import load_model as load
     from nasforge.objectives import Constraint, Objective
-    from nasforge.ray_executor import RayExecutor
-    from nasforge.serving import serve
     from nasforge.spaces import SPACES, NB201Space, SearchSpace, make_space
-    from nasforge.storage import Storage
     from nasforge.strategies import STRATEGIES, Strategy, make_strategy
-    from nasforge.study import Study
+    from nasforge.study.record import StudyView
+    from nasforge.study.storage import Storage
+    from nasforge.study.study import Study
     from nasforge.task import Task
     from nasforge.trial import Candidate, Trial, TrialState
-    from nasforge.view import StudyView
 
 __version__ = "0.2.0"
 
@@ -48,23 +48,23 @@ _WHERE = {
     "nasforge.evaluators.proxy": "ProxyEvaluator",
     "nasforge.evaluators.tabular": "TabularEvaluator",
     "nasforge.evaluators.training": "TrainingEvaluator",
-    "nasforge.executors": "ProcessExecutor SerialExecutor make_executor",
+    "nasforge.execution.executors": "ProcessExecutor SerialExecutor make_executor",
     "nasforge.genotype": "Genotype",
     "nasforge.objectives": "Constraint Objective",
-    "nasforge.ray_executor": "RayExecutor",
+    "nasforge.execution.ray_executor": "RayExecutor",
     "nasforge.spaces": "SPACES NB201Space SearchSpace make_space",
-    "nasforge.storage": "Storage",
+    "nasforge.study.storage": "Storage",
     "nasforge.strategies": "STRATEGIES Strategy make_strategy",
-    "nasforge.study": "Study",
+    "nasforge.study.study": "Study",
     "nasforge.task": "Task",
     "nasforge.trial": "Candidate Trial TrialState",
-    "nasforge.view": "StudyView",
+    "nasforge.study.record": "StudyView",
 }
 _PATHS = {name: f"{module}:{name}" for module, names in _WHERE.items() for name in names.split()}
-_PATHS["load"] = "nasforge.models:load_model"
-_PATHS["export"] = "nasforge.exporting:export_model"
-_PATHS["compress"] = "nasforge.compression:compress"
-_PATHS["serve"] = "nasforge.serving:serve"
+_PATHS["load"] = "nasforge.deploy.load:load_model"
+_PATHS["export"] = "nasforge.deploy.export:export_model"
+_PATHS["compress"] = "nasforge.deploy.compress.run:compress"
+_PATHS["serve"] = "nasforge.deploy.serve:serve"
 __getattr__ = lazy_getattr(__name__, _PATHS)
 __all__ = [
     "EVALUATORS",

@@ -41,3 +41,22 @@ def _check_bounds(name: str, value: float, minimum: float | None, maximum: float
         raise InvalidArgumentError(f"{name} must be >= {minimum}, got {value!r}")
     if maximum is not None and value > maximum:
         raise InvalidArgumentError(f"{name} must be <= {maximum}, got {value!r}")
+
+
+def pydantic_problems(exc: Any) -> str:
+    """A pydantic `ValidationError` as one line: each wrong field, what is allowed, what was given.
+
+    Example:
+        >>> from pydantic import BaseModel, ValidationError
+        >>> class M(BaseModel):
+        ...     n: int
+        >>> try:
+        ...     M(n="x")
+        ... except ValidationError as exc:
+        ...     print(pydantic_problems(exc))
+        n: Input should be a valid integer, unable to parse string as an integer (got 'x')
+    """
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or 'config'}: {e['msg']} (got {e.get('input')!r})"
+        for e in exc.errors()
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from nasforge.view import StudyView
+from nasforge.study.record import StudyView
 from tests.cli.test_cli import run
 
 UNDERTRAINED = """

@@ -13,7 +13,7 @@ from nasforge import Study
 from nasforge.analysis.diagnosis import diagnose
 from nasforge.genotype import Genotype
 from nasforge.spaces import make_space
-from nasforge.view import StudyView
+from nasforge.study.record import StudyView
 
 SPACE = {"name": "macro", "max_blocks": 3, "choices": {"channels": [4, 8, 16], "dropout": [0.0, 0.25, 0.5]}}
 Outcome = Callable[

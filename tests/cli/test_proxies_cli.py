@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from nasforge import Study
-from nasforge.analysis.fidelity import fidelity_correlations
+from nasforge.analysis.proxy_agreement import fidelity_correlations
 from nasforge.evaluators import TrainingEvaluator
 from nasforge.spaces import make_space
 from tests.cli.test_cli import run

@@ -11,9 +11,10 @@ import torch
 
 from nasforge import EvalOptions, InvalidArgumentError, Study, TrialState, load
 from nasforge.evaluators import ProxyEvaluator, TrainingEvaluator
-from nasforge.models import read_card
-from nasforge.pruning import StopRule, median_rule
+from nasforge.evaluators.model_card import read_card
+from nasforge.evaluators.stop_rule import StopRule
 from nasforge.spaces import MacroSpace
+from nasforge.study.early_stopping import median_rule
 
 ARCH = (
     "conv(kernel=3,stride=1,channels=16,dilation=1,activation=relu,batchnorm=true,pool=max,pool_size=2) > "
@@ -156,7 +157,7 @@ def test_training_threads_leave_the_cores_that_others_use(monkeypatch: pytest.Mo
 def test_busy_cores_of_other_processes_are_measured() -> None:
     import multiprocessing as mp
 
-    from nasforge.evaluators.cpu import busy_cores_elsewhere
+    from nasforge.evaluators.resources import busy_cores_elsewhere
 
     busy_cores_elsewhere()
     spinner = mp.get_context("fork").Process(target=_spin, args=(1.5,))

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from nasforge import NB201Space, Study, TabularEvaluator, Trial, TrialState, make_strategy
-from nasforge.bench import bench_nb201
 from nasforge.strategies import GeneticAlgorithm, LocalSearch, SimulatedAnnealing
+from nasforge.workflows.bench import bench_nb201
 
 
 def test_every_strategy_beats_random_search_on_the_table() -> None:

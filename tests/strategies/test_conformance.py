@@ -13,7 +13,7 @@ NAMES = STRATEGIES.names()
 
 
 def multi_fidelity(name: str) -> bool:
-    return bool(getattr(STRATEGIES.create(name, NB201Space()), "multi_fidelity", False))
+    return STRATEGIES.get(name).multi_fidelity
 
 
 def run(name: str, budget: int, seed: int = 0, path: Path | None = None) -> Study:

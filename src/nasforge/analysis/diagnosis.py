@@ -15,11 +15,11 @@ from scipy.stats import rankdata
 
 from nasforge.analysis.directions import find_directions
 from nasforge.analysis.edges import edge_findings
-from nasforge.analysis.fidelity import fidelity_correlations
 from nasforge.analysis.importance import knob_importance
 from nasforge.analysis.knob_data import KnobData, knob_data
 from nasforge.analysis.pareto import pareto_fronts
-from nasforge.view import StudyView
+from nasforge.analysis.proxy_agreement import fidelity_correlations
+from nasforge.study.record import StudyView
 
 DISAGREEMENTS = 3
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from nasforge.study.record import StudyRecord
 from nasforge.trial import Trial, TrialState
-from nasforge.view import StudyRecord
 
 _POSITION = re.compile(r"^[a-z_]+\d+\.")  # "conv2.channels" -> knob "channels"
 

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from nasforge.objectives import pareto_indices
+from nasforge.study.record import StudyRecord
 from nasforge.trial import TrialState
-from nasforge.view import StudyRecord
 
 COSTS = (
     ("latency", ("latency_sample_ms", "lat_")),

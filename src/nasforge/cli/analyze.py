@@ -31,7 +31,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 def run(args: argparse.Namespace) -> int:
     from nasforge.analysis.diagnosis import diagnose
     from nasforge.errors import InvalidArgumentError
-    from nasforge.view import StudyView
+    from nasforge.study.record import StudyView
 
     path = args.study or args.study_option
     if path is None:

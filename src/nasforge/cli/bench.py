@@ -56,7 +56,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 def run(args: argparse.Namespace) -> int:
     from rich.progress import Progress
 
-    from nasforge.bench import bench_nb201
+    from nasforge.workflows.bench import bench_nb201
 
     if args.budget > NB201_CLASSES:
         stderr.print(

@@ -7,8 +7,8 @@ from typing import Any
 
 from rich.table import Table
 
+from nasforge._registry import Registry
 from nasforge.cli.common import print_json, stdout
-from nasforge.registry import Registry
 from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
 

@@ -6,8 +6,9 @@ import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args, get_origin
 
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from rich.console import Console
 
 from nasforge.errors import InvalidArgumentError
@@ -106,3 +107,27 @@ def write_output(text: str, output: str | None) -> None:
         path.write_text(text)
     except OSError as exc:
         raise InvalidArgumentError(f"--output {output!r} cannot be written: {exc.strerror}") from None
+
+
+def field_argument(model: type[BaseModel], name: str) -> dict[str, Any]:
+    """argparse keywords for the option of `model`'s field `name`, so that its choices and bounds
+    are declared once, on the model: `choices` for a Literal, else a `type` that validates the
+    text as the field does (an integer >= 1, a number > 0, …), plus the default in the help."""
+    field = model.model_fields[name]
+    annotation = field.annotation
+    choices = get_args(annotation) if get_origin(annotation) is Literal else ()
+    if choices:
+        return {"choices": choices, "metavar": "|".join(map(str, choices))}
+    adapter: TypeAdapter[Any] = TypeAdapter(Annotated[annotation, *field.metadata])  # type: ignore[arg-type]
+    kind = "an integer" if annotation in (int, int | None) else "a number"
+
+    def parse(text: str) -> Any:
+        try:
+            return adapter.validate_python(text)
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            bound = "" if "parsing" in error["type"] else " " + error["msg"].removeprefix("Input should be ")
+            raise argparse.ArgumentTypeError(f"must be {kind}{bound}; got {text!r}") from None
+
+    parse.__name__ = kind  # argparse names the type in its "invalid … value" message
+    return {"type": parse}

@@ -29,7 +29,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run(args: argparse.Namespace) -> int:
-    from nasforge.improve import improve
+    from nasforge.workflows.improve import improve
 
     outcome = improve(args.study, budget=args.budget, out=args.out)
     if args.json:

@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from nasforge.cli.common import int_at_least, print_json, stdout, write_output
-from nasforge.reporting import curve_rows, to_csv, trial_rows
-from nasforge.view import StudyRecord, StudyView
+from nasforge.study.record import StudyRecord, StudyView
+from nasforge.study.trial_rows import curve_rows, to_csv, trial_rows
 
 # Metrics shown beside the objectives when the trials have them, with their column headers.
 SHOWN_METRICS = {

@@ -3,23 +3,33 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import contextlib
+from collections.abc import Callable, Iterator
 from typing import Any
+
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from nasforge.cli.common import (
     add_param_option,
+    field_argument,
     int_at_least,
-    non_negative_float,
-    positive_float,
     print_json,
     stderr,
 )
+from nasforge.cli.progress import Display
 from nasforge.cli.results import print_outcome, summary
-from nasforge.cli.search_open import file_config, overrides, stored_settings, study_path
-from nasforge.defaults import BUDGET, DEFAULT_EVALUATOR, FINAL_EPOCHS
+from nasforge.cli.search_options import search_options
 from nasforge.errors import NasforgeError
 from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
+from nasforge.study.settings import BUDGET, FINAL_EPOCHS, StudySettings
+from nasforge.workflows.config import DEFAULT_EVALUATOR, SearchConfig, WarmupConfig
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,9 +50,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     parser.add_argument("--strategy", help=f"one of {', '.join(STRATEGIES.names())} (default evolution)")
     add_param_option(parser)
     parser.add_argument(
-        "--seed", type=int_at_least(0), help="seeds the strategy and the training (default 0)"
+        "--seed",
+        **field_argument(SearchConfig, "seed"),
+        help="seeds the strategy and the training (default 0)",
     )
-    parser.add_argument("--budget", type=int_at_least(1), help=f"trials in total (default {BUDGET})")
+    parser.add_argument("--budget", **setting("budget"), help=f"trials in total (default {BUDGET})")
     parser.add_argument(
         "--metric",
         help="metric(s) to optimise, comma-separated for several objectives "
@@ -65,9 +77,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         action="store_true",
         help="measure the test split in every trial, not only at the end",
     )
-    parser.add_argument("--pruner", choices=("none", "median"), help="stop trials behind the median early")
+    parser.add_argument("--pruner", **setting("pruner"), help="stop trials behind the median early")
     parser.add_argument(
-        "--save-top-k", type=int_at_least(0), help="keep the weights of the k best trials too (retrained)"
+        "--save-top-k", **setting("save_top_k"), help="keep the weights of the k best trials too (retrained)"
     )
     add_executor_arguments(parser)
     group = parser.add_argument_group("training evaluator")
@@ -102,12 +114,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     group.add_argument("--noisy", action="store_true", default=None, help="one training seed per table query")
     parser.add_argument(
         "--final-epochs",
-        type=int_at_least(0),
+        **setting("final_epochs"),
         help=f"retrain the winner this many epochs at the end (0: no; default {FINAL_EPOCHS})",
     )
     parser.add_argument(
         "--warmup",
-        type=int_at_least(1),
+        **field_argument(WarmupConfig, "candidates"),
         metavar="N",
         help="zero-cost warm-up: start from the best of N proxy-scored candidates (new studies only; "
         "about 0.05-1 s per candidate on 2 CPU cores)",
@@ -119,62 +131,79 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     parser.set_defaults(run=run)
 
 
+def setting(name: str) -> dict[str, Any]:
+    """The option of a study setting: its choices and bounds as `StudySettings` declares them."""
+    return field_argument(StudySettings, name)
+
+
 def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
     """Where trials run: workers, the executor, resources, time limit and retries."""
     group = parser.add_argument_group("execution")
     group.add_argument(
         "--workers",
-        type=int_at_least(1),
+        **setting("workers"),
         help="trials at once (default 1; with --executor ray, as many as the cluster has CPUs for)",
     )
     group.add_argument(
         "--executor",
-        choices=("auto", "serial", "process", "ray"),
+        **setting("executor"),
         help="serial, a process pool, or Ray (default auto: serial for one worker, else processes)",
     )
     group.add_argument("--ray-address", help="join this Ray cluster (default: start a local Ray instance)")
     group.add_argument(
         "--cpus-per-trial",
-        type=positive_float,
+        **setting("cpus_per_trial"),
         help="CPU cores (torch threads) per trial (default: cores / workers)",
     )
-    group.add_argument("--gpus-per-trial", type=non_negative_float, help="GPUs per trial on Ray (default 0)")
+    group.add_argument(
+        "--gpus-per-trial", **setting("gpus_per_trial"), help="GPUs per trial on Ray (default 0)"
+    )
     group.add_argument(
         "--trial-timeout",
-        type=positive_float,
+        **setting("trial_timeout"),
         metavar="S",
         help="fail a trial after S seconds (default none)",
     )
     group.add_argument(
         "--retries",
-        type=int_at_least(0),
+        **setting("retries"),
         help="run a trial again this many times when its worker dies or it times out (default 1)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    from nasforge.executors import make_executor
+    from nasforge.execution.executors import make_executor
+    from nasforge.workflows.retrain import final_retrain
+    from nasforge.workflows.search import open_search
 
-    study, evaluator, path, settings = _open(args)
+    display = Display(args)
+    config, given = search_options(args)
+    with _warmup_progress(display, config) as on_warmup:
+        opened = open_search(config, given, on_warmup=on_warmup)
+    study, settings = opened.study, opened.settings
+    if opened.resumed:
+        display.note(
+            f"resuming {config.study_path}: {opened.stored_trials} trials stored, budget {settings.budget}"
+        )
     try:
         executor = make_executor(
-            settings.get("workers"),
-            settings.get("executor", "auto"),
-            ray_address=settings.get("ray_address"),
-            cpus_per_trial=settings.get("cpus_per_trial"),
-            gpus_per_trial=settings.get("gpus_per_trial", 0.0),
+            settings.workers,
+            settings.executor,
+            ray_address=settings.ray_address,
+            cpus_per_trial=settings.cpus_per_trial,
+            gpus_per_trial=settings.gpus_per_trial,
         )
         if settings != study.settings:  # stored once the executor they ask for could start
-            study.update_settings(**settings)
+            study.update_settings(**settings.model_dump())
         try:
-            _optimize(study, evaluator, args, executor)
+            _optimize(study, opened.evaluator, display, executor)
         finally:
             executor.shutdown()
-        _retrain_best(study, evaluator, args)
+        final_retrain(study, opened.evaluator, _retrain_progress(display))
         if args.json:
-            print_json(summary(study, path, args.top, study.retrains))
+            print_json(summary(study, config.study_path, args.top, study.retrains))
         else:
-            print_outcome(study, path, args.top, study.retrains)
+            print_outcome(study, config.study_path, args.top, study.retrains)
     finally:
         study.close()
     if study.n_finished and all(t.reason is not None for t in study.trials if t.state.finished):
@@ -182,102 +211,42 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _open(args: argparse.Namespace) -> tuple[Any, Any, Path, dict[str, Any]]:
-    """The study, its evaluator, its path and the run settings to use (a resumed study's stored
-    settings with the flags that change them, not stored yet)."""
-    from nasforge.evaluators import make_evaluator
-    from nasforge.search import open_search
-    from nasforge.study import Study
-
-    given = overrides(args)
-    path = study_path(args, given)
-    if path.exists():
-        from nasforge.view import StudyView
-
-        with StudyView(path) as view:
-            stored = view.config
-            done = view.n_finished
-        settings = stored_settings(stored, layered_given(args, given), path)
-        study = Study.load(path)
-        if not args.json and not args.no_progress:
-            stderr.print(f"resuming {path}: {done} trials stored, budget {settings['budget']}")
-        return study, make_evaluator(study.config["evaluator"]), path, settings
-    from nasforge.config import load_config
-
-    config = load_config(args.config, given)
-    with _warmup_progress(args, config) as on_warmup:
-        study, evaluator = open_search(config, on_warmup)
-    return study, evaluator, config.study_path, study.settings
-
-
-def layered_given(args: argparse.Namespace, given: dict[str, Any]) -> dict[str, Any]:
-    """TOML options and flags, merged (flags win), without the defaults."""
-    from nasforge.config import layered
-
-    from_file = file_config(args)
-    merged = layered([from_file, given])
-    return {k: v for k, v in merged.items() if k in given or k in from_file}
-
-
-def _warmup_progress(args: argparse.Namespace, config: Any) -> Any:
-    """A progress bar over the warm-up's candidates (a no-op without a warm-up)."""
-    import contextlib
-
-    from rich.progress import Progress
-
-    @contextlib.contextmanager
-    def bar() -> Any:
-        if config.warmup is None:
-            yield None
-            return
-        hidden = args.json or args.no_progress or not stderr.is_terminal
-        total = config.warmup.candidates
-        if hidden and not (args.json or args.no_progress):
-            stderr.print(f"zero-cost warm-up: scoring {total} candidates with {config.warmup.proxy} …")
-        with Progress(console=stderr, transient=True, disable=hidden) as progress:
-            task = progress.add_task(f"warm-up ({config.warmup.proxy})", total=total)
-            yield lambda _i: progress.advance(task)
-
-    return bar()
-
-
-def _retrain_best(study: Any, evaluator: Any, args: argparse.Namespace) -> None:
-    """Train the winner (and the top-k, if asked) again for `final_epochs` and keep their weights."""
-    epochs = study.settings.get("final_epochs", FINAL_EPOCHS)
-    if not epochs or evaluator.name != "training":
+@contextlib.contextmanager
+def _warmup_progress(display: Display, config: Any) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar over the warm-up's candidates (None without a warm-up)."""
+    if config.warmup is None:
+        yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    total, proxy = config.warmup.candidates, config.warmup.proxy
+    display.line(f"zero-cost warm-up: scoring {total} candidates with {proxy} …")
+    with display.progress(transient=True) as progress:
+        task = progress.add_task(f"warm-up ({proxy})", total=total)
+        yield lambda _i: progress.advance(task)
 
-    top = study.leaderboard(max(1, study.settings.get("save_top_k", 0)))
-    hidden = args.json or args.no_progress or not stderr.is_terminal
-    for trial in top:
-        if any(r["trial"] == trial.number and r["fidelity"] == epochs for r in study.retrains):
-            continue
-        if not args.json:
-            stderr.print(f"retraining trial {trial.number} for {epochs} epochs …")
+
+def _retrain_progress(display: Display) -> Callable[[Any, int | None], Callable[[int, int], None]]:
+    """Before each final retraining: a line, then an epoch bar (or a line every fifth of it)."""
+
+    def on_retrain(trial: Any, epochs: int | None) -> Callable[[int, int], None]:
+        display.note(f"retraining trial {trial.number} for {epochs} epochs …")
         columns = (TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn())
-        with Progress(*columns, console=stderr, transient=True, disable=hidden) as progress:
-            task = progress.add_task("retrain", total=epochs)
+        progress = display.progress(*columns, transient=True)
+        task = progress.add_task("retrain", total=epochs)
+        progress.start()
 
-            def on_epoch(done: int, total: int, task: Any = task) -> None:
-                progress.update(task, completed=done)
-                if hidden and not (args.json or args.no_progress) and done % max(1, total // 5) == 0:
-                    stderr.print(f"  epoch {done}/{total}")
+        def on_epoch(done: int, total: int) -> None:
+            progress.update(task, completed=done)
+            display.every(done, total, f"  epoch {done}/{total}")
+            if done == total:
+                progress.stop()
 
-            study.retrain(evaluator, trial, epochs, on_epoch=on_epoch)
+        return on_epoch
+
+    return on_retrain
 
 
-def _optimize(study: Any, evaluator: Any, args: argparse.Namespace, executor: Any) -> None:
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    budget = study.settings.get("budget", BUDGET)
+def _optimize(study: Any, evaluator: Any, display: Display, executor: Any) -> None:
+    budget = study.settings.budget
     columns = (
         TextColumn("[bold]trial"),
         MofNCompleteColumn(),
@@ -287,22 +256,20 @@ def _optimize(study: Any, evaluator: Any, args: argparse.Namespace, executor: An
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
-    hidden = args.no_progress or args.json or not stderr.is_terminal
-    with Progress(*columns, console=stderr, disable=hidden) as progress:
+    with display.progress(*columns) as progress:
         task = progress.add_task("search", total=budget, completed=study.n_finished, best=_best_text(study))
 
         def on_trial(study: Any, trial: Any) -> None:
             progress.update(task, completed=study.n_finished, best=_best_text(study))
-            if hidden and not (args.json or args.no_progress):  # a log line per trial where no bar is shown
-                value = trial.metrics.get(study.objective)
-                outcome = (
-                    f"{study.objective}={value:.4g}"
-                    if trial.reason is None and value is not None
-                    else f"FAILED: {trial.reason}"
-                )
-                stderr.print(
-                    f"trial {trial.number} ({study.n_finished}/{budget}) {outcome} (best {_best_text(study)})"
-                )
+            value = trial.metrics.get(study.objective)
+            outcome = (
+                f"{study.objective}={value:.4g}"
+                if trial.reason is None and value is not None
+                else f"FAILED: {trial.reason}"
+            )
+            display.line(
+                f"trial {trial.number} ({study.n_finished}/{budget}) {outcome} (best {_best_text(study)})"
+            )
 
         study.optimize(evaluator, budget, executor=executor, callback=on_trial)
     if study.exhausted:

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from nasforge.evaluators.proxy import ProxyEvaluator
     from nasforge.evaluators.tabular import TabularEvaluator
     from nasforge.evaluators.training import TrainingEvaluator
-from nasforge.registry import Registry, lazy_getattr
+from nasforge._registry import Registry, lazy_getattr
 
 _CLASSES = {
     "table": "nasforge.evaluators.tabular:TabularEvaluator",

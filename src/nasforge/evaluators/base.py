@@ -9,10 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from nasforge._registry import init_params
 from nasforge.evaluators.schema import MetricSpec
+from nasforge.evaluators.stop_rule import StopRule
 from nasforge.genotype import Genotype
-from nasforge.pruning import StopRule
-from nasforge.registry import init_params
 from nasforge.spaces.base import SearchSpace
 
 

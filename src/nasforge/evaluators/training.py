@@ -2,75 +2,32 @@
 
 from __future__ import annotations
 
-import functools
 import math
-import resource
 import time
 from typing import Any
 
 import numpy as np
 import torch
 
-from nasforge.data import Dataset, load_dataset
+from nasforge.data import Dataset
+from nasforge.data.cache import cached_dataset
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.augment import AUGMENTATIONS
 from nasforge.evaluators.base import EvalOptions, Evaluator, Result
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
-from nasforge.evaluators.cpu import free_cores
+from nasforge.evaluators.efficiency import EFFICIENCY, measure_efficiency
 from nasforge.evaluators.metrics import classification_metrics
+from nasforge.evaluators.model_card import save_model, training_card
 from nasforge.evaluators.proxies import ProxyBatch, check_proxies, compute_proxies
+from nasforge.evaluators.resources import auto_threads, resolve_device
 from nasforge.evaluators.schema import MetricSpec, specs
 from nasforge.evaluators.trainer import OPTIMIZERS, TrainConfig, Trainer, loss_and_accuracy, predict_proba
 from nasforge.genotype import Genotype
-from nasforge.models import save_model
 from nasforge.spaces.base import SearchSpace
 from nasforge.validation import check_choice, check_float, check_int
 
-TIMING_BATCH = 64
 QUALITY = ("accuracy", "precision", "recall", "f1", "auc")
-EFFICIENCY = {
-    "params": "",
-    "flops": "FLOPs",
-    "size_bytes": "bytes",
-    "activation_bytes": "bytes",
-    "latency_batch_ms": "ms",
-    "latency_batch_p95_ms": "ms",
-    "latency_sample_ms": "ms",
-    "latency_sample_p95_ms": "ms",
-    "peak_rss_mb": "MB",
-    "peak_cuda_mb": "MB",
-    "train_seconds": "s",
-}
-LATENCY_THREADS = 1
-
-
-def auto_threads() -> int:
-    """Threads for training: this process's share of the cores (all of them in a serial search,
-    `cores // workers` in a pool) less the cores that other processes keep busy right now.
-
-    The thread count changes floating-point summation order, so results are reproducible given
-    the seed *and* the thread count: `TrainingEvaluator` decides once per process and
-    `nasforge search` stores the count it chose with the study.
-    """
-    return free_cores(max(1, torch.get_num_threads()))
-
-
-@functools.lru_cache(maxsize=4)
-def cached_dataset(
-    data: str, data_dir: str | None, label_column: str | None, seed: int, valid_fraction: float = 0.1
-) -> Dataset:
-    """Datasets are loaded once per process."""
-    return load_dataset(
-        data, data_dir=data_dir, label_column=label_column, seed=seed, valid_fraction=valid_fraction
-    )
-
-
-def resolve_device(device: str) -> torch.device:
-    """`auto` is CUDA when present, else CPU."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 class TrainingEvaluator(Evaluator):
@@ -235,7 +192,7 @@ class TrainingEvaluator(Evaluator):
             card = {
                 "genotype": genotype.to_dict(),
                 "space": space.config(),
-                **self._card(data, result.metrics),
+                **training_card(data, self.config(), self.metric_schema(), result.metrics),
             }
             save_model(options.model_to, model.cpu(), card)
         return result
@@ -294,7 +251,7 @@ class TrainingEvaluator(Evaluator):
             metrics = {k: v for k, v in metrics.items() if not k.startswith("valid_")}
         metrics.update({f"proxy_{name}": v for name, v in zero_cost.items()})
         timings: dict[str, list[float]] = {}
-        metrics.update(self._efficiency(model, tensors["test"][0], timings))
+        metrics.update(measure_efficiency(model, tensors["test"][0], timings))
         artifacts["timings"] = timings
         metrics.update(
             params=prof.count_parameters(model),
@@ -335,37 +292,6 @@ class TrainingEvaluator(Evaluator):
             predicted = predict_proba(model, noisy).argmax(axis=1)
             metrics[f"test_accuracy_noise_{sigma:g}"] = float(np.mean(predicted == data.test.y))
         return metrics
-
-    def _card(self, data: Dataset, metrics: dict[str, float]) -> dict[str, Any]:
-        """What the model card says besides the genotype and space (added by the study)."""
-        splits = {s.name: s.split for s in self.metric_schema()}
-        return {
-            "task": {"input_shape": list(data.input_shape), "num_classes": data.num_classes},
-            "data": data.describe(),
-            "training": self.config(),
-            "metrics": {k: {"value": v, "split": splits.get(k, "none")} for k, v in metrics.items()},
-        }
-
-    def _efficiency(
-        self, model: torch.nn.Module, x: torch.Tensor, timings: dict[str, list[float]]
-    ) -> dict[str, float]:
-        batch = x[:TIMING_BATCH]
-        with prof.torch_threads(
-            LATENCY_THREADS
-        ):  # one thread: comparable between trials, even on a busy machine
-            times = prof.latency(model, batch, warmup=5, repeats=30)
-        timings["inference_ms"] = times
-        out = prof.latency_summary(times, len(batch))
-        out.update(
-            latency_threads=LATENCY_THREADS,
-            flops=prof.flops(model, x),
-            size_bytes=prof.size_bytes(model),
-            activation_bytes=prof.activation_bytes(model, x),
-            peak_rss_mb=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        )
-        if x.is_cuda:
-            out["peak_cuda_mb"] = torch.cuda.max_memory_allocated(x.device) / 2**20
-        return out
 
 
 def _memory_format(input_shape: tuple[int, ...]) -> torch.memory_format:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from nasforge.errors import NasforgeError
-from nasforge.view import StudyView, artifact_dir
+from nasforge.study.record import StudyView, artifact_dir
 
 
 def best_model_checks(view: StudyView) -> dict[str, Any] | None:
@@ -23,8 +23,9 @@ def best_model_checks(view: StudyView) -> dict[str, Any] | None:
     import torch
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-    from nasforge.compression_rows import training_data
-    from nasforge.models import load_model, read_card
+    from nasforge.deploy.compress.measure import training_data
+    from nasforge.deploy.load import load_model
+    from nasforge.evaluators.model_card import read_card
 
     folder = artifact_dir(view.path) / kept[-1]["path"]
     try:

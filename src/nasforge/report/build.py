@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nasforge.errors import InvalidArgumentError
-from nasforge.view import StudyView
+from nasforge.study.record import StudyView
 
 FORMATS = ("html", "md")
 

@@ -10,8 +10,8 @@ from plotly.subplots import make_subplots
 
 from nasforge.analysis.importance import codes
 from nasforge.analysis.knob_data import KnobData
+from nasforge.study.record import StudyView
 from nasforge.trial import Trial, TrialState
-from nasforge.view import StudyView
 
 STATE_COLOURS = {"COMPLETE": "#1f77b4", "FAILED": "#d62728", "PRUNED": "#ff7f0e", "RUNNING": "#7f7f7f"}
 TOP_CURVES = 10

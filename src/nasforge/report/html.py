@@ -12,8 +12,8 @@ from plotly.offline import get_plotlyjs
 
 from nasforge.analysis.knob_data import KnobData
 from nasforge.report import figures as fig
-from nasforge.reporting import trial_rows
-from nasforge.view import StudyView
+from nasforge.study.record import StudyView
+from nasforge.study.trial_rows import trial_rows
 
 TABLE_COLUMNS = ("number", "state", "fidelity", "cost_s", "params", "feasible", "arch", "reason")
 STYLE = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nasforge.view import StudyView
+from nasforge.study.record import StudyView
 
 TOP = 5
 

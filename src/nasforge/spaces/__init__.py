@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from nasforge._registry import Registry, lazy_getattr
 from nasforge.errors import InvalidArgumentError
-from nasforge.registry import Registry, lazy_getattr
 
 if TYPE_CHECKING:
     from nasforge.spaces.base import SearchSpace

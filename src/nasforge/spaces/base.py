@@ -24,6 +24,9 @@ class SearchSpace(ABC):
     """
 
     name: ClassVar[str]
+    # Fidelities (e.g. training epochs) at which this space's candidates are known to be measured,
+    # lowest first: multi-fidelity strategies use them as rungs unless told otherwise.
+    fidelities: ClassVar[tuple[float, ...] | None] = None
 
     def config(self) -> dict[str, Any]:
         """Everything needed to rebuild this space with `nasforge.spaces.make_space`."""

@@ -39,6 +39,7 @@ class NB201Space(SearchSpace):
     """
 
     name = "nb201"
+    fidelities = (12.0, 200.0)  # the NAS-Bench-201 table's two training lengths
 
     def __init__(self, *, channels: int = 16, cells_per_stage: int = 5) -> None:
         self.channels = check_int("channels", channels, minimum=1)
@@ -174,4 +175,4 @@ class NB201Space(SearchSpace):
         from nasforge.spaces.nb201_network import NB201Network
 
         self.validate(genotype)
-        return NB201Network(genotype.spec, task, self.channels, self.cells_per_stage)
+        return NB201Network(genotype.spec, EDGES, task, self.channels, self.cells_per_stage)

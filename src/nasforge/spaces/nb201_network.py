@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
-from nasforge.spaces.nb201 import EDGES
 from nasforge.spaces.ops import ReLUConvBN, Zero, avg_pool, batch_norm, conv, global_avg_pool
 from nasforge.task import Task
 
@@ -24,15 +23,20 @@ def _edge_op(dims: int, op: str, channels: int) -> nn.Module:
 class NB201Cell(nn.Module):
     """Four nodes; node j sums the operations on its edges from every earlier node."""
 
-    def __init__(self, ops: tuple[str, ...], dims: int, channels: int) -> None:
+    def __init__(
+        self, ops: tuple[str, ...], edges: tuple[tuple[int, int], ...], dims: int, channels: int
+    ) -> None:
         super().__init__()
+        self.wiring = edges  # (target node, source node) of each op
         self.edges = nn.ModuleList(_edge_op(dims, op, channels) for op in ops)
 
     def forward(self, x: Tensor) -> Tensor:
         nodes = [x]
         for target in range(1, 4):
             nodes.append(
-                sum(self.edges[e](nodes[source]) for e, (to, source) in enumerate(EDGES) if to == target)
+                sum(
+                    self.edges[e](nodes[source]) for e, (to, source) in enumerate(self.wiring) if to == target
+                )
             )
         return nodes[3]
 
@@ -59,7 +63,14 @@ class NB201Network(nn.Module):
     3x32x32, 10-class task it has exactly the benchmark's parameter count.
     """
 
-    def __init__(self, ops: tuple[str, ...], task: Task, channels: int, cells_per_stage: int) -> None:
+    def __init__(
+        self,
+        ops: tuple[str, ...],
+        edges: tuple[tuple[int, int], ...],
+        task: Task,
+        channels: int,
+        cells_per_stage: int,
+    ) -> None:
         super().__init__()
         dims = task.dims
         self.stem = nn.Sequential(
@@ -71,7 +82,7 @@ class NB201Network(nn.Module):
             if stage > 0:
                 layers.append(ResidualReduction(dims, width, width * 2))
                 width *= 2
-            layers.extend(NB201Cell(ops, dims, width) for _ in range(cells_per_stage))
+            layers.extend(NB201Cell(ops, edges, dims, width) for _ in range(cells_per_stage))
         self.cells = nn.Sequential(*layers)
         self.head = nn.Sequential(batch_norm(dims, width), nn.ReLU(inplace=True), global_avg_pool(dims))
         self.classifier = nn.Linear(width, task.num_classes)

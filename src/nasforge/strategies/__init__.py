@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from nasforge.registry import Registry, lazy_getattr
+from nasforge._registry import Registry, lazy_getattr
 
 if TYPE_CHECKING:
     from nasforge.spaces.base import SearchSpace

@@ -7,9 +7,9 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from nasforge._registry import init_params
 from nasforge.errors import SpaceExhaustedError
 from nasforge.genotype import Genotype
-from nasforge.registry import init_params
 from nasforge.spaces.base import SearchSpace
 from nasforge.trial import Candidate, Trial
 from nasforge.validation import check_int
@@ -29,6 +29,7 @@ class Strategy(ABC):
     """
 
     name: ClassVar[str]
+    multi_fidelity: ClassVar[bool] = False  # True: it asks for fidelities and promotes by itself
 
     def __init__(self, space: SearchSpace, *, seed: int = 0) -> None:
         self.space = space

@@ -14,9 +14,6 @@ from nasforge.strategies.base import Strategy
 from nasforge.trial import Trial
 from nasforge.validation import check_int
 
-NB201_RUNGS = (12.0, 200.0)  # the NB201 table's two training lengths
-MULTI_FIDELITY = ("halving", "hyperband", "asha", "bohb")
-
 
 def ladder(
     fidelities: Sequence[float] | None,
@@ -26,8 +23,8 @@ def ladder(
     space: SearchSpace,
 ) -> tuple[float, ...]:
     """The rungs, lowest first: `fidelities` as given; else `max_fidelity` divided by eta, eta², …
-    down to `min_fidelity` (default 1), rounded to whole epochs; without either, the NB201 table's
-    12 and 200 epochs on the NB201 space and 1, 3, 9, 27 elsewhere.
+    down to `min_fidelity` (default 1), rounded to whole epochs; without either, the fidelities the
+    space declares (the NB201 table's 12 and 200 epochs on the NB201 space), else 1, 3, 9, 27.
 
     Example:
         >>> from nasforge.spaces import MacroSpace
@@ -42,8 +39,8 @@ def ladder(
             )
         return rungs
     if max_fidelity is None:
-        if space.name == "nb201" and min_fidelity is None:
-            return NB201_RUNGS
+        if space.fidelities is not None and min_fidelity is None:
+            return space.fidelities
         max_fidelity = 27.0
     low = 1.0 if min_fidelity is None else float(min_fidelity)
     if not 0 < low < max_fidelity:
@@ -71,7 +68,7 @@ class MultiFidelityStrategy(Strategy):
         eta: keep the best 1/eta of each rung (and rungs grow by eta when derived).
         fidelities: the rungs, lowest first (e.g. epochs `[1, 3, 9]`); default from the others.
         min_fidelity: lowest rung when derived (default 1).
-        max_fidelity: highest rung (default: NB201 table's 200 on the NB201 space, else 27).
+        max_fidelity: highest rung (default: the space's highest declared fidelity, else 27).
         base: the strategy that proposes new architectures (default `default_base`).
         seed: random seed.
     """
@@ -96,10 +93,10 @@ class MultiFidelityStrategy(Strategy):
         self.min_fidelity, self.max_fidelity = min_fidelity, max_fidelity
         self.rungs = ladder(fidelities, min_fidelity, max_fidelity, self.eta, space)
         base = self.default_base if base is None else base
-        if base in MULTI_FIDELITY:
-            raise InvalidArgumentError(f"base must be a single-fidelity strategy, got {base!r}")
-        from nasforge.strategies import make_strategy  # the registry imports this module
+        from nasforge.strategies import STRATEGIES, make_strategy  # the registry imports this module
 
+        if STRATEGIES.get(base).multi_fidelity:
+            raise InvalidArgumentError(f"base must be a single-fidelity strategy, got {base!r}")
         self.base = base
         self.sampler = make_strategy(base, space, seed=seed)
         self._told_base: set[str] = set()

@@ -21,7 +21,7 @@ def gaussian_batch(task: Task, size: int, seed: int) -> ProxyBatch:
 def data_batch(data: str, task: Task, size: int, seed: int, data_dir: str | None = None) -> ProxyBatch:
     """`size` seeded training examples of a dataset, resized to the task's spatial size and with
     channels repeated (or averaged) to its channel count; labels folded into its classes."""
-    from nasforge.evaluators.training import cached_dataset
+    from nasforge.data.cache import cached_dataset
 
     dataset = cached_dataset(data, data_dir, None, seed)
     pick = np.random.default_rng(seed).choice(

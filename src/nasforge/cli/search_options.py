@@ -1,0 +1,73 @@
+"""The options of `nasforge search`, from flags and a TOML file, shaped like a `SearchConfig`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from nasforge.cli.common import parse_params
+from nasforge.study.settings import StudySettings
+from nasforge.workflows.config import SearchConfig, layered, read_toml, validated_config
+
+EXECUTION = tuple(k for k in StudySettings.RUN if k not in ("budget", "final_epochs"))
+TRAINING_OPTIONS = (
+    "data",
+    "data_dir",
+    "label_column",
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "weight_decay",
+    "optimizer",
+    "augment",
+    "train_subset",
+    "max_params",
+    "max_flops",
+    "threads",
+    "device",
+)
+
+
+def overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The options given as flags, shaped like a `SearchConfig`."""
+    keys = ("name", "study", "budget", "seed", "metric", "direction", "final_epochs", "pruner", *EXECUTION)
+    out: dict[str, Any] = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
+    if args.test_every_trial:
+        out["test_every_trial"] = True
+    if args.save_top_k is not None:
+        out["save_top_k"] = args.save_top_k
+    constraints = list(args.constraint or [])
+    if args.max_latency_ms is not None:
+        constraints.append(f"latency_sample_ms<={args.max_latency_ms}")
+    if constraints:
+        out["constraints"] = constraints
+    if args.warmup or args.warmup_proxy:
+        out["warmup"] = {
+            **({"candidates": args.warmup} if args.warmup else {}),
+            **({"proxy": args.warmup_proxy} if args.warmup_proxy else {}),
+        }
+    if args.space:
+        out["space"] = {"name": args.space}
+    if args.strategy or args.param:
+        out["strategy"] = {**({"name": args.strategy} if args.strategy else {}), **parse_params(args.param)}
+    if args.table is not None or args.noisy:
+        out["evaluator"] = {
+            "name": "table",
+            **({"table": args.table} if args.table else {}),
+            **({"noisy": True} if args.noisy else {}),
+        }
+        out.setdefault("space", {"name": "nb201"})
+    training = {key: getattr(args, key) for key in TRAINING_OPTIONS if getattr(args, key) is not None}
+    if training:
+        out["evaluator"] = {"name": "training", **out.get("evaluator", {}), **training}
+    return out
+
+
+def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, Any]]:
+    """The validated configuration (defaults, then the TOML file, then the flags) and the options
+    the user gave (TOML file and flags merged, without the defaults): a resume compares those."""
+    from_file = read_toml(args.config) if args.config else {}
+    flags = overrides(args)
+    merged = layered([from_file, flags])
+    given = {k: v for k, v in merged.items() if k in flags or k in from_file}
+    return validated_config(merged, args.config), given

@@ -1,0 +1,217 @@
+"""`nasforge compress`: a smaller, faster copy of a model folder, with a before/after row per step.
+
+The steps run in this order, each optional: structured pruning (`prune`, whole channels
+removed, see `channel_pruning`) with fine-tuning on the training split, BatchNorm folding (see
+`folding`), and int8 quantization of the ONNX model with onnxruntime: static (calibrated on
+training examples) where the training data loads here, falling back to dynamic (weights only)
+when static quantization costs more than `INT8_MAX_VALID_DROP` validation accuracy; both rows
+are then shown, and `model.int8.onnx` is the dynamic one. Each torch step is measured
+on the model as reloaded from its saved folder, so a size that does not survive a reload shows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from nasforge.deploy.compress.measure import eval_data, onnx_row, torch_row, training_data
+from nasforge.deploy.load import load_model
+from nasforge.errors import InvalidArgumentError, NasforgeError
+from nasforge.evaluators.model_card import WEIGHTS, read_card, save_model
+
+TOLERANCE = 1e-4
+CALIBRATION_EXAMPLES = 512  # training inputs that set the int8 activation ranges
+INT8_MAX_VALID_DROP = 0.01  # static int8 losing more validation accuracy falls back to dynamic
+
+
+def compress(
+    folder: str | Path,
+    out: str | Path,
+    *,
+    prune: float | None = None,
+    prune_by: str = "norm",
+    finetune_epochs: int = 0,
+    fold_bn: bool = False,
+    quantize: str | None = None,
+) -> list[dict[str, Any]]:
+    """Write a compressed copy of the model folder `folder` to `out` (an exported folder: weights,
+    ONNX, manifest, card) and return one before/after row per step.
+
+    Example:
+        >>> # rows = compress("export/", "small/", prune=0.5, finetune_epochs=5, fold_bn=True)
+
+    Raises:
+        InvalidArgumentError: no step asked for, a bad option, or `out` is not a new or empty folder.
+        NasforgeError: folding changed what the model computes (beyond `TOLERANCE`).
+    """
+    from nasforge.deploy.export import check_out, write_folder
+
+    _check(prune, finetune_epochs, fold_bn, quantize)
+    out = Path(out)
+    check_out(out)
+    card = read_card(folder)
+    dataset = training_data(card)
+    data = eval_data(dataset)
+    model = load_model(folder)
+    rows = [torch_row("original", model, card, Path(folder) / WEIGHTS, data)]
+    with tempfile.TemporaryDirectory() as scratch:
+        step_folder = Path(folder)
+        steps = ["prune"] * (prune is not None) + ["fold"] * fold_bn
+        for i, step in enumerate(steps):
+            if step == "prune":
+                label, card = _prune(model, card, prune or 0.0, prune_by, finetune_epochs, dataset)
+            else:
+                label, card = _fold(model, card)
+            step_folder = save_model(Path(scratch) / f"step{i}", model, card)
+            model = load_model(step_folder)
+            rows.append(torch_row(label, model, card, step_folder / WEIGHTS, data))
+        write_folder(step_folder, out)
+    if quantize == "int8":
+        calibration = None if dataset is None else np.asarray(dataset.train.x[:CALIBRATION_EXAMPLES])
+        step, path = quantize_int8(out, calibration)
+        rows.append(onnx_row(step, path, card, data, like=rows[-1]))
+        if _lost_accuracy(rows[-2], rows[-1]):  # static int8 hurt: weights-only keeps activations exact
+            step, path = quantize_int8(out, None)
+            rows.append(onnx_row(step, path, card, data, like=rows[-2]))
+    return rows
+
+
+def _lost_accuracy(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """True when `after` lost more than `INT8_MAX_VALID_DROP` validation accuracy."""
+    if "valid_accuracy" not in before or "valid_accuracy" not in after:
+        return False
+    return bool(after["valid_accuracy"] < before["valid_accuracy"] - INT8_MAX_VALID_DROP)
+
+
+def _check(prune: float | None, finetune_epochs: int, fold_bn: bool, quantize: str | None) -> None:
+    if prune is None and not fold_bn and quantize is None:
+        raise InvalidArgumentError(
+            "compress needs at least one step: --prune, --fold-bn or --quantize; got none"
+        )
+    if quantize not in (None, "int8"):
+        raise InvalidArgumentError(f"--quantize must be int8, got {quantize!r}")
+    if finetune_epochs < 0 or (finetune_epochs and prune is None):
+        raise InvalidArgumentError(
+            f"--finetune-epochs must be >= 0 and goes with --prune, "
+            f"got {finetune_epochs} with --prune {prune}"
+        )
+
+
+def _prune(
+    model: nn.Module, card: dict[str, Any], ratio: float, criterion: str, epochs: int, data: Any
+) -> tuple[str, dict[str, Any]]:
+    from nasforge.deploy.transforms.channels import prune_channels
+
+    shapes = prune_channels(model, ratio, card["task"]["input_shape"], criterion=criterion)
+    stored = card.get("pruned_shapes", {})
+    merged = {name: {**stored.get(name, {}), **sizes} for name, sizes in shapes.items()}
+    card = {
+        **card,
+        "transforms": [*card.get("transforms", []), "prune"],
+        "pruned_shapes": {**stored, **merged},
+    }
+    if epochs:
+        finetune(model, card, epochs, data)
+    return f"prune {ratio:g}" + (f"+{epochs}ep" if epochs else ""), card
+
+
+def _fold(model: nn.Module, card: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    from nasforge.deploy.transforms.fold_bn import fold_batchnorm
+
+    inputs = torch.randn(64, *card["task"]["input_shape"], generator=torch.Generator().manual_seed(0))
+    model.eval()
+    with torch.no_grad():
+        expected = model(inputs)
+        report = fold_batchnorm(model)
+        difference = float((model(inputs) - expected).abs().max())
+    if difference > TOLERANCE:
+        raise NasforgeError(f"folding changed the outputs by {difference:.2e} (allowed {TOLERANCE})")
+    return "fold BN", {
+        **card,
+        "transforms": [*card.get("transforms", []), "fold_bn"],
+        "fold_bn_report": report,
+    }
+
+
+def finetune(model: nn.Module, card: dict[str, Any], epochs: int, data: Any) -> None:
+    """Train `model` in place on the training split of `data` (the card's dataset, see
+    `training_data`) with the study's recipe, its one-cycle schedule spread over `epochs` epochs.
+    On the main job's winner pruned by half, the recipe's learning rate recovered more validation
+    accuracy than 0.1x or 0.3x of it."""
+    from nasforge.evaluators import make_evaluator
+    from nasforge.evaluators.trainer import Trainer
+    from nasforge.genotype import Genotype
+    from nasforge.spaces import make_space
+
+    if data is None:
+        raise InvalidArgumentError(
+            "--finetune-epochs needs the model's training data, which does not load here"
+        )
+    evaluator = make_evaluator(card["training"])
+    config = evaluator.train_config(  # type: ignore[attr-defined]
+        Genotype.from_dict(card["genotype"]), make_space(card["space"]), epochs
+    )
+    config = dataclasses.replace(config, schedule_epochs=None)
+    x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
+    Trainer(model, config, len(y)).run(x, y)
+    model.eval()
+
+
+def quantize_int8(out: Path, calibration: np.ndarray | None) -> tuple[str, Path]:
+    """Write `model.int8.onnx` next to `model.onnx` and add it to the manifest; returns the step's
+    name and the file.
+
+    With `calibration` inputs (training examples) the quantization is static: int8 weights
+    (per channel) and activations in QDQ form, which runs convolutions as int8 kernels. Without
+    them it is dynamic (weights only), which on CPU is smaller but often slower for convolutions.
+    """
+    import json
+
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        QuantFormat,
+        QuantType,
+        quantize_dynamic,
+        quantize_static,
+    )
+
+    from nasforge.evaluators.model_card import sha256
+
+    class Reader(CalibrationDataReader):  # type: ignore[misc]
+        def __init__(self, x: np.ndarray) -> None:
+            self.batches = iter(x[i : i + 32] for i in range(0, len(x), 32))
+
+        def get_next(self) -> dict[str, np.ndarray] | None:
+            batch = next(self.batches, None)
+            return None if batch is None else {"input": batch}
+
+    source, target = out / "model.onnx", out / "model.int8.onnx"
+    logging.disable(logging.WARNING)  # its advice to pre-process first is about shape inference
+    try:
+        if calibration is None:
+            quantize_dynamic(source, target, weight_type=QuantType.QInt8)
+        else:
+            quantize_static(
+                source,
+                target,
+                Reader(calibration),
+                quant_format=QuantFormat.QDQ,
+                per_channel=True,
+                weight_type=QuantType.QInt8,
+                activation_type=QuantType.QInt8,
+            )
+    finally:
+        logging.disable(logging.NOTSET)
+    manifest_path = out / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["sha256"]["model.int8.onnx"] = sha256(target)
+    manifest["int8"] = "static (calibrated)" if calibration is not None else "dynamic (weights only)"
+    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
+    return ("int8 static" if calibration is not None else "int8 dynamic"), target

@@ -1,0 +1,87 @@
+"""Loading a saved or exported model folder: integrity check, rebuild from the card, weights
+without pickle (and the structure compression changed, where it did)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from nasforge.errors import NasforgeError
+from nasforge.evaluators.model_card import WEIGHTS, read_card, sha256
+from nasforge.genotype import Genotype
+from nasforge.study.record import StudyRecord
+from nasforge.trial import Trial
+
+if TYPE_CHECKING:
+    from torch import nn
+
+
+def verify(folder: str | Path) -> None:
+    """Check every file listed in an exported folder's `manifest.json` against its sha256.
+
+    Raises:
+        NasforgeError: a listed file is missing or was changed.
+    """
+    manifest = Path(folder) / "manifest.json"
+    if not manifest.exists():
+        return
+    try:
+        listed = json.loads(manifest.read_text())["sha256"]
+    except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise NasforgeError(f"cannot read {manifest}: {exc}") from None
+    for name, digest in listed.items():
+        path = Path(folder) / name
+        if not path.is_file() or sha256(path) != digest:
+            raise NasforgeError(f"{path} does not match its sha256 in manifest.json; refusing to load it")
+
+
+def load_model(source: str | Path | StudyRecord, trial: Trial | int | None = None) -> nn.Module:
+    """Rebuild a saved network and load its weights (safetensors, no pickle).
+
+    `source` is a model folder (kept beside a study, or exported: every file is then first
+    checked against the manifest's sha256), or a study, whose newest kept model of `trial`
+    (default: the best trial) is loaded.
+
+    Raises:
+        NasforgeError: the study kept no model of that trial, or a file does not match its sha256.
+
+    Example:
+        >>> # model = load_model("runs/mnist1d-macro.db.artifacts/model-trial40-f40")
+        >>> # model = load_model(study)            # the best trial's retrained model
+    """
+    from safetensors.torch import load_file
+
+    if isinstance(source, StudyRecord):
+        kept = source.model_folder(trial)
+        if kept is None:
+            which = (
+                "the best trial"
+                if trial is None
+                else f"trial {trial if isinstance(trial, int) else trial.number}"
+            )
+            raise NasforgeError(f"the study kept no model of {which}; retrain it first (Study.retrain)")
+        source = kept
+    folder = source
+
+    from nasforge.spaces import make_space
+    from nasforge.task import Task
+
+    verify(folder)
+    card = read_card(folder)
+    space = make_space(card["space"])
+    task = Task(tuple(card["task"]["input_shape"]), int(card["task"]["num_classes"]))
+    model = space.build(Genotype.from_dict(card["genotype"]), task)
+    state = load_file(str(Path(folder) / WEIGHTS))
+    transforms = card.get("transforms", [])  # the saved weights belong to the transformed structure
+    if "fold_bn" in transforms:
+        from nasforge.deploy.transforms.fold_bn import fold_batchnorm
+
+        fold_batchnorm(model)
+    if "prune" in transforms:
+        from nasforge.deploy.transforms.channels import restore_shapes
+
+        restore_shapes(model, card["pruned_shapes"], state)
+    model.load_state_dict(state)
+    model.eval()
+    return model

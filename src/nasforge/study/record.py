@@ -1,0 +1,215 @@
+"""Reading a stored study without running it: `StudyRecord` (what every study can answer) and
+`StudyView` (a read-only view of a study file that never builds a strategy).
+
+Example:
+    >>> from nasforge import NB201Space, Study, TabularEvaluator
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "s.db")
+    >>> study = Study.create(NB201Space(), "random", seed=0, path=path)
+    >>> study.optimize(TabularEvaluator(), budget=3); study.close()
+    >>> view = StudyView(path)
+    >>> len(view.trials), view.objective
+    (3, 'valid')
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from nasforge.errors import NasforgeError, StudyError
+from nasforge.genotype import Genotype
+from nasforge.objectives import Constraint, Objective, pareto_indices
+from nasforge.study import queries
+from nasforge.trial import Trial, TrialState, reached
+
+
+def ranked(trials: list[Trial]) -> list[Trial]:
+    """The COMPLETE trials: feasible first, then those at the highest fidelity, then by the first
+    objective, best first (ties: earlier first). A multi-fidelity search thus picks among the
+    architectures it trained longest."""
+    done = [t for t in trials if t.state is TrialState.COMPLETE and t.score is not None]
+    top = max((reached(t) for t in done), default=0.0)
+    return sorted(done, key=lambda t: (t.feasible is False, reached(t) < top, -(t.score or 0.0), t.number))
+
+
+def normalized(config: dict[str, Any]) -> dict[str, Any]:
+    """A stored configuration in the current shape (older files lack objectives, constraints, settings)."""
+    out = dict(config)
+    if "objectives" not in out:
+        out["objectives"] = [
+            {"metric": out.get("objective", "valid"), "direction": out.get("direction", "maximize")}
+        ]
+    out.setdefault("constraints", [])
+    out.setdefault("settings", {})
+    out["objective"], out["direction"] = out["objectives"][0]["metric"], out["objectives"][0]["direction"]
+    return out
+
+
+def artifact_dir(path: str | Path) -> Path:
+    """The folder beside a study file where its models and checkpoints live."""
+    return Path(f"{path}.artifacts")
+
+
+class StudyRecord:
+    """What can be read from a study's stored trials: leaderboard, best trial, Pareto front.
+
+    Subclasses set `config` (normalised) and `trials`.
+    """
+
+    config: dict[str, Any]
+    trials: list[Trial]
+
+    @functools.cached_property
+    def objectives(self) -> tuple[Objective, ...]:
+        """The study's objectives, in order."""
+        return tuple(Objective(o["metric"], o["direction"]) for o in self.config["objectives"])
+
+    @functools.cached_property
+    def constraints(self) -> tuple[Constraint, ...]:
+        """Bounds a trial must meet to be feasible."""
+        return tuple(Constraint.from_dict(c) for c in self.config["constraints"])
+
+    @property
+    def objective(self) -> str:
+        """The first (or only) objective's metric."""
+        return str(self.objectives[0].metric)
+
+    @property
+    def direction(self) -> str:
+        """The first (or only) objective's direction."""
+        return str(self.objectives[0].direction)
+
+    @property
+    def n_finished(self) -> int:
+        """Trials that are COMPLETE, FAILED or PRUNED."""
+        return sum(t.state.finished for t in self.trials)
+
+    @property
+    def best_trial(self) -> Trial | None:
+        """The feasible COMPLETE trial with the best first objective (else the best infeasible one)."""
+        board = self.leaderboard(1)
+        return board[0] if board else None
+
+    def leaderboard(self, k: int | None = None) -> list[Trial]:
+        """COMPLETE trials, best first (see `ranked`)."""
+        return ranked(self.trials)[:k]
+
+    def pareto_front(self) -> list[Trial]:
+        """Feasible COMPLETE trials that no other one beats on every objective, by trial number."""
+        done = [
+            t
+            for t in self.trials
+            if t.state is TrialState.COMPLETE and t.feasible is not False and self.has_values(t)
+        ]
+        points = [self.oriented(t) for t in done]
+        return [done[i] for i in pareto_indices(points)]
+
+    def has_values(self, trial: Trial) -> bool:
+        """True when every objective of the study was measured for `trial`."""
+        return all(o.metric in trial.metrics for o in self.objectives)
+
+    def oriented(self, trial: Trial) -> list[float]:
+        """The trial's objective values turned so that higher is better."""
+        return [o.oriented(trial.metrics[o.metric]) for o in self.objectives]
+
+    @functools.cached_property
+    def space_or_none(self) -> Any:
+        """The study's search space, or None when its kind is not registered in this installation."""
+        from nasforge.spaces import make_space
+
+        try:
+            return make_space(self.config["space"])
+        except (NasforgeError, TypeError, KeyError):
+            return None
+
+    @property
+    def artifact_dir(self) -> Path | None:
+        """Where trained models and checkpoints are kept (None for an in-memory study)."""
+        raise NotImplementedError
+
+    def artifact_records(self) -> list[dict[str, Any]]:
+        """Files kept beside the study (`kind`, `trial`, `fidelity`, `path`), oldest first."""
+        raise NotImplementedError
+
+    def model_folder(self, trial: Trial | int | None = None) -> Path | None:
+        """The newest model kept for `trial` (default: the best trial), or None when none was kept.
+
+        Load it with `nasforge.load(folder)`, or directly with `nasforge.load(study, trial)`.
+        """
+        if trial is None:
+            trial = self.best_trial
+            if trial is None:
+                return None
+        number = trial if isinstance(trial, int) else trial.number
+        kept = [a for a in self.artifact_records() if a["kind"] == "model" and a["trial"] == number]
+        folder = self.artifact_dir
+        return None if not kept or folder is None else folder / kept[-1]["path"]
+
+    def format(self, genotype: Genotype) -> str:
+        """The architecture in the space's text form (JSON when the space cannot be built here)."""
+        space = self.space_or_none
+        return genotype.to_json() if space is None else str(space.format(genotype))
+
+
+class StudyView(StudyRecord):
+    """A read-only view of a study file: configuration, trials, metrics, curves, retrains, artifacts.
+
+    Opening never writes to the file (SQLite read-only mode) and never builds a strategy, so a
+    study whose strategy code changed, or whose space is not registered, still shows its results.
+
+    Raises:
+        StudyError: the file does not exist, is not an SQLite database, is damaged, or holds no
+            nasforge study.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            what = "is a folder" if self.path.is_dir() else "does not exist"
+            raise StudyError(f"no study at {self.path} (the path {what})")
+        try:
+            self._db = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True)
+            present = queries.tables(self._db)
+            if not present >= queries.REQUIRED_TABLES:
+                raise StudyError(f"{self.path} is not a nasforge study (no study tables); left untouched")
+            config = queries.read_config(self._db)
+            if config is None:
+                raise StudyError(f"{self.path} holds no nasforge study configuration")
+            self.config = normalized(config)
+            self.trials = queries.read_trials(self._db)
+            self.retrains = queries.read_retrains(self._db)
+            self.artifacts = queries.read_artifacts(self._db)
+            self.schema_version = int(self._db.execute("PRAGMA user_version").fetchone()[0]) or 1
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise StudyError(f"cannot read study file {self.path}: {exc}") from None
+        except StudyError:
+            self._db.close()
+            raise
+
+    @property
+    def artifact_dir(self) -> Path:
+        return artifact_dir(self.path)
+
+    def artifact_records(self) -> list[dict[str, Any]]:
+        return self.artifacts
+
+    def curves(self, trial: int) -> dict[str, list[float]]:
+        """Per-step series of a trial (losses and accuracies per epoch, weight norms, timings)."""
+        try:
+            return queries.read_curves(self._db, trial)
+        except sqlite3.DatabaseError as exc:
+            raise StudyError(f"cannot read study file {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        """Close the connection."""
+        self._db.close()
+
+    def __enter__(self) -> StudyView:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

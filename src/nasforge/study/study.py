@@ -1,0 +1,462 @@
+"""`Study`: runs a strategy against an evaluator and keeps every trial in SQLite."""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import math
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from nasforge.errors import InvalidArgumentError, SpaceExhaustedError, StudyError
+from nasforge.evaluators.base import EvalOptions, Evaluator, Result, run_evaluation
+from nasforge.evaluators.stop_rule import StopRule
+from nasforge.execution.executors import Executor, SerialExecutor
+from nasforge.execution.timeouts import evaluate_within
+from nasforge.genotype import Genotype
+from nasforge.objectives import Constraint, make_constraints, make_objectives
+from nasforge.spaces import make_space
+from nasforge.spaces.base import SearchSpace
+from nasforge.strategies import make_strategy
+from nasforge.strategies.base import Strategy
+from nasforge.study.eval_options import PLAIN, checkpoint_below, checkpoint_path, model_dir, stop_rule
+from nasforge.study.record import StudyRecord, artifact_dir, normalized
+from nasforge.study.replay import replay
+from nasforge.study.settings import StudySettings
+from nasforge.study.storage import Storage
+from nasforge.study.stored_config import check_metrics, same_study, study_config
+from nasforge.trial import Trial, TrialState, reached
+from nasforge.validation import check_int
+
+Callback = Callable[["Study", Trial], None]
+
+
+class Study(StudyRecord):
+    """A search in progress or done: space, strategy, objectives and every trial.
+
+    Create or resume one with `Study.create`, open a stored one with `Study.load` (to read one
+    without running it, use `nasforge.StudyView`). Run it with `optimize`, or drive it from your
+    own training loop with `ask` and `tell`.
+
+    Example:
+        >>> from nasforge import NB201Space, TabularEvaluator
+        >>> study = Study.create(NB201Space(), "random", seed=0)
+        >>> study.optimize(TabularEvaluator(), budget=5)
+        >>> len(study.trials)
+        5
+        >>> trial = study.ask()
+        >>> study.tell(trial, {"valid": 90.0})
+        >>> study.trials[-1].state.value
+        'COMPLETE'
+    """
+
+    def __init__(self, storage: Storage, config: dict[str, Any]) -> None:
+        self.storage = storage
+        self.config = normalized(config)
+        self._settings = StudySettings.stored(self.config["settings"])
+        self.space: SearchSpace = make_space(self.config["space"])
+        strategy = self.config["strategy"]
+        self.strategy: Strategy = make_strategy(
+            strategy["name"], self.space, seed=strategy["seed"], **strategy["params"]
+        )
+        self.strategy.set_objectives(tuple(o["direction"] for o in self.config["objectives"]))
+        if self.config.get("warm_start"):
+            self.strategy.warm_start([self.space.parse(text) for text in self.config["warm_start"]])
+        self.exhausted = False
+        self.trials: list[Trial] = storage.load_trials()
+        self._n_told, self._rerun = replay(self.strategy, self.space, self.trials)
+        self._continued: dict[int, int] = {}  # promoted trial -> the trial whose checkpoint it continues
+        self._curves: dict[int, list[float]] = {}  # finished trial -> its per-epoch objective (pruning)
+        self._n_finished = sum(t.state.finished for t in self.trials)
+
+    @classmethod
+    def create(
+        cls,
+        space: SearchSpace,
+        strategy: str = "evolution",
+        *,
+        strategy_params: dict[str, Any] | None = None,
+        seed: int = 0,
+        objective: str | Sequence[str] = "valid",
+        direction: str | Sequence[str] = "maximize",
+        constraints: Sequence[str | Constraint] | None = None,
+        path: str | Path | None = None,
+        evaluator: Evaluator | None = None,
+        warm_start: list[Genotype] | None = None,
+        settings: StudySettings | dict[str, Any] | None = None,
+    ) -> Study:
+        """A new study, or the one stored at `path` if it has the same configuration.
+
+        `objective` is one metric or several (a multi-objective study; `direction` then is one
+        value or one per metric); `constraints` are bounds such as `"params<=1e6"`. With an
+        `evaluator`, the objectives and constraints are checked against its metric schema now.
+        `warm_start` architectures (for example from `zero_cost_warmup`) are served first where
+        the strategy would sample at random. `settings` (`StudySettings`, or a dict of its
+        fields) are stored so that the study can be resumed as it was started.
+
+        Raises:
+            StudyError: `path` holds a study with a different space, strategy, objective or evaluator.
+            InvalidArgumentError: an objective or constraint the evaluator does not measure, or a
+                setting that is misspelt or out of range.
+        """
+        config = study_config(
+            space,
+            make_strategy(strategy, space, seed=seed, **(strategy_params or {})),
+            make_objectives(objective, direction),
+            make_constraints(constraints),
+            evaluator,
+            warm_start,
+            StudySettings.parse(settings),
+        )
+        storage = Storage(path)
+        stored = storage.read_config()
+        if stored is None:
+            storage.write_config(config)
+            return cls(storage, config)
+        try:
+            return cls(storage, same_study(stored, config, path))
+        except StudyError:
+            storage.close()
+            raise
+
+    @classmethod
+    def load(cls, path: str | Path) -> Study:
+        """Open the study stored at `path` to resume it (to read it, `StudyView` is lighter)."""
+        if not Path(path).is_file():
+            raise StudyError(f"no study at {path} (file does not exist)")
+        storage = Storage(path)
+        config = storage.read_config()
+        if config is None:
+            storage.close()
+            raise StudyError(f"{path} holds no nasforge study")
+        return cls(storage, config)
+
+    @property
+    def n_finished(self) -> int:
+        """Trials that are COMPLETE, FAILED or PRUNED."""
+        return self._n_finished
+
+    @property
+    def settings(self) -> StudySettings:
+        """How the study runs: budget, final_epochs, executor, pruner, … (stored with it)."""
+        return self._settings
+
+    def update_settings(self, **changes: Any) -> None:
+        """Change stored settings (for example a larger budget) and store them.
+
+        Raises:
+            InvalidArgumentError: a misspelt setting or a value out of range.
+        """
+        self._settings = self._settings.changed(**changes)
+        self.config["settings"] = self._settings.to_json()
+        self.storage.write_config(self.config)
+
+    @property
+    def retrains(self) -> list[dict[str, Any]]:
+        """Every retraining of a trial's architecture, oldest first."""
+        return self.storage.load_retrains()
+
+    @property
+    def artifact_dir(self) -> Path | None:
+        """Where trained models and checkpoints are kept (None for an in-memory study)."""
+        return None if self.storage.path is None else artifact_dir(self.storage.path)
+
+    def artifact_records(self) -> list[dict[str, Any]]:
+        return self.storage.load_artifacts()
+
+    # -- ask and tell ------------------------------------------------------------------------
+
+    def ask(self) -> Trial:
+        """The next trial to evaluate (stored as RUNNING); evaluate it yourself, then `tell`.
+
+        Raises:
+            SpaceExhaustedError: every architecture has been asked for.
+        """
+        with self.storage.writing():
+            self._check_current()
+            trial = self._rerun.pop(0) if self._rerun else self._ask()
+        if trial is None:
+            raise SpaceExhaustedError("the search space is exhausted: no architecture left to ask for")
+        return trial
+
+    def tell(
+        self,
+        trial: Trial,
+        metrics: dict[str, float] | None = None,
+        *,
+        error: str | None = None,
+        curves: dict[str, list[float]] | None = None,
+        pruned_at: int | None = None,
+        cost_s: float = 0.0,
+    ) -> None:
+        """Store the outcome of a trial from `ask`: its metrics, or the `error` that ended it.
+
+        `curves` are per-step series (e.g. `{"valid_accuracy": [...]}` per epoch); `pruned_at`
+        marks a trial you stopped early (PRUNED at that step).
+        """
+        if trial.state.finished or trial.number >= len(self.trials) or self.trials[trial.number] is not trial:
+            raise InvalidArgumentError(
+                f"trial must be a RUNNING trial of this study, got trial {trial.number}"
+            )
+        if metrics is None and error is None:
+            raise InvalidArgumentError("tell needs metrics or an error, got neither")
+        result = Result(dict(metrics or {}), cost_s, {"curves": curves or {}}, error, pruned_at)
+        with self.storage.writing():
+            self._finish(trial, result)
+
+    def promote(self, trial: Trial, fidelity: float) -> Trial:
+        """Queue `trial`'s architecture at a higher `fidelity` (e.g. more epochs); `optimize`
+        evaluates it before asking for new candidates, continuing from the trial's checkpoint
+        when the study keeps checkpoints (`settings.checkpoints`).
+
+        Raises:
+            InvalidArgumentError: `trial` is not COMPLETE, `fidelity` is not higher, or the
+                architecture was already evaluated at `fidelity`.
+        """
+        if trial.state is not TrialState.COMPLETE:
+            raise InvalidArgumentError(
+                f"only a COMPLETE trial can be promoted; trial {trial.number} is {trial.state}"
+            )
+        if fidelity <= (done := reached(trial, unknown=-math.inf)):
+            raise InvalidArgumentError(
+                f"fidelity must be above trial {trial.number}'s {done:g}, got {fidelity:g}"
+            )
+        if any(t.key == trial.key and t.fidelity == fidelity for t in self.trials):
+            raise InvalidArgumentError(
+                f"trial {trial.number}'s architecture was already run at fidelity {fidelity:g}"
+            )
+        with self.storage.writing():
+            self._check_current()
+            promoted = Trial(
+                number=len(self.trials),
+                genotype=trial.genotype,
+                key=trial.key,
+                fidelity=fidelity,
+                asked_after=self._n_told,
+                started=time.time(),
+                origin="promotion",
+            )
+            self.storage.add_trial(promoted)
+            self.trials.append(promoted)
+            self._rerun.append(promoted)
+        return promoted
+
+    def report(self, trial: Trial, step: int, metrics: dict[str, float]) -> None:
+        """Store intermediate values of a RUNNING trial at `step` (e.g. after each epoch)."""
+        check_int("step", step, minimum=0)
+        with self.storage.writing():
+            self.storage.add_step(trial.number, step, metrics)
+
+    def should_prune(self, trial: Trial, step: int, value: float) -> bool:
+        """True when `value` of the first objective at `step` is behind the median of finished trials."""
+        rule = self._stop_rule()
+        return rule is not None and rule.should_stop(step, value)
+
+    # -- running -----------------------------------------------------------------------------
+
+    def optimize(
+        self,
+        evaluator: Evaluator,
+        budget: int,
+        *,
+        executor: Executor | None = None,
+        callback: Callback | None = None,
+    ) -> None:
+        """Run until `budget` trials have finished (counting those already stored).
+
+        Each finished trial is committed before the next candidate is asked for. A trial whose
+        evaluation raises is stored as FAILED with the reason, and the search goes on.
+
+        Raises:
+            InvalidArgumentError: an objective the evaluator does not measure, or a setting that
+                would fail every trial; checked before the first trial.
+        """
+        check_int("budget", budget, minimum=0)
+        check_metrics(evaluator, [o.metric for o in self.objectives], self.constraints)
+        evaluator.check(self.space)
+        with self.storage.writing():
+            self._check_current()
+            if self.config["evaluator"] is None:  # made through the API without one: remember it
+                self.config.update(evaluator=evaluator.config(), metadata=evaluator.metadata())
+                self.storage.write_config(self.config)
+            self._run(evaluator, budget, executor or SerialExecutor(), callback)
+
+    def _run(self, evaluator: Evaluator, budget: int, executor: Executor, callback: Callback | None) -> None:
+        """Keep every worker busy: as soon as one finishes, its result is committed and told, and
+        the strategy is asked for the next candidate. Serial runs are reproducible from the seed;
+        parallel ones tell results in the order they arrive."""
+        pending: dict[cf.Future[Result], Trial] = {}
+        timeout = self._settings.trial_timeout
+        try:
+            while True:
+                while len(pending) < executor.max_workers and self.n_finished + len(pending) < budget:
+                    trial = self._rerun.pop(0) if self._rerun else self._ask()
+                    if trial is None:
+                        break
+                    args = (evaluator, trial.genotype, self.space, trial.fidelity, self._options(trial))
+                    pending[executor.submit(evaluate_within, timeout, *args)] = trial
+                if not pending:
+                    return
+                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for future in sorted(done, key=lambda f: pending[f].number):
+                    trial = pending.pop(future)
+                    self._finish(trial, _outcome(future))
+                    if callback is not None:
+                        callback(self, trial)
+        except BaseException:  # Ctrl-C above all: end the running trials, which stay RUNNING
+            executor.stop()
+            raise
+
+    def retrain(
+        self,
+        evaluator: Evaluator,
+        trial: Trial,
+        fidelity: float | None,
+        *,
+        save_model: bool = True,
+        on_epoch: Callable[[int, int], None] | None = None,
+    ) -> Result:
+        """Train `trial`'s architecture again at `fidelity` (e.g. more epochs), measure the test
+        split, store the result, and keep the weights and model card beside the study.
+        `on_epoch(done, total)` reports progress."""
+        with self.storage.writing():
+            artifacts = self.artifact_dir
+            folder = model_dir(artifacts, trial, fidelity) if save_model and artifacts else None
+            model_to = None if folder is None else str(folder)
+            options = EvalOptions(test=True, model_to=model_to, on_epoch=on_epoch)
+            result = run_evaluation(evaluator, trial.genotype, self.space, fidelity, options)
+            self.storage.add_retrain(trial.number, fidelity, result.metrics, result.error)
+            if folder is not None and result.error is None and folder.exists():
+                self.storage.add_artifact(trial.number, "model", fidelity, folder.name)
+        return result
+
+    def close(self) -> None:
+        """Close the storage."""
+        self.storage.close()
+
+    def __enter__(self) -> Study:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _options(self, trial: Trial) -> EvalOptions:
+        settings = self._settings
+        pruning = settings.pruner != "none"
+        keep = self.artifact_dir if settings.checkpoints else None
+        if not (keep or pruning or settings.test_every_trial):
+            return PLAIN
+        parent = checkpoint_below(self.trials, keep, trial) if keep else None
+        if parent is not None:
+            self._continued[trial.number] = parent.number
+        return EvalOptions(
+            test=settings.test_every_trial,
+            stop=self._stop_rule() if pruning else None,
+            resume_from=str(checkpoint_path(keep, parent)) if keep and parent else None,
+            checkpoint_to=str(checkpoint_path(keep, trial)) if keep else None,
+        )
+
+    def _stop_rule(self) -> StopRule | None:
+        return stop_rule(
+            self.trials,
+            self.storage,
+            self.objective,
+            self.direction,
+            self._settings.prune_after,
+            self._curves,
+        )
+
+    def _check_current(self) -> None:
+        """Refuse to go on from trials that another process has since advanced."""
+        known = (len(self.trials), sum(t.told is not None for t in self.trials))
+        if self.storage.progress() != known:
+            raise StudyError(
+                f"study {self.storage.path} was advanced by another process since it was opened;"
+                " open it again"
+            )
+
+    def _ask(self) -> Trial | None:
+        if self.exhausted:
+            return None
+        try:
+            candidate = self.strategy.ask(1)[0]
+        except SpaceExhaustedError:
+            self.exhausted = True
+            return None
+        trial = Trial(
+            number=len(self.trials),
+            genotype=candidate.genotype,
+            key=self.space.key(candidate.genotype),
+            fidelity=candidate.fidelity,
+            asked_after=self._n_told,
+            started=time.time(),
+        )
+        self.storage.add_trial(trial)
+        self.trials.append(trial)
+        return trial
+
+    def _finish(self, trial: Trial, result: Result) -> None:
+        trial.metrics, trial.cost_s, trial.finished = dict(result.metrics), result.cost_s, time.time()
+        missing = [o.metric for o in self.objectives if o.metric not in result.metrics]
+        if result.error is not None:
+            trial.state, trial.reason = TrialState.FAILED, result.error
+        elif missing:
+            trial.state = TrialState.FAILED
+            trial.reason = (
+                f"evaluator returned no metric {', '.join(map(repr, missing))} "
+                f"(has: {', '.join(sorted(result.metrics))})"
+            )
+        else:
+            trial.values = [result.metrics[o.metric] for o in self.objectives]
+            trial.feasible = all(c.satisfied(result.metrics) for c in self.constraints)
+            if result.pruned_at is not None:
+                trial.state, trial.step = TrialState.PRUNED, result.pruned_at
+            else:
+                trial.state = TrialState.COMPLETE
+                trial.score = self.objectives[0].oriented(trial.values[0])
+        trial.told, self._n_told = self._n_told, self._n_told + 1
+        self._n_finished += 1
+        curves, start = result.artifacts.get("curves") or {}, int(result.artifacts.get("curves_start", 0))
+        if start and trial.number in self._continued:  # the epochs before come from the continued trial
+            earlier = self.storage.load_curves(self._continued[trial.number])
+            curves = {k: earlier.get(k, [float("nan")] * start)[:start] + v for k, v in curves.items()}
+            start = 0
+        self.storage.finish_trial(trial, curves, start=start, timings=result.artifacts.get("timings"))
+        if result.artifacts.get("checkpoint"):
+            self.storage.add_artifact(
+                trial.number, "checkpoint", trial.fidelity, result.artifacts["checkpoint"]
+            )
+        self.strategy.tell(trial)
+        if result.retryable and trial.state is TrialState.FAILED:
+            self._retry(trial)
+
+    def _retry(self, trial: Trial) -> None:
+        """Queue `trial` again (origin "retry") unless it already had `settings.retries` retries."""
+        tries = sum(t.key == trial.key and t.fidelity == trial.fidelity for t in self.trials)
+        if tries > self._settings.retries:
+            return
+        again = Trial(
+            number=len(self.trials),
+            genotype=trial.genotype,
+            key=trial.key,
+            fidelity=trial.fidelity,
+            asked_after=self._n_told,
+            started=time.time(),
+            origin="retry",
+        )
+        self.storage.add_trial(again)
+        self.trials.append(again)
+        self._rerun.append(again)
+
+
+def _outcome(future: cf.Future[Result]) -> Result:
+    """The evaluation's result; an exception here came from the worker, not the evaluator (which
+    returns its own failures as data), so the trial may be retried."""
+    try:
+        return future.result()
+    except Exception as exc:
+        first_line = (str(exc).strip().splitlines() or [""])[0]
+        return Result(error=f"the worker failed: {type(exc).__name__}: {first_line}", retryable=True)

@@ -1,0 +1,149 @@
+"""`SearchConfig`: everything a search needs, from defaults, a TOML file and flags, validated by pydantic.
+
+There is one source of defaults: `StudySettings` (how a study runs), `SearchConfig`'s own
+fields and the three `DEFAULT_*` sections below (the main job). A TOML file and flags are
+layered on top; a section that keeps the default's `name` (or gives none) is merged into it
+key by key, one that names another kind replaces it.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from nasforge.errors import InvalidArgumentError
+from nasforge.study.settings import StudySettings
+from nasforge.validation import pydantic_problems
+
+# The main job, sized to finish in a few minutes on two CPU cores.
+DEFAULT_SPACE = {"name": "macro", "max_blocks": 4, "choices": {"channels": [16, 32, 64], "batchnorm": [True]}}
+DEFAULT_STRATEGY = {"name": "evolution", "population_size": 10}
+DEFAULT_EVALUATOR = {"name": "training", "data": "mnist1d", "epochs": 5, "learning_rate": 0.01}
+WARMUP_CANDIDATES = 500
+
+Direction = Literal["maximize", "minimize"]
+SECTIONS = {"space": DEFAULT_SPACE, "strategy": DEFAULT_STRATEGY, "evaluator": DEFAULT_EVALUATOR}
+
+
+class WarmupConfig(BaseModel):
+    """Zero-cost warm-up: score `candidates` random architectures with `proxy`, start from the `keep` best."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    proxy: str = "synflow"
+    candidates: int = Field(WARMUP_CANDIDATES, ge=1)
+    keep: int = Field(10, ge=1)
+
+
+class SearchConfig(StudySettings):
+    """A search: space, strategy, evaluator (each `{"name": …, **parameters}`), the study file
+    and how it runs (`StudySettings`).
+
+    Example TOML (every key optional; these are the defaults of the main job)::
+
+        budget = 100
+        seed = 0
+        final_epochs = 40     # retrain the winner this long at the end (0: do not)
+        [space]
+        name = "macro"
+        max_blocks = 4
+        choices = { channels = [16, 32, 64], batchnorm = [true] }
+        [strategy]
+        name = "evolution"
+        population_size = 10  # sample_size: half the population unless given
+        [evaluator]
+        name = "training"
+        data = "mnist1d"
+        epochs = 5
+        learning_rate = 0.01
+    """
+
+    name: str | None = None
+    study: str | None = None
+    seed: int = Field(0, ge=0)
+    metric: list[str] | None = None
+    direction: list[Direction] = Field(default_factory=lambda: list[Direction](["maximize"]))
+    constraints: list[str] = Field(default_factory=list)
+    warmup: WarmupConfig | None = None
+    space: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_SPACE))
+    strategy: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_STRATEGY))
+    evaluator: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_EVALUATOR))
+
+    @field_validator("space", "strategy", "evaluator")
+    @classmethod
+    def _named(cls, value: dict[str, Any]) -> dict[str, Any]:
+        if not isinstance(value.get("name"), str):
+            raise ValueError("needs a 'name' (text) naming one of the registered choices")
+        return value
+
+    @field_validator("metric", "direction", mode="before")
+    @classmethod
+    def _listed(cls, value: Any) -> Any:
+        return [v.strip() for v in value.split(",")] if isinstance(value, str) else value
+
+    @property
+    def default_name(self) -> str:
+        """`<data>-<space>`, e.g. mnist1d-macro, iris-macro, table-nb201."""
+        evaluator = self.evaluator
+        data = evaluator.get("data", "gaussian") if evaluator["name"] != "table" else "table"
+        return f"{Path(str(data)).stem}-{self.space['name']}"
+
+    @property
+    def study_path(self) -> Path:
+        """The study file: `study`, else runs/<name>.db (name: `name`, else data and space)."""
+        return Path(self.study or f"runs/{self.name or self.default_name}.db")
+
+    def settings(self) -> StudySettings:
+        """What is stored with the study to resume it as started."""
+        return StudySettings(**{k: getattr(self, k) for k in StudySettings.model_fields})
+
+
+def layered(sources: list[dict[str, Any]]) -> dict[str, Any]:
+    """Merge config dicts in order over the defaults' sections (see the module docstring)."""
+    data: dict[str, Any] = {key: dict(default) for key, default in SECTIONS.items()}
+    for source in sources:
+        for key, value in source.items():
+            old = data.get(key)
+            if (
+                isinstance(value, dict)
+                and isinstance(old, dict)
+                and value.get("name", old.get("name")) == old.get("name")
+            ):
+                data[key] = {**old, **value}
+            else:
+                data[key] = value
+    return data
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """A TOML config file as a dict, with a clear error for a missing, unreadable or invalid one."""
+    try:
+        return tomllib.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise InvalidArgumentError(f"config file {path} does not exist") from None
+    except IsADirectoryError:
+        raise InvalidArgumentError(f"--config must be a TOML file, got the folder {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidArgumentError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def load_config(path: str | Path | None, overrides: dict[str, Any]) -> SearchConfig:
+    """Defaults, then a TOML file (if given), then `overrides` (flags), validated.
+
+    Raises:
+        InvalidArgumentError: unreadable TOML, unknown keys or wrong types, each named.
+    """
+    return validated_config(layered([read_toml(path) if path is not None else {}, overrides]), path)
+
+
+def validated_config(data: dict[str, Any], path: str | Path | None = None) -> SearchConfig:
+    """`data` (already layered over the defaults) as a `SearchConfig`; errors name the TOML file
+    at `path` when the options came from one."""
+    try:
+        return SearchConfig.model_validate(data)
+    except ValidationError as exc:
+        where = f"config file {path}" if path else "search options"
+        raise InvalidArgumentError(f"{where}: {pydantic_problems(exc)}") from None

@@ -1,0 +1,59 @@
+"""Retraining the top trials of a study and keeping their models: the final step of a search."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from nasforge.evaluators.base import Evaluator
+from nasforge.study.study import Study
+from nasforge.trial import Trial
+
+# Called before a trial is retrained with the trial and the epochs; may return an
+# `on_epoch(done, total)` progress callback.
+OnRetrain = Callable[[Trial, int | None], Callable[[int, int], None] | None]
+
+
+def retrain_top(
+    study: Study,
+    evaluator: Evaluator,
+    epochs: int | None,
+    *,
+    k: int = 1,
+    on_retrain: OnRetrain | None = None,
+) -> list[tuple[Trial, dict[str, Any]]]:
+    """Retrain the `k` best trials for `epochs` (None: the evaluator's own), measure the test
+    split and keep their models beside the study. A trial already retrained that long is not
+    trained again: its stored result is returned.
+
+    Returns:
+        Each trial with its retraining's record (`metrics`, `error`, `fidelity`), best first.
+    """
+    out = []
+    for trial in study.leaderboard(k):
+        done = [
+            r
+            for r in study.retrains
+            if r["trial"] == trial.number and r["fidelity"] == epochs and not r["error"]
+        ]
+        if not done:
+            on_epoch = on_retrain(trial, epochs) if on_retrain is not None else None
+            result = study.retrain(evaluator, trial, epochs, on_epoch=on_epoch)
+            done = [
+                {"trial": trial.number, "fidelity": epochs, "metrics": result.metrics, "error": result.error}
+            ]
+        out.append((trial, done[-1]))
+    return out
+
+
+def final_retrain(
+    study: Study, evaluator: Evaluator, on_retrain: OnRetrain | None = None
+) -> list[tuple[Trial, dict[str, Any]]]:
+    """What a search ends with: the winner (and `save_top_k` more) retrained for the study's
+    `final_epochs`; nothing where the evaluator does not train or `final_epochs` is 0."""
+    settings = study.settings
+    if not settings.final_epochs or evaluator.name != "training":
+        return []
+    return retrain_top(
+        study, evaluator, settings.final_epochs, k=max(1, settings.save_top_k), on_retrain=on_retrain
+    )

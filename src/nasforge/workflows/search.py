@@ -1,0 +1,166 @@
+"""Opening a search: a new study from a `SearchConfig`, or the stored one resumed as it was
+started. What `nasforge search`, `improve` and the benchmarks share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nasforge.evaluators import make_evaluator
+from nasforge.evaluators.base import Evaluator
+from nasforge.evaluators.proxies import check_proxies
+from nasforge.evaluators.proxy import ProxyEvaluator
+from nasforge.evaluators.resources import auto_threads
+from nasforge.evaluators.training import TrainingEvaluator
+from nasforge.genotype import Genotype
+from nasforge.objectives import Constraint, make_constraints
+from nasforge.spaces import make_space
+from nasforge.spaces.base import SearchSpace
+from nasforge.strategies import STRATEGIES
+from nasforge.strategies.warmup import zero_cost_warmup
+from nasforge.study.record import StudyView
+from nasforge.study.settings import StudySettings
+from nasforge.study.stored_config import check_metrics
+from nasforge.study.study import Study
+from nasforge.task import Task
+from nasforge.workflows.config import SearchConfig
+from nasforge.workflows.resume import resumed_settings
+
+
+def warm_start(
+    config: SearchConfig,
+    space: SearchSpace,
+    evaluator: Evaluator,
+    on_scored: Callable[[int], None] | None = None,
+) -> list[Genotype] | None:
+    """The zero-cost warm-up's best architectures for a new study (None: no warm-up asked for)."""
+    warmup = config.warmup
+    if warmup is None:
+        return None
+    check_proxies((warmup.proxy,), ensembles=False, what="warmup proxy")
+    if isinstance(evaluator, TrainingEvaluator):
+        task, data = evaluator.dataset().task, evaluator.data
+    else:
+        task, data = Task((3, 32, 32), 10), "gaussian"
+    proxy = ProxyEvaluator(
+        proxies=(warmup.proxy,),
+        data=data,
+        input_shape=task.input_shape,
+        num_classes=task.num_classes,
+        seed=config.seed,
+    )
+    return zero_cost_warmup(
+        space,
+        lambda g: proxy.evaluate(g, space).metrics[warmup.proxy],
+        candidates=warmup.candidates,
+        keep=warmup.keep,
+        seed=config.seed,
+        on_scored=on_scored,
+    )
+
+
+def new_study_parts(config: SearchConfig) -> tuple[SearchSpace, Evaluator]:
+    """The space and the evaluator (seeded with the config's seed unless its section sets one),
+    with the objectives and constraints checked against the evaluator's metrics."""
+    evaluator = make_evaluator({"seed": config.seed, **config.evaluator})
+    if isinstance(evaluator, TrainingEvaluator) and evaluator.threads is None:
+        # Chosen now and stored with the study: a resumed study trains with the same thread count.
+        share = config.cpus_per_trial or auto_threads() / (config.workers or 1)
+        evaluator.threads = max(1, int(share))
+    space = make_space(config.space)
+    check_metrics(evaluator, config.metric or [evaluator.objective], _constraints(config))
+    return space, evaluator
+
+
+@dataclass
+class OpenedSearch:
+    """A study ready to run.
+
+    Attributes:
+        study: the new or resumed study.
+        evaluator: its evaluator (a resumed study's, rebuilt from what it stored).
+        settings: the settings to run with; on a resume, the stored ones with the run settings
+            the options change (store them with `study.update_settings` once they could start).
+        resumed: the study file existed.
+        stored_trials: finished trials when it was opened.
+    """
+
+    study: Study
+    evaluator: Evaluator
+    settings: StudySettings
+    resumed: bool
+    stored_trials: int
+
+
+def open_search(
+    config: SearchConfig,
+    given: dict[str, Any] | None = None,
+    *,
+    on_warmup: Callable[[int], None] | None = None,
+    parent: dict[str, Any] | None = None,
+) -> OpenedSearch:
+    """The study at `config.study_path`: resumed when the file exists, else created.
+
+    A resumed study keeps everything it stored: `given` (the options the user gave, shaped like
+    `SearchConfig`; default: every option `config` was given) may only change its run settings.
+    `parent` links a follow-up study to the one it came from (`nasforge improve`).
+
+    Raises:
+        InvalidArgumentError: an option that contradicts the stored study, an objective the
+            evaluator does not measure, or a setting that would fail every trial.
+
+    Example:
+        >>> from nasforge.workflows.config import load_config
+        >>> opened = open_search(load_config(None, {"space": {"name": "nb201"},
+        ...     "evaluator": {"name": "table"}, "study": ":memory:"}))
+        >>> opened.study.objective, opened.resumed
+        ('valid', False)
+    """
+    path = config.study_path
+    if config.study != ":memory:" and path.exists():
+        if given is None:
+            given = config.model_dump(include=config.model_fields_set)
+        with StudyView(path) as view:
+            stored, done = view.config, view.n_finished
+        settings = resumed_settings(stored, given, path)
+        study = Study.load(path)
+        return OpenedSearch(study, make_evaluator(study.config["evaluator"]), settings, True, done)
+    space, evaluator = new_study_parts(config)
+    params, fidelity_settings = _fidelity_defaults(config, evaluator)
+    settings = config.settings().changed(**fidelity_settings, parent=parent)
+    study = Study.create(
+        space,
+        config.strategy["name"],
+        strategy_params=params,
+        seed=config.seed,
+        objective=config.metric or evaluator.objective,
+        direction=config.direction if len(config.direction) > 1 else config.direction[0],
+        constraints=_constraints(config),
+        path=None if config.study == ":memory:" else path,
+        evaluator=evaluator,
+        warm_start=warm_start(config, space, evaluator, on_warmup),
+        settings=settings,
+    )
+    return OpenedSearch(study, evaluator, settings, False, 0)
+
+
+def _fidelity_defaults(config: SearchConfig, evaluator: Evaluator) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The strategy's parameters and extra settings: a multi-fidelity strategy over training
+    climbs to the evaluator's epochs (unless told otherwise), every trial follows the learning-
+    rate schedule of the top rung, and a promoted trial continues from its checkpoint (so it
+    ends exactly as a trial trained that long from scratch)."""
+    params = {k: v for k, v in config.strategy.items() if k != "name"}
+    multi_fidelity = STRATEGIES.get(config.strategy["name"]).multi_fidelity
+    if not multi_fidelity or not isinstance(evaluator, TrainingEvaluator):
+        return params, {}
+    if params.get("fidelities") is None and params.get("max_fidelity") is None:
+        params["max_fidelity"] = evaluator.epochs
+    if evaluator.schedule_epochs is None:
+        top = params["fidelities"][-1] if params.get("fidelities") else params["max_fidelity"]
+        evaluator.schedule_epochs = max(1, round(float(top)))
+    return params, {"checkpoints": True}
+
+
+def _constraints(config: SearchConfig) -> tuple[Constraint, ...]:
+    return make_constraints(config.constraints)
