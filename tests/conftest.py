@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from nasforge import NB201Space, TabularEvaluator
+from tests.helpers import run
 
+# A quick training search on digits (two 1-epoch trials).
+SEARCH = ["search", "--data", "digits", "--epochs", "1", "--space", "macro", "--budget", "2"]
 BEST_ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
 
 
@@ -23,3 +27,14 @@ def nb201() -> NB201Space:
 @pytest.fixture(scope="session")
 def table_evaluator() -> TabularEvaluator:
     return TabularEvaluator()
+
+
+@pytest.fixture
+def exported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
+    """A model folder exported from a quick search on digits (retrained one epoch)."""
+    code, _, err = run(capsys, *SEARCH, "--final-epochs", "1", "--study", "s.db", "--json")
+    assert code == 0, err
+    code, out, err = run(capsys, "export", "s.db", "--out", "model", "--json")
+    assert code == 0, err
+    assert json.loads(out)["onnx_max_abs_difference"] <= 1e-4
+    return tmp_path / "model"

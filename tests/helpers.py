@@ -1,4 +1,5 @@
-"""Evaluators for tests: real table lookups with injected failures, hangs and worker deaths."""
+"""Shared test helpers: the CLI run in-process, and evaluators (real table lookups) with injected
+failures, hangs and worker deaths."""
 
 from __future__ import annotations
 
@@ -7,7 +8,20 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from nasforge import EvalOptions, Genotype, Result, SearchSpace, Study, TabularEvaluator, TrialState
+from nasforge.cli.main import main
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """`nasforge ARGV…` in this process: exit code, stdout and stderr."""
+    try:
+        code = main(list(argv))
+    except SystemExit as exit_:  # argparse errors and --help
+        code = int(exit_.code or 0)
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
 class FailingEvaluator(TabularEvaluator):

@@ -16,8 +16,7 @@ from nasforge.deploy.transforms.fold_bn import fold_batchnorm
 from nasforge.evaluators.model_card import save_model
 from nasforge.spaces import make_space
 from nasforge.task import Task
-from tests.cli.test_cli import run
-from tests.test_export import exported  # noqa: F401  (fixture)
+from tests.helpers import run
 
 
 def trained_statistics(model: torch.nn.Module, shape: tuple[int, ...]) -> None:
@@ -53,7 +52,7 @@ def test_folding_keeps_the_outputs_and_reports_every_batchnorm(space_name: str) 
 
 
 def test_compressed_folder_is_smaller_same_and_loads_as_is(
-    exported: Path,  # noqa: F811
+    exported: Path,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:
@@ -114,7 +113,7 @@ def test_pruned_model_is_smaller_after_reload_in_every_space(
 
 
 def test_prune_finetune_fold_int8_pipeline(
-    exported: Path,  # noqa: F811
+    exported: Path,
     capsys: pytest.CaptureFixture[str],
     tmp_path: Path,
 ) -> None:

@@ -13,9 +13,9 @@ import torch
 
 from nasforge import NasforgeError, load
 from nasforge.deploy.load import verify
-from tests.cli.test_cli import run
+from tests.conftest import SEARCH
+from tests.helpers import run
 
-SEARCH = ["search", "--data", "digits", "--epochs", "1", "--space", "macro", "--budget", "2"]
 RELOAD = """
 import sys, numpy as np, torch
 from nasforge import load
@@ -23,16 +23,6 @@ x = torch.from_numpy(np.load(sys.argv[2]))
 with torch.no_grad():
     np.save(sys.argv[3], load(sys.argv[1])(x).numpy())
 """
-
-
-@pytest.fixture
-def exported(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
-    code, _, err = run(capsys, *SEARCH, "--final-epochs", "1", "--study", "s.db", "--json")
-    assert code == 0, err
-    code, out, err = run(capsys, "export", "s.db", "--out", "model", "--json")
-    assert code == 0, err
-    assert json.loads(out)["onnx_max_abs_difference"] <= 1e-4
-    return tmp_path / "model"
 
 
 def test_export_writes_every_file_and_a_checked_onnx(exported: Path) -> None:

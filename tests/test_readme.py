@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -26,17 +27,29 @@ def test_the_readme_has_examples_of_each_kind() -> None:
 
 
 @pytest.mark.parametrize("code", blocks("python"))
-def test_python_blocks_run(code: str) -> None:
+def test_python_blocks_run_and_print_what_they_promise(code: str, capsys: pytest.CaptureFixture[str]) -> None:
     exec(compile(code, "README.md", "exec"), {"__name__": "readme"})
+    printed = capsys.readouterr().out.splitlines()
+    assert len(printed) >= code.count("print("), printed
 
 
 @pytest.mark.parametrize("code", blocks("toml"))
-def test_toml_blocks_make_a_valid_search(code: str, tmp_path: Path) -> None:
+def test_toml_blocks_make_the_search_they_describe(code: str, tmp_path: Path) -> None:
     (tmp_path / "c.toml").write_text(code)
+    written = tomllib.loads(code)
     config = load_config(tmp_path / "c.toml", {})
-    space, _ = new_study_parts(config)
-    strategy = {k: v for k, v in config.strategy.items() if k != "name"}
-    make_strategy(config.strategy["name"], space, seed=config.seed, **strategy)
+    space, evaluator = new_study_parts(config)
+    params = {k: v for k, v in config.strategy.items() if k != "name"}
+    strategy = make_strategy(config.strategy["name"], space, seed=config.seed, **params)
+    assert (space.name, strategy.name, evaluator.name) == tuple(
+        config.model_dump()[s]["name"] for s in ("space", "strategy", "evaluator")
+    )
+    for key, value in written.items():  # every key of the block reached the configuration
+        stored = getattr(config, key)
+        if isinstance(value, dict):
+            assert {k: stored[k] for k in value} == value
+        else:
+            assert stored == value
 
 
 @pytest.mark.parametrize("code", blocks("bash"))

@@ -67,8 +67,10 @@ class Trial:
         return Candidate(self.genotype, self.fidelity)
 
 
-def reached(trial: Trial, unknown: float = math.inf) -> float:
-    """The fidelity a trial ran at; a full-fidelity one reports how many epochs it trained, if any."""
+def reached(trial: Trial) -> float:
+    """The fidelity a trial ran at: its own, else the epochs its evaluator reports training, else
+    minus infinity (unknown: any trial of known fidelity counts as higher, for ranking and for
+    promotion alike)."""
     if trial.fidelity is not None:
         return trial.fidelity
-    return trial.metrics.get("epochs", unknown)
+    return trial.metrics.get("epochs", -math.inf)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nasforge.study.record import StudyView
-from tests.cli.test_cli import run
+from tests.helpers import run
 
 UNDERTRAINED = """
 budget = 8

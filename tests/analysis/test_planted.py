@@ -113,7 +113,7 @@ def test_still_rising_curves_yield_train_longer(tmp_path: Path) -> None:
 
     result = planted(tmp_path, outcome)
     assert kinds(result)[0] == "train_longer"
-    assert result["directions"][0]["action"] == {"evaluator": {"epochs_factor": 2}}
+    assert result["directions"][0]["action"] == {"epochs_factor": 2}
 
 
 def test_accuracy_flat_in_width_but_rising_with_depth_yields_depth_over_width(tmp_path: Path) -> None:

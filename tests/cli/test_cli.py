@@ -9,16 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from nasforge.cli.main import main
-
-
-def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    try:
-        code = main(list(argv))
-    except SystemExit as exit_:  # argparse errors and --help
-        code = int(exit_.code or 0)
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.helpers import run
 
 
 def test_search_stores_a_study_and_resumes_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from nasforge import StudyView
-from tests.cli.test_cli import run
+from tests.helpers import run
 
 TINY = ["--data", "digits", "--epochs", "1", "--final-epochs", "0", "--space", "macro"]
 

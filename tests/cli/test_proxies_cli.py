@@ -9,7 +9,7 @@ from nasforge import Study
 from nasforge.analysis.proxy_agreement import fidelity_correlations
 from nasforge.evaluators import TrainingEvaluator
 from nasforge.spaces import make_space
-from tests.cli.test_cli import run
+from tests.helpers import run
 
 
 def test_proxies_nb201_json(capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,3 +71,10 @@ def test_search_with_a_zero_cost_warmup(capsys: pytest.CaptureFixture[str], tmp_
         capsys, "search", "--table", "--study", str(tmp_path / "x.db"), "--warmup-proxy", "oracle"
     )
     assert code == 2 and "oracle" in err
+
+
+def test_proxies_on_data_of_another_dimension_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["proxies", "nb201", "--sample", "3", "--proxies", "synflow", "--data", "mnist1d"]
+    code, _, err = run(capsys, *argv)  # MNIST-1D is 1-D; the NB201 task is 3x32x32 images
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert "data must have 2D inputs" in err and "'mnist1d' has 1D inputs" in err

@@ -11,7 +11,7 @@ from nasforge import Study
 from nasforge.cli.main import main
 from nasforge.errors import InvalidArgumentError
 from nasforge.workflows.config import SearchConfig, load_config
-from tests.cli.test_cli import run
+from tests.helpers import run
 
 FAST = ["--data", "digits", "--epochs", "1", "--budget", "3", "--final-epochs", "2", "--json"]
 

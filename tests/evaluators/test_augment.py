@@ -60,7 +60,7 @@ def test_training_with_augmentation_learns_and_differs_from_without() -> None:
         space.parse(ARCH), space
     )
     assert augmented.error is None and augmented.metrics["valid_accuracy"] > 0.5
-    assert augmented.artifacts["curves"]["train_loss"] != plain.artifacts["curves"]["train_loss"]
+    assert augmented.artifacts.curves["train_loss"] != plain.artifacts.curves["train_loss"]
 
 
 def test_augment_option_takes_a_list_or_a_comma_separated_string() -> None:

@@ -32,7 +32,7 @@ def test_a_continued_run_equals_one_trained_from_scratch(tmp_path: Path) -> None
     scratch = evaluator.evaluate(genotype, space, 4)
     assert continued.metrics["epochs"] == scratch.metrics["epochs"] == 4
     assert continued.metrics["valid_loss"] == pytest.approx(scratch.metrics["valid_loss"], abs=1e-6)
-    assert continued.artifacts["curves_start"] == 2 and len(continued.artifacts["curves"]["valid_loss"]) == 2
+    assert continued.artifacts.curves_start == 2 and len(continued.artifacts.curves["valid_loss"]) == 2
     assert continued.cost_s < scratch.cost_s * 0.9
 
 
@@ -143,9 +143,9 @@ def test_a_proxy_that_cannot_score_a_network_does_not_fail_the_trial(monkeypatch
 
 
 def test_training_threads_leave_the_cores_that_others_use(monkeypatch: pytest.MonkeyPatch) -> None:
-    from nasforge.evaluators import cpu
+    from nasforge.evaluators import resources
 
-    monkeypatch.setattr(cpu, "busy_cores_elsewhere", lambda: 1.0)  # one other CPU-bound process
+    monkeypatch.setattr(resources, "busy_cores_elsewhere", lambda: 1.0)  # one other CPU-bound process
     monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
     space = MacroSpace()
     result = TrainingEvaluator(data="digits", epochs=1).evaluate(space.parse(ARCH), space)

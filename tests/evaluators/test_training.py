@@ -51,13 +51,13 @@ def test_training_reports_every_metric(trained: tuple[TrainingEvaluator, object]
 
 def test_training_curves_cover_every_epoch_and_parameter(trained: tuple[TrainingEvaluator, object]) -> None:
     _, result = trained
-    curves = result.artifacts["curves"]  # type: ignore[attr-defined]
+    curves = result.artifacts.curves  # type: ignore[attr-defined]
     for name in ("train_loss", "train_accuracy", "valid_loss", "valid_accuracy"):
         assert len(curves[name]) == 3
     assert curves["train_loss"][-1] < curves["train_loss"][0]
     norms = [k for k in curves if k.startswith("norm/")]
     assert any(k.endswith(".weight") for k in norms) and any(k.endswith(".bias") for k in norms)
-    assert len(result.artifacts["timings"]["inference_ms"]) == 30  # type: ignore[attr-defined]
+    assert len(result.artifacts.timings["inference_ms"]) == 30  # type: ignore[attr-defined]
 
 
 def test_same_seed_same_result(trained: tuple[TrainingEvaluator, object]) -> None:
@@ -109,7 +109,7 @@ def test_joint_space_hyperparameters_reach_the_training() -> None:
     g = space.sample(np.random.default_rng(0))
     result = TrainingEvaluator(data="digits", epochs=7).evaluate(g, space)
     assert result.metrics["epochs"] == 2
-    assert len(result.artifacts["curves"]["train_loss"]) == 2
+    assert len(result.artifacts.curves["train_loss"]) == 2
 
 
 def test_fidelity_sets_the_epochs() -> None:

@@ -13,9 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.test_cli import run
+from tests.helpers import run
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "build" / "report-screenshot.png"
 CONFIG = """
 budget = 14
 final_epochs = 2
@@ -87,6 +86,7 @@ def test_report_opens_in_headless_chromium_without_errors(
     study: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.support.wait import WebDriverWait
     browser, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     if browser is None or driver_path is None:
         pytest.skip(
@@ -102,15 +102,19 @@ def test_report_opens_in_headless_chromium_without_errors(
     driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path=driver_path))
     try:
         driver.get((tmp_path / "r.html").as_uri())
-        time.sleep(1.0)
+        every_plot_drawn = (
+            "return Array.from(document.querySelectorAll('.plot')).every(s => {"
+            " const d = s.querySelector('.plotly-graph-div'); return d && d.querySelector('.main-svg'); })"
+        )
+        WebDriverWait(driver, timeout=30).until(lambda d: d.execute_script(every_plot_drawn))
         plots = driver.execute_script(
             "return Array.from(document.querySelectorAll('.plot')).map(s => {"
             " const d = s.querySelector('.plotly-graph-div');"
             " return [s.dataset.title, (d && d.data) ? d.data.length : 0,"
             " d ? d.querySelectorAll('.main-svg').length : 0]; })"
         )
-        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        driver.save_screenshot(str(SCREENSHOT))  # the top of the page: header, directions, first plots
+        screenshot = tmp_path / "report.png"
+        driver.save_screenshot(str(screenshot))  # the top of the page: header, directions, first plots
         rows = driver.execute_script("return document.querySelectorAll('#trials tbody tr').length")
         driver.find_element("id", "filter").send_keys("COMPLETE")
         filtered = driver.execute_script("return document.querySelectorAll('#trials tbody tr').length")
@@ -120,7 +124,7 @@ def test_report_opens_in_headless_chromium_without_errors(
     assert errors == []
     assert len(plots) >= 12 and all(traces > 0 and svgs > 0 for _, traces, svgs in plots), plots
     assert rows == 14 and 0 < filtered <= 14
-    assert SCREENSHOT.stat().st_size > 10_000
+    assert screenshot.stat().st_size > 10_000
 
 
 def test_dashboard_serves_the_page_and_follows_the_study(study: Path, tmp_path: Path) -> None:

@@ -130,6 +130,7 @@ def test_promotions_to_a_higher_fidelity_are_new_trials_and_resume(name: str, tm
     study.optimize(TabularEvaluator(epochs=12), 10)  # cheap fidelity: 12 epochs
     for trial in study.leaderboard(3):
         study.promote(trial, 200)
+    assert study.leaderboard(1)[0].fidelity is None  # promotions are queued, not yet run
     with pytest.raises(InvalidArgumentError, match="already run at fidelity 200"):
         study.promote(study.leaderboard(1)[0], 200)
     study.optimize(TabularEvaluator(epochs=12), 16)

@@ -29,6 +29,45 @@ Curves = Callable[[int], dict[str, list[float]]]
 
 
 @dataclass(frozen=True)
+class Action:
+    """What a follow-up study (`nasforge improve`) changes; empty: nothing (advice only).
+
+    Args:
+        fix: knob -> the only values left (a chain space's knob, or "blocks").
+        widen: knob -> values to add ("blocks": two more blocks allowed).
+        epochs_factor: train this many times longer (search and final training).
+        learning_rate_factor: scale the learning rate.
+        weight_decay_factor: scale the weight decay.
+        augment: train with these augmentations.
+    """
+
+    fix: dict[str, list[Any]] = field(default_factory=dict)
+    widen: dict[str, list[Any]] = field(default_factory=dict)
+    epochs_factor: float | None = None
+    learning_rate_factor: float | None = None
+    weight_decay_factor: float | None = None
+    augment: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return any(v for v in asdict(self).values())
+
+    @property
+    def recipe(self) -> dict[str, Any]:
+        """The training changes by name (`epochs_factor`, …, `augment`), without those not set."""
+        names = ("epochs_factor", "learning_rate_factor", "weight_decay_factor", "augment")
+        return {n: getattr(self, n) for n in names if getattr(self, n)}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: only what is set."""
+        return {k: v for k, v in asdict(self).items() if v}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Action:
+        """From `to_dict`'s form."""
+        return cls(**data)
+
+
+@dataclass(frozen=True)
 class Direction:
     """One recommendation: `kind`, `advice`, the `evidence`, a `confidence` in [0, 1], the
     `action` that `nasforge improve` applies (empty: advice only) and its `aim`: "objective"
@@ -38,11 +77,11 @@ class Direction:
     advice: str
     evidence: str
     confidence: float
-    action: dict[str, Any] = field(default_factory=dict)
+    action: Action = field(default_factory=Action)
     aim: str = "objective"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "action": self.action.to_dict()}
 
 
 def find_directions(
@@ -67,8 +106,8 @@ def find_directions(
         exploding_norms(top_curves),
     ]
     kept = [d for d in found if d is not None]
-    changed = {k for d in kept if d.kind != "fix_knob" for k in d.action.get("widen", {})}
-    kept = [d for d in kept if not (d.kind == "fix_knob" and set(d.action["choices"]) & changed)]
+    changed = {k for d in kept if d.kind != "fix_knob" for k in d.action.widen}
+    kept = [d for d in kept if not (d.kind == "fix_knob" and set(d.action.fix) & changed)]
     return sorted(kept, key=lambda d: -d.confidence)  # fixing a knob another direction widens: dropped
 
 
@@ -90,7 +129,7 @@ def overfitting(curves: list[dict[str, list[float]]]) -> Direction | None:
         f"the {len(gaps)} best trials end with training accuracy {np.median(train):.3f} against "
         f"validation {np.median(valid):.3f} (median gap {gap:.3f}, smallest {np.min(gaps):.3f})",
         min(1.0, gap / (3 * OVERFIT_GAP)),
-        {"evaluator": {"weight_decay_factor": 10}, "widen": {"dropout": [0.25, 0.5]}},
+        Action(weight_decay_factor=10, widen={"dropout": [0.25, 0.5]}),
     )
 
 
@@ -124,7 +163,7 @@ def undertrained(curves: list[dict[str, list[float]]]) -> Direction | None:
         "train longer (a higher fidelity): the best candidates have not converged",
         evidence,
         confidence,
-        {"evaluator": {"epochs_factor": 3 if epochs <= 2 else 2}},
+        Action(epochs_factor=3 if epochs <= 2 else 2),
     )
 
 
@@ -143,7 +182,7 @@ def widen(edges: list[dict[str, Any]]) -> list[Direction]:
                 f"{'rises' if larger else 'falls'} with {e['knob']} (Spearman ρ = {e['rho']:.2f}, "
                 f"p = {e['p']:.1e})",
                 round(min(1.0, 0.5 + abs(e["rho"])), 2),
-                {"widen": {e["knob"]: e["beyond"][:2] if larger else e["beyond"][-2:]}},
+                Action(widen={e["knob"]: e["beyond"][:2] if larger else e["beyond"][-2:]}),
             )
         )
     return out
@@ -167,7 +206,7 @@ def depth_over_width(data: KnobData) -> Direction | None:
         f"the objective rises with the number of blocks (Spearman ρ = {depth_rho:.2f}, p = {depth_p:.1e}) "
         f"but not with the mean channels (ρ = {width_rho:.2f}, p = {width_p:.2f})",
         round(min(1.0, 0.5 + depth_rho), 2),
-        {"widen": {"blocks": []}},
+        Action(widen={"blocks": []}),
     )
 
 
@@ -189,7 +228,7 @@ def unimportant(importance: dict[str, Any]) -> list[Direction]:
                     f"the knobs explain R² = {r2:.2f} of the objective; {k['knob']} adds "
                     f"{k['importance']:.4f} ± {k['std']:.4f} ({imp.METHOD})",
                     round(min(0.8, r2), 2),
-                    {"choices": {k["knob"]: [k["best_value"]]}},
+                    Action(fix={k["knob"]: [k["best_value"]]}),
                 )
             )
     return out
@@ -233,7 +272,7 @@ def noise_fragile(retrain: dict[str, float] | None) -> Direction | None:
         "train with augmentation (shifts, noise) so the model holds up under perturbed inputs",
         f"the retrained winner loses {drop:.3f} accuracy under input noise σ = {sigma:g}",
         min(1.0, drop / (3 * NOISE_DROP)),
-        {"evaluator": {"augment": ["shift"]}},
+        Action(augment=["shift"]),
         aim="robustness",
     )
 
@@ -255,5 +294,5 @@ def exploding_norms(curves: list[dict[str, list[float]]]) -> Direction | None:
         "add normalisation (BatchNorm) or lower the learning rate",
         f"in the best trial the weight norm of {layer} {change} {max(ratio, 1 / ratio):.1f}x over training",
         0.6,
-        {"evaluator": {"learning_rate_factor": 1 / 3}},
+        Action(learning_rate_factor=1 / 3),
     )

@@ -65,10 +65,10 @@ class MicroBatcher:
     async def _compute(
         self, loop: asyncio.AbstractEventLoop, waiting: list[tuple[np.ndarray, asyncio.Future[np.ndarray]]]
     ) -> None:
-        inputs = np.concatenate([batch for batch, _ in waiting])
-        if self.on_batch is not None:
-            self.on_batch(len(inputs))
         try:
+            inputs = np.concatenate([batch for batch, _ in waiting])
+            if self.on_batch is not None:
+                self.on_batch(len(inputs))
             outputs = await loop.run_in_executor(None, self.predict, inputs)
         except Exception as exc:  # every caller of this batch gets the error; the batcher goes on
             for _, future in waiting:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from nasforge.errors import InvalidArgumentError
-from nasforge.evaluators.base import EvalOptions, Evaluator, Result, run_evaluation
+from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result, run_evaluation
 from nasforge.evaluators.schema import MetricSpec
 
 if TYPE_CHECKING:
@@ -34,6 +34,7 @@ __getattr__ = lazy_getattr(__name__, EVALUATORS.class_paths())
 
 __all__ = [
     "EVALUATORS",
+    "Artifacts",
     "EvalOptions",
     "Evaluator",
     "MetricSpec",

@@ -17,13 +17,30 @@ from nasforge.spaces.base import SearchSpace
 
 
 @dataclass
+class Artifacts:
+    """What an evaluation keeps besides its final metrics.
+
+    Args:
+        curves: per-step series by name (e.g. `valid_accuracy` per epoch).
+        curves_start: the step the curves start at (a training continued from a checkpoint).
+        timings: every timed call by name (e.g. `inference_ms`), stored as curves.
+        checkpoint: where a resumable checkpoint was written (for a promotion to continue).
+    """
+
+    curves: dict[str, list[float]] = field(default_factory=dict)
+    curves_start: int = 0
+    timings: dict[str, list[float]] | None = None
+    checkpoint: str | None = None
+
+
+@dataclass
 class Result:
     """What an evaluation returns.
 
     Args:
         metrics: final values by name (accuracy, latency, …).
         cost_s: what the evaluation cost, in (possibly simulated) seconds.
-        artifacts: anything else worth keeping, such as per-step series (`{"curves": {name: [...]}}`).
+        artifacts: what else it keeps: per-step curves, timings, a checkpoint.
         error: why the evaluation failed, or None.
         pruned_at: the step (epoch, from 0) after which the evaluation was stopped early, or None.
         retryable: the failure came from where it ran (a dead worker, a timeout), not from the
@@ -32,7 +49,7 @@ class Result:
 
     metrics: dict[str, float] = field(default_factory=dict)
     cost_s: float = 0.0
-    artifacts: dict[str, Any] = field(default_factory=dict)
+    artifacts: Artifacts = field(default_factory=Artifacts)
     error: str | None = None
     pruned_at: int | None = None
     retryable: bool = False

@@ -14,7 +14,7 @@ from nasforge.data.cache import cached_dataset
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.augment import AUGMENTATIONS
-from nasforge.evaluators.base import EvalOptions, Evaluator, Result
+from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.efficiency import EFFICIENCY, measure_efficiency
 from nasforge.evaluators.metrics import classification_metrics
@@ -242,17 +242,17 @@ class TrainingEvaluator(Evaluator):
         first_epoch, start = trainer.epoch, time.perf_counter()
         pruned_at = trainer.run(*tensors["train"], on_epoch)
         train_seconds = time.perf_counter() - start
-        artifacts: dict[str, Any] = {"curves": curves, "curves_start": first_epoch}
+        artifacts = Artifacts(curves=curves, curves_start=first_epoch)
         if options.checkpoint_to:
             save_checkpoint(options.checkpoint_to, trainer)
-            artifacts["checkpoint"] = options.checkpoint_to
+            artifacts.checkpoint = options.checkpoint_to
         metrics = self._quality(model, data, tensors, options.test)
         if options.train_on_valid:  # measured on examples it trained on: not a validation figure
             metrics = {k: v for k, v in metrics.items() if not k.startswith("valid_")}
         metrics.update({f"proxy_{name}": v for name, v in zero_cost.items()})
         timings: dict[str, list[float]] = {}
         metrics.update(measure_efficiency(model, tensors["test"][0], timings))
-        artifacts["timings"] = timings
+        artifacts.timings = timings
         metrics.update(
             params=prof.count_parameters(model),
             epochs=trainer.epoch,

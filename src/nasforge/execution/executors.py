@@ -6,6 +6,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import concurrent.futures.process as cfp
 import ctypes
+import multiprocessing as mp
 import os
 import signal
 import threading
@@ -78,10 +79,14 @@ class ProcessExecutor:
         self.max_workers = check_int("workers", max_workers, minimum=1)
         share = max(1, (os.cpu_count() or 1) // self.max_workers)
         self.threads = share if threads is None else check_int("threads", threads, minimum=1)
+        self._started: mp.SimpleQueue[int] = mp.SimpleQueue()  # each worker's pid, as it starts
+        self._workers: set[int] = set()
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
-        return cf.ProcessPoolExecutor(self.max_workers, initializer=_init_worker, initargs=(self.threads,))
+        return cf.ProcessPoolExecutor(
+            self.max_workers, initializer=_init_worker, initargs=(self.threads, self._started)
+        )
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future[Any]:
         try:
@@ -93,10 +98,13 @@ class ProcessExecutor:
 
     def stop(self) -> None:
         """Cancel queued calls and kill the workers (their trials stay RUNNING, to be resumed)."""
-        workers = list(getattr(self._pool, "_processes", {}).values())
+        while not self._started.empty():
+            self._workers.add(self._started.get())
+        workers = [p for p in mp.active_children() if p.pid in self._workers]
         self._pool.shutdown(wait=False, cancel_futures=True)
         for process in workers:
             process.kill()
+        self._workers -= {p.pid for p in workers if p.pid is not None}
         self._pool = self._new_pool()
 
     def shutdown(self, wait: bool = True) -> None:
@@ -109,7 +117,8 @@ class ProcessExecutor:
         self.shutdown()
 
 
-def _init_worker(threads: int) -> None:
+def _init_worker(threads: int, started: mp.SimpleQueue[int]) -> None:
+    started.put(os.getpid())
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     import torch  # imported here: evaluators that never train do not pay for it up front

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import math
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -31,7 +32,7 @@ def ranked(trials: list[Trial]) -> list[Trial]:
     objective, best first (ties: earlier first). A multi-fidelity search thus picks among the
     architectures it trained longest."""
     done = [t for t in trials if t.state is TrialState.COMPLETE and t.score is not None]
-    top = max((reached(t) for t in done), default=0.0)
+    top = max((reached(t) for t in done), default=-math.inf)
     return sorted(done, key=lambda t: (t.feasible is False, reached(t) < top, -(t.score or 0.0), t.number))
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
-import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from nasforge.errors import InvalidArgumentError, SpaceExhaustedError, StudyError
-from nasforge.evaluators.base import EvalOptions, Evaluator, Result, run_evaluation
+from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result, run_evaluation
 from nasforge.evaluators.stop_rule import StopRule
 from nasforge.execution.executors import Executor, SerialExecutor
 from nasforge.execution.timeouts import evaluate_within
@@ -201,7 +200,7 @@ class Study(StudyRecord):
             )
         if metrics is None and error is None:
             raise InvalidArgumentError("tell needs metrics or an error, got neither")
-        result = Result(dict(metrics or {}), cost_s, {"curves": curves or {}}, error, pruned_at)
+        result = Result(dict(metrics or {}), cost_s, Artifacts(curves=curves or {}), error, pruned_at)
         with self.storage.writing():
             self._finish(trial, result)
 
@@ -218,7 +217,7 @@ class Study(StudyRecord):
             raise InvalidArgumentError(
                 f"only a COMPLETE trial can be promoted; trial {trial.number} is {trial.state}"
             )
-        if fidelity <= (done := reached(trial, unknown=-math.inf)):
+        if fidelity <= (done := reached(trial)):
             raise InvalidArgumentError(
                 f"fidelity must be above trial {trial.number}'s {done:g}, got {fidelity:g}"
             )
@@ -419,16 +418,14 @@ class Study(StudyRecord):
                 trial.score = self.objectives[0].oriented(trial.values[0])
         trial.told, self._n_told = self._n_told, self._n_told + 1
         self._n_finished += 1
-        curves, start = result.artifacts.get("curves") or {}, int(result.artifacts.get("curves_start", 0))
+        curves, start = result.artifacts.curves, result.artifacts.curves_start
         if start and trial.number in self._continued:  # the epochs before come from the continued trial
             earlier = self.storage.load_curves(self._continued[trial.number])
             curves = {k: earlier.get(k, [float("nan")] * start)[:start] + v for k, v in curves.items()}
             start = 0
-        self.storage.finish_trial(trial, curves, start=start, timings=result.artifacts.get("timings"))
-        if result.artifacts.get("checkpoint"):
-            self.storage.add_artifact(
-                trial.number, "checkpoint", trial.fidelity, result.artifacts["checkpoint"]
-            )
+        self.storage.finish_trial(trial, curves, start=start, timings=result.artifacts.timings)
+        if result.artifacts.checkpoint:
+            self.storage.add_artifact(trial.number, "checkpoint", trial.fidelity, result.artifacts.checkpoint)
         self.strategy.tell(trial)
         if result.retryable and trial.state is TrialState.FAILED:
             self._retry(trial)

@@ -14,6 +14,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
+from nasforge.analysis.directions import Action
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import Evaluator
@@ -22,6 +23,7 @@ from nasforge.study.study import Study
 from nasforge.workflows.retrain import retrain_top
 
 MIN_CONFIDENCE = 0.5
+DEFAULT_RECIPE = {"learning_rate": 0.01, "weight_decay": 1e-4}  # where the stored evaluator has none
 TOP_DIRECTIONS = 2
 
 
@@ -51,7 +53,8 @@ def follow_up_config(
             continue
         if direction.get("aim", "objective") != "objective":  # e.g. robustness: another goal
             continue
-        if direction["action"] and _apply(config, direction["action"], view):
+        action = Action.from_dict(direction["action"])
+        if action and _apply(config, action, view):
             applied.append(direction)
     return config, applied
 
@@ -62,7 +65,7 @@ def str_constraint(data: dict[str, Any]) -> str:
     return str(Constraint.from_dict(data))
 
 
-def _apply(config: dict[str, Any], action: dict[str, Any], view: StudyView) -> bool:
+def _apply(config: dict[str, Any], action: Action, view: StudyView) -> bool:
     """Apply one direction's action; False when it does not fit this study (then nothing changes)."""
     changed = copy.deepcopy(config)
     if not (_apply_space(changed["space"], action, _knob_choices(view)) and _apply_recipe(changed, action)):
@@ -72,14 +75,14 @@ def _apply(config: dict[str, Any], action: dict[str, Any], view: StudyView) -> b
     return True
 
 
-def _apply_space(space: dict[str, Any], action: dict[str, Any], knobs: dict[str, Any] | None) -> bool:
-    """Fixed (`choices`) or widened (`widen`: added values) knob choices of a chain space."""
-    if ("choices" in action or "widen" in action) and knobs is None:
+def _apply_space(space: dict[str, Any], action: Action, knobs: dict[str, Any] | None) -> bool:
+    """Fixed or widened (added values) knob choices of a chain space."""
+    if (action.fix or action.widen) and knobs is None:
         return False
-    for knob, values in action.get("choices", {}).items():
+    for knob, values in action.fix.items():
         if not _set_choices(space, knob.removeprefix("head."), list(values), knobs):
             return False
-    for knob, values in action.get("widen", {}).items():
+    for knob, values in action.widen.items():
         name = knob.removeprefix("head.")
         if name == "blocks":
             space["max_blocks"] = space.get("max_blocks", 4) + 2
@@ -88,21 +91,22 @@ def _apply_space(space: dict[str, Any], action: dict[str, Any], knobs: dict[str,
     return True
 
 
-def _apply_recipe(config: dict[str, Any], action: dict[str, Any]) -> bool:
-    """Training changes: `epochs_factor` (search and final training), `*_factor` of the learning
-    rate or weight decay, or values to set."""
-    changes, evaluator = dict(action.get("evaluator", {})), config["evaluator"]
-    if changes and evaluator.get("name") != "training":
+def _apply_recipe(config: dict[str, Any], action: Action) -> bool:
+    """Training changes: longer (search and final training), a scaled learning rate or weight decay."""
+    evaluator = config["evaluator"]
+    if action.recipe and evaluator.get("name") != "training":
         return False
-    factor = changes.pop("epochs_factor", None)
-    if factor:
-        evaluator["epochs"] = int(evaluator.get("epochs", 5) * factor)
-        config["final_epochs"] = int(config.get("final_epochs", 0) * factor)
-    for name, default in (("learning_rate", 0.01), ("weight_decay", 1e-4)):
-        scale = changes.pop(f"{name}_factor", None)
+    if action.epochs_factor:
+        evaluator["epochs"] = int(evaluator.get("epochs", 5) * action.epochs_factor)
+        config["final_epochs"] = int(config.get("final_epochs", 0) * action.epochs_factor)
+    for name, scale in (
+        ("learning_rate", action.learning_rate_factor),
+        ("weight_decay", action.weight_decay_factor),
+    ):
         if scale:
-            evaluator[name] = (evaluator.get(name) or default) * scale
-    evaluator.update(changes)
+            evaluator[name] = (evaluator.get(name) or DEFAULT_RECIPE[name]) * scale
+    if action.augment:
+        evaluator["augment"] = action.augment
     return True
 
 

@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
+from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators.proxies.base import ProxyBatch
 from nasforge.task import Task
 
@@ -29,7 +30,9 @@ def data_batch(data: str, task: Task, size: int, seed: int, data_dir: str | None
     )
     x = torch.from_numpy(dataset.train.x[np.sort(pick)])
     if x.dim() != len(task.input_shape) + 1:
-        raise ValueError(f"data {data!r} has {x.dim() - 2}D inputs, the task wants {task.dims}D")
+        raise InvalidArgumentError(
+            f"data must have {task.dims}D inputs like the task {task.input_shape}; {data!r} has {x.dim() - 2}D inputs"
+        )
     x = F.interpolate(x, size=task.input_shape[1:], mode="linear" if task.dims == 1 else "bilinear")
     if x.shape[1] != task.channels:
         x = x.mean(1, keepdim=True).expand(-1, task.channels, *x.shape[2:]).contiguous()
