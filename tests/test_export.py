@@ -80,3 +80,19 @@ def test_export_mistakes_are_one_line(capsys: pytest.CaptureFixture[str]) -> Non
     assert seen == pytest.approx(1797 * 0.8, rel=0.02)  # digits: all but the 20% test split
     code, _, err = run(capsys, "export", "n.db", "--retrain-epochs", "1", "--out", "m")
     assert code == 2 and "new or empty folder" in err
+
+
+def test_a_study_loads_its_kept_models_by_trial(exported: Path, tmp_path: Path) -> None:
+    from nasforge import StudyView
+
+    with StudyView(tmp_path / "s.db") as view:
+        best = view.best_trial
+        assert best is not None and view.model_folder() == view.model_folder(best.number)
+        folder = view.model_folder()
+        assert folder is not None and folder.is_dir()
+        x = torch.randn(3, 1, 8, 8)
+        with torch.no_grad():
+            assert torch.equal(load(view)(x), load(folder)(x))
+        other = next(t.number for t in view.trials if t.number != best.number)
+        with pytest.raises(NasforgeError, match=f"kept no model of trial {other}"):
+            load(view, other)

@@ -55,7 +55,7 @@ class Trial:
     asked_after: int = 0
     told: int | None = None
     started: float | None = None
-    finished: float | None = None
+    ended: float | None = None
     values: list[float] | None = None
     feasible: bool | None = None
     step: int | None = None

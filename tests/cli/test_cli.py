@@ -35,7 +35,7 @@ def test_leaderboard_and_trial_export(capsys: pytest.CaptureFixture[str], tmp_pa
     assert board[0]["valid"] >= board[1]["valid"] >= board[2]["valid"]
     code, out, _ = run(capsys, "trials", "--study", db)
     rows = list(csv.DictReader(io.StringIO(out)))
-    assert len(rows) == 8 and {"number", "state", "arch", "valid", "started", "finished"} <= set(rows[0])
+    assert len(rows) == 8 and {"number", "state", "arch", "valid", "started", "ended"} <= set(rows[0])
     assert "test" not in rows[0]  # the test split is for the final pick only
     target = tmp_path / "trials.json"
     run(capsys, "trials", "--study", db, "--format", "json", "--output", str(target))

@@ -6,18 +6,18 @@ import numpy as np
 import pytest
 
 from nasforge import NB201Space, Study, TabularEvaluator, Trial, TrialState, make_strategy
-from nasforge.strategies import GeneticAlgorithm, LocalSearch, SimulatedAnnealing
+from nasforge.strategies import STRATEGIES, GeneticAlgorithm, LocalSearch, SimulatedAnnealing
 from nasforge.workflows.bench import bench_nb201
 
 
-def test_every_strategy_beats_random_search_on_the_table() -> None:
-    mean = {
-        name: bench_nb201(name, [60], runs=15, seed=100)[0].mean_test
-        for name in ("random", "evolution", "local", "annealing", "genetic")
-    }
-    for name, value in mean.items():
-        if name != "random":
-            assert value > mean["random"], mean
+def test_every_single_fidelity_strategy_beats_random_search_on_the_table() -> None:
+    """Same query budget, 15 runs each. (Multi-fidelity strategies spend most queries at 12 epochs,
+    so they are compared by simulated cost instead: tests/strategies/test_multi_fidelity.py.)"""
+    names = [n for n in STRATEGIES.names() if not STRATEGIES.get(n).multi_fidelity]
+    assert len(names) >= 8
+    mean = {name: bench_nb201(name, [60], runs=15, seed=100)[0].mean_test for name in names}
+    beaten = [name for name in names if name != "random" and mean[name] <= mean["random"]]
+    assert beaten == [], mean
 
 
 def test_local_search_moves_only_to_better_neighbors(nb201: NB201Space) -> None:

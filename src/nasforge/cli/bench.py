@@ -7,6 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from nasforge.cli.common import add_param_option, int_at_least, parse_params, print_json, stderr, stdout
+from nasforge.cli.progress import Display
 from nasforge.errors import InvalidArgumentError
 from nasforge.strategies import STRATEGIES
 
@@ -54,8 +55,6 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.progress import Progress
-
     from nasforge.workflows.bench import bench_nb201
 
     if args.budget > NB201_CLASSES:
@@ -64,16 +63,15 @@ def run(args: argparse.Namespace) -> int:
             "architectures; each search stops when the space is exhausted"
         )
     modes = _modes(args)
-    quiet = args.json or not stderr.is_terminal
+    display = Display(args)
     results = {}
-    with Progress(console=stderr, transient=True, disable=quiet) as progress:
+    with display.progress(transient=True) as progress:
         for mode in modes:
             task = progress.add_task(f"{args.strategy} ({mode}): runs", total=args.runs)
 
             def advance(run: int, mode: str = mode, task: TaskID = task) -> None:
                 progress.advance(task)
-                if quiet and not args.json:  # a line per run where no bar is shown
-                    stderr.print(f"{args.strategy} ({mode}): run {run + 1}/{args.runs} done")
+                display.line(f"{args.strategy} ({mode}): run {run + 1}/{args.runs} done")
 
             (results[mode],) = bench_nb201(
                 args.strategy,

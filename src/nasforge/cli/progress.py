@@ -4,7 +4,6 @@ a file, nothing with --json or --no-progress."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from rich.progress import Progress, ProgressColumn
 
@@ -38,6 +37,3 @@ class Display:
         if done % max(1, total // parts) == 0:
             self.line(text)
 
-
-def noop(*_: Any) -> None:
-    """A progress callback that shows nothing."""

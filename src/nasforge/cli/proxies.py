@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from nasforge.cli.common import int_at_least, print_json, stderr, stdout
+from nasforge.cli.common import int_at_least, print_json, stdout
+from nasforge.cli.progress import Display
 
 DEFAULT_PROXIES = "params,flops,synflow,snip,grad_norm,naswot"
 # Listed here for --help without importing torch; tests check it against the registry.
@@ -55,14 +56,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.progress import Progress
     from rich.table import Table
 
     from nasforge.analysis.proxies_nb201 import score_nb201
 
     names = tuple(n.strip() for n in args.proxies.split(",") if n.strip())
-    hidden = args.json or not stderr.is_terminal
-    with Progress(console=stderr, transient=True, disable=hidden) as progress:
+    with Display(args).progress(transient=True) as progress:
         task = progress.add_task("architectures", total=args.sample)
         result = score_nb201(
             args.sample,

@@ -174,14 +174,14 @@ def pareto(diagnosis: dict[str, Any], view: StudyView) -> list[go.Figure]:
 
 def timeline(view: StudyView) -> go.Figure:
     """Trials as bars from start to finish, on as many lanes as ran at once (the workers)."""
-    timed = sorted((t for t in view.trials if t.started and t.finished), key=lambda t: t.started or 0.0)
+    timed = sorted((t for t in view.trials if t.started and t.ended), key=lambda t: t.started or 0.0)
     lanes: list[float] = []  # when each lane is free again
     figure = blank(
         "timeline of trials per worker", xaxis_title="seconds since the first trial", yaxis_title="worker"
     )
     origin = timed[0].started if timed else 0.0
     for trial in timed:
-        start, end = (trial.started or 0.0) - (origin or 0.0), (trial.finished or 0.0) - (origin or 0.0)
+        start, end = (trial.started or 0.0) - (origin or 0.0), (trial.ended or 0.0) - (origin or 0.0)
         lane = next((i for i, free in enumerate(lanes) if free <= start + 1e-6), len(lanes))
         if lane == len(lanes):
             lanes.append(end)

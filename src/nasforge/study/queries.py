@@ -74,7 +74,7 @@ def _trial(row: tuple[Any, ...], metrics: dict[str, float]) -> Trial:
             asked_after=row[8],
             told=row[9],
             started=row[10],
-            finished=row[11],
+            ended=row[11],
             values=None if row[12] is None else json.loads(row[12]),
             feasible=None if row[13] is None else bool(row[13]),
             step=row[14],

@@ -211,7 +211,7 @@ class Storage:
                     trial.reason,
                     trial.score,
                     trial.told,
-                    trial.finished,
+                    trial.ended,
                     None if trial.values is None else json.dumps(trial.values),
                     None if trial.feasible is None else int(trial.feasible),
                     trial.step,

@@ -398,7 +398,7 @@ class Study(StudyRecord):
         return trial
 
     def _finish(self, trial: Trial, result: Result) -> None:
-        trial.metrics, trial.cost_s, trial.finished = dict(result.metrics), result.cost_s, time.time()
+        trial.metrics, trial.cost_s, trial.ended = dict(result.metrics), result.cost_s, time.time()
         missing = [o.metric for o in self.objectives if o.metric not in result.metrics]
         if result.error is not None:
             trial.state, trial.reason = TrialState.FAILED, result.error

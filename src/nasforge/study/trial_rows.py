@@ -26,7 +26,7 @@ def trial_row(record: StudyRecord, trial: Trial, metrics: list[str] | None = Non
         step=trial.step,
         cost_s=trial.cost_s,
         started=trial.started,
-        finished=trial.finished,
+        ended=trial.ended,
         reason=trial.reason,
     )
     for name in metrics if metrics is not None else sorted(trial.metrics):

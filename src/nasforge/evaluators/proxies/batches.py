@@ -31,7 +31,8 @@ def data_batch(data: str, task: Task, size: int, seed: int, data_dir: str | None
     x = torch.from_numpy(dataset.train.x[np.sort(pick)])
     if x.dim() != len(task.input_shape) + 1:
         raise InvalidArgumentError(
-            f"data must have {task.dims}D inputs like the task {task.input_shape}; {data!r} has {x.dim() - 2}D inputs"
+            f"data must have {task.dims}D inputs like the task {task.input_shape}; "
+            f"{data!r} has {x.dim() - 2}D inputs"
         )
     x = F.interpolate(x, size=task.input_shape[1:], mode="linear" if task.dims == 1 else "bilinear")
     if x.shape[1] != task.channels:
