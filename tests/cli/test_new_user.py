@@ -82,9 +82,11 @@ def test_the_default_study_name_follows_data_and_space(
         (["--metric", "test_accuracy"], "test split, which only the final report may look at"),
         (["--device", "cuda"], "no CUDA GPU"),
         (["--constraint", "latency<3"], "NAME<=VALUE"),
+        (["--ray-address", "auto"], "ray_address needs the ray executor"),
+        (["--gpus-per-trial", "1"], "gpus_per_trial needs the ray executor"),
     ],
 )
-def test_mistakes_are_caught_before_the_first_trial(
+def test_a_refused_search_writes_nothing_and_the_corrected_one_runs(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, argv: list[str], message: str
 ) -> None:
     if "cuda" in argv:
@@ -95,7 +97,10 @@ def test_mistakes_are_caught_before_the_first_trial(
             pytest.skip("a GPU is present")
     code, _, err = run(capsys, "search", "--budget", "2", *TINY, *argv, "--study", "m.db")
     assert code == 2 and message in err and "Traceback" not in err
-    assert not (tmp_path / "m.db").exists() or StudyView(tmp_path / "m.db").trials == []
+    assert not (tmp_path / "m.db").exists()  # nothing that would block the corrected command
+    code, _, err = run(capsys, "search", "--budget", "1", *TINY, "--study", "m.db", "--json")
+    assert code == 0, err
+    assert len(StudyView(tmp_path / "m.db").trials) == 1
 
 
 def test_a_search_whose_every_trial_failed_exits_non_zero(capsys: pytest.CaptureFixture[str]) -> None:

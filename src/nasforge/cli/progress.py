@@ -36,4 +36,3 @@ class Display:
         """A progress line at every `total / parts` steps, where no bar is drawn."""
         if done % max(1, total // parts) == 0:
             self.line(text)
-

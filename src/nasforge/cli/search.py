@@ -172,27 +172,19 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nasforge.execution.executors import make_executor
     from nasforge.workflows.retrain import final_retrain
     from nasforge.workflows.search import open_search
 
     display = Display(args)
     config, given = search_options(args)
     with _warmup_progress(display, config) as on_warmup:
-        opened = open_search(config, given, on_warmup=on_warmup)
-    study, settings = opened.study, opened.settings
+        opened = open_search(config, given, on_warmup=on_warmup, start_executor=True)
+    study, settings, executor = opened.study, opened.settings, opened.executor
     if opened.resumed:
         display.note(
             f"resuming {config.study_path}: {opened.stored_trials} trials stored, budget {settings.budget}"
         )
     try:
-        executor = make_executor(
-            settings.workers,
-            settings.executor,
-            ray_address=settings.ray_address,
-            cpus_per_trial=settings.cpus_per_trial,
-            gpus_per_trial=settings.gpus_per_trial,
-        )
         if settings != study.settings:  # stored once the executor they ask for could start
             study.update_settings(**settings.model_dump())
         try:

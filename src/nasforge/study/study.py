@@ -227,19 +227,7 @@ class Study(StudyRecord):
             )
         with self.storage.writing():
             self._check_current()
-            promoted = Trial(
-                number=len(self.trials),
-                genotype=trial.genotype,
-                key=trial.key,
-                fidelity=fidelity,
-                asked_after=self._n_told,
-                started=time.time(),
-                origin="promotion",
-            )
-            self.storage.add_trial(promoted)
-            self.trials.append(promoted)
-            self._rerun.append(promoted)
-        return promoted
+            return self._queue_again(trial, fidelity, "promotion")
 
     def report(self, trial: Trial, step: int, metrics: dict[str, float]) -> None:
         """Store intermediate values of a RUNNING trial at `step` (e.g. after each epoch)."""
@@ -433,20 +421,24 @@ class Study(StudyRecord):
     def _retry(self, trial: Trial) -> None:
         """Queue `trial` again (origin "retry") unless it already had `settings.retries` retries."""
         tries = sum(t.key == trial.key and t.fidelity == trial.fidelity for t in self.trials)
-        if tries > self._settings.retries:
-            return
+        if tries <= self._settings.retries:
+            self._queue_again(trial, trial.fidelity, "retry")
+
+    def _queue_again(self, trial: Trial, fidelity: float | None, origin: str) -> Trial:
+        """Store a new RUNNING trial of `trial`'s architecture, run before the next ask."""
         again = Trial(
             number=len(self.trials),
             genotype=trial.genotype,
             key=trial.key,
-            fidelity=trial.fidelity,
+            fidelity=fidelity,
             asked_after=self._n_told,
             started=time.time(),
-            origin="retry",
+            origin=origin,
         )
         self.storage.add_trial(again)
         self.trials.append(again)
         self._rerun.append(again)
+        return again
 
 
 def _outcome(future: cf.Future[Result]) -> Result:

@@ -4,7 +4,7 @@ started. What `nasforge search`, `improve` and the benchmarks share."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from nasforge.evaluators import make_evaluator
@@ -13,6 +13,7 @@ from nasforge.evaluators.proxies import check_proxies
 from nasforge.evaluators.proxy import ProxyEvaluator
 from nasforge.evaluators.resources import auto_threads
 from nasforge.evaluators.training import TrainingEvaluator
+from nasforge.execution.executors import Executor, SerialExecutor, make_executor
 from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, make_constraints
 from nasforge.spaces import make_space
@@ -84,6 +85,7 @@ class OpenedSearch:
             the options change (store them with `study.update_settings` once they could start).
         resumed: the study file existed.
         stored_trials: finished trials when it was opened.
+        executor: where its trials run, started from `settings` when asked for (else serial).
     """
 
     study: Study
@@ -91,6 +93,7 @@ class OpenedSearch:
     settings: StudySettings
     resumed: bool
     stored_trials: int
+    executor: Executor = field(default_factory=SerialExecutor)
 
 
 def open_search(
@@ -99,12 +102,18 @@ def open_search(
     *,
     on_warmup: Callable[[int], None] | None = None,
     parent: dict[str, Any] | None = None,
+    start_executor: bool = False,
 ) -> OpenedSearch:
     """The study at `config.study_path`: resumed when the file exists, else created.
 
     A resumed study keeps everything it stored: `given` (the options the user gave, shaped like
     `SearchConfig`; default: every option `config` was given) may only change its run settings.
-    `parent` links a follow-up study to the one it came from (`nasforge improve`).
+    `parent` links a follow-up study to the one it came from (`nasforge improve`). With
+    `start_executor`, the executor the settings ask for is started here too (shut it down after).
+
+    Nothing is written before every check has passed: the evaluator's (a missing CUDA device,
+    data that does not load) and, with `start_executor`, the executor's (Ray missing or out of
+    reach, a Ray address without the Ray executor).
 
     Raises:
         InvalidArgumentError: an option that contradicts the stored study, an objective the
@@ -124,12 +133,31 @@ def open_search(
         with StudyView(path) as view:
             stored, done = view.config, view.n_finished
         settings = resumed_settings(stored, given, path)
+        executor = _executor(settings) if start_executor else SerialExecutor()
         study = Study.load(path)
-        return OpenedSearch(study, make_evaluator(study.config["evaluator"]), settings, True, done)
+        return OpenedSearch(study, make_evaluator(study.config["evaluator"]), settings, True, done, executor)
     space, evaluator = new_study_parts(config)
+    evaluator.check(space)
     params, fidelity_settings = _fidelity_defaults(config, evaluator)
     settings = config.settings().changed(**fidelity_settings, parent=parent)
-    study = Study.create(
+    executor = _executor(settings) if start_executor else SerialExecutor()
+    try:
+        study = _create(config, space, evaluator, params, settings, on_warmup)
+    except BaseException:
+        executor.shutdown()
+        raise
+    return OpenedSearch(study, evaluator, settings, False, 0, executor)
+
+
+def _create(
+    config: SearchConfig,
+    space: SearchSpace,
+    evaluator: Evaluator,
+    params: dict[str, Any],
+    settings: StudySettings,
+    on_warmup: Callable[[int], None] | None,
+) -> Study:
+    return Study.create(
         space,
         config.strategy["name"],
         strategy_params=params,
@@ -137,12 +165,21 @@ def open_search(
         objective=config.metric or evaluator.objective,
         direction=config.direction if len(config.direction) > 1 else config.direction[0],
         constraints=_constraints(config),
-        path=None if config.study == ":memory:" else path,
+        path=None if config.study == ":memory:" else config.study_path,
         evaluator=evaluator,
         warm_start=warm_start(config, space, evaluator, on_warmup),
         settings=settings,
     )
-    return OpenedSearch(study, evaluator, settings, False, 0)
+
+
+def _executor(settings: StudySettings) -> Executor:
+    return make_executor(
+        settings.workers,
+        settings.executor,
+        ray_address=settings.ray_address,
+        cpus_per_trial=settings.cpus_per_trial,
+        gpus_per_trial=settings.gpus_per_trial,
+    )
 
 
 def _fidelity_defaults(config: SearchConfig, evaluator: Evaluator) -> tuple[dict[str, Any], dict[str, Any]]:
