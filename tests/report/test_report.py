@@ -87,6 +87,7 @@ def test_report_opens_in_headless_chromium_without_errors(
 ) -> None:
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.support.wait import WebDriverWait
+
     browser, driver_path = shutil.which("chromium"), shutil.which("chromedriver")
     if browser is None or driver_path is None:
         pytest.skip(

@@ -22,7 +22,7 @@ from nasforge import (
 )
 from nasforge.study.storage import SCHEMA_VERSION
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def digest(path: Path) -> str:
