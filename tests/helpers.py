@@ -1,13 +1,23 @@
-"""Shared test helpers: the CLI run in-process, and evaluators (real table lookups) with injected
-failures, hangs and worker deaths."""
+"""Shared test helpers: the CLI run in-process, a model server on 127.0.0.1, and evaluators
+(real table lookups) with injected failures, hangs and worker deaths."""
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
+import socket
 import sqlite3
+import subprocess
+import sys
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pytest
 
 from nasforge import EvalOptions, Genotype, Result, SearchSpace, Study, TabularEvaluator, TrialState
@@ -22,6 +32,58 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
         code = int(exit_.code or 0)
     out, err = capsys.readouterr()
     return code, out, err
+
+
+TOKEN = "s3cret"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(folder: Path, *options: str) -> Iterator[str]:
+    """`nasforge serve FOLDER OPTIONS…` in its own process on a free port, until ready; its URL."""
+    port = free_port()
+    argv = [sys.executable, "-m", "nasforge.cli.main", "serve", str(folder), "--port", str(port), *options]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(f"{url}/v2/health/ready", timeout=1)
+            break
+        except OSError:
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+            time.sleep(0.2)
+    try:
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def call(url: str, body: Any = None, token: str | None = TOKEN, raw: bytes | None = None) -> tuple[int, Any]:
+    """A request to the server: (status, JSON answer or text)."""
+    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
+    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            text = response.read().decode()
+            return response.status, json.loads(text) if text.startswith("{") else text
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read().decode())
+
+
+def tensor(x: np.ndarray) -> dict[str, Any]:
+    """The Open Inference Protocol body for the batch `x`."""
+    return {
+        "inputs": [{"name": "input", "datatype": "FP32", "shape": list(x.shape), "data": x.ravel().tolist()}]
+    }
 
 
 class FailingEvaluator(TabularEvaluator):

@@ -133,7 +133,33 @@ def test_prune_finetune_fold_int8_pipeline(
     card = json.loads((tmp_path / "small" / "card.json").read_text())
     assert card["transforms"] == ["prune", "fold_bn"]
     assert sum(p.numel() for p in load(tmp_path / "small").parameters()) == folded["params"]
+    # The folder's card and manifest describe the compressed model: its own figures, steps, files.
+    manifest = json.loads((tmp_path / "small" / "manifest.json").read_text())
+    for described in (card, manifest):
+        assert described["metrics"]["params"]["value"] == folded["params"]
+        assert described["metrics"]["test_accuracy"]["value"] == folded["test_accuracy"]
+        assert described["compression"]["steps"] == [r["step"] for r in (pruned, folded, *quantized)]
+    assert "model.int8.onnx" in manifest["sha256"] and "card.json" in manifest["sha256"]
+    readme = (tmp_path / "small" / "README.md").read_text()
+    assert "## Compression" in readme and "prune 0.5+2ep, fold BN, int8" in readme
+    assert f"| test_accuracy | test | {folded['test_accuracy']:.6g} |" in readme
+    original_card = json.loads((exported / "card.json").read_text())
+    assert original_card["metrics"]["test_accuracy"]["value"] == original["test_accuracy"]
     code, _, err = run(capsys, "compress", str(exported), "--prune", "1.5", "--out", "x")
     assert code == 2 and "--prune: must be a number between 0 and 1" in err
     code, _, err = run(capsys, "compress", str(exported), "--finetune-epochs", "2", "--fold-bn", "--out", "x")
     assert code == 2 and "goes with --prune" in err
+    code, _, err = run(capsys, "compress", str(exported), "--finetune-epochs", "1", "--out", "x")
+    assert code == 2 and "--finetune-epochs goes with --prune" in err and "got none" not in err
+
+
+def test_int8_slower_than_float_is_a_warning() -> None:
+    from nasforge.deploy.compress.run import slower_int8
+
+    rows = [
+        {"step": "original", "onnx_ms_batch1": 0.023, "onnx_ms_batch64": 0.69},
+        {"step": "int8 static", "onnx_ms_batch1": 0.040, "onnx_ms_batch64": 0.5},
+    ]
+    (warning,) = slower_int8(rows)
+    assert "slower than model.onnx at batch 1" in warning and "0.040 ms against 0.023 ms" in warning
+    assert slower_int8(rows[:1]) == []

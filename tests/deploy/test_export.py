@@ -96,3 +96,24 @@ def test_a_study_loads_its_kept_models_by_trial(exported: Path, tmp_path: Path) 
         other = next(t.number for t in view.trials if t.number != best.number)
         with pytest.raises(NasforgeError, match=f"kept no model of trial {other}"):
             load(view, other)
+
+
+def test_export_is_all_or_nothing_with_ordinary_file_modes(
+    exported: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failed export leaves no folder behind, so the same command can simply be run again."""
+    assert {oct(p.stat().st_mode & 0o777) for p in exported.iterdir()} == {"0o644"}
+    assert oct(exported.stat().st_mode & 0o777) == "0o755"
+    from nasforge.deploy import export
+
+    def broken(*args: object) -> float:
+        raise NasforgeError("the ONNX model differs from PyTorch by 1.00e+00 (allowed 0.0001)")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(export, "export_onnx", broken)
+        code, _, err = run(capsys, "export", "s.db", "--out", "again")
+    assert code == 2 and "differs from PyTorch" in err
+    assert not (tmp_path / "again").exists() and not list(tmp_path.glob(".again*"))
+    code, _, err = run(capsys, "export", "s.db", "--out", "again")
+    assert code == 0, err
+    assert (tmp_path / "again" / "model.onnx").is_file()

@@ -3,68 +3,23 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
 import torch
 
 from nasforge import load
-
-TOKEN = "s3cret"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from tests.helpers import TOKEN, call, serving, tensor
 
 
 @pytest.fixture(params=["torch", "onnx", "torch --max-batch 64 --max-delay-ms 20"])
 def server(exported: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, Path]]:
-    port = free_port()
-    argv = [sys.executable, "-m", "nasforge.cli.main", "serve", str(exported), "--port", str(port)]
-    argv += ["--runtime", *request.param.split()]
-    process = subprocess.Popen([*argv, "--token", TOKEN], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(f"{url}/v2/health/ready", timeout=1)
-            break
-        except OSError:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-            time.sleep(0.2)
-    yield url, exported
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def call(url: str, body: Any = None, token: str | None = TOKEN, raw: bytes | None = None) -> tuple[int, Any]:
-    data = raw if raw is not None else (None if body is None else json.dumps(body).encode())
-    request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET")
-    if token:
-        request.add_header("Authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            text = response.read().decode()
-            return response.status, json.loads(text) if text.startswith("{") else text
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read().decode())
-
-
-def tensor(x: np.ndarray) -> dict[str, Any]:
-    return {
-        "inputs": [{"name": "input", "datatype": "FP32", "shape": list(x.shape), "data": x.ravel().tolist()}]
-    }
+    with serving(exported, "--runtime", *request.param.split(), "--token", TOKEN) as url:
+        yield url, exported
 
 
 def test_predictions_equal_the_in_process_model(server: tuple[str, Path]) -> None:
@@ -102,6 +57,10 @@ def test_bad_requests_get_4xx_and_the_server_goes_on(server: tuple[str, Path]) -
         (dict(body={"inputs": [{**good["inputs"][0], "shape": [5000, 1, 8, 8]}]}), 413, "too large"),
         (dict(body={"inputs": [{**good["inputs"][0], "data": [1.0] * 3}]}), 400, "needs 64"),
         (dict(raw=b" " * 3_000_000), 413, "body is too large"),
+        (dict(raw=b"[" * 100_000 + b"]" * 100_000), 400, "nests too deeply"),
+        (dict(body={"inputs": [{**good["inputs"][0], "data": [True] * 64}]}), 400, "no true/false"),
+        (dict(body={"inputs": [{**good["inputs"][0], "data": [[0.0] * 32, ["x"] * 32]}]}), 400, "numbers"),
+        (dict(body={"inputs": [{**good["inputs"][0], "name": "image"}]}), 400, "named 'input', got 'image'"),
     ]
     for kwargs, status, message in cases:
         got, answer = call(infer, **kwargs)  # type: ignore[arg-type]
@@ -145,3 +104,44 @@ def test_concurrent_requests_each_get_their_own_rows(
         assert len(runs) == 1 and 1 <= runs[0] < len(inputs)
     else:
         assert runs == []
+
+
+def test_every_error_is_json_and_counted(server: tuple[str, Path]) -> None:
+    url, folder = server
+    infer = f"{url}/v2/models/{folder.name}/infer"
+    assert call(f"{url}/v2/nothing/here") == (404, {"error": "Not Found"})
+    request = urllib.request.Request(infer, method="GET", headers={"Authorization": f"Bearer {TOKEN}"})
+    with pytest.raises(urllib.error.HTTPError) as wrong_method:
+        urllib.request.urlopen(request, timeout=10)
+    assert wrong_method.value.code == 405 and json.loads(wrong_method.value.read()) == {
+        "error": "Method Not Allowed"
+    }
+    good = tensor(np.zeros((1, 1, 8, 8), dtype=np.float32))
+    assert call(infer, good, token="wrong")[0] == 401
+    assert call(infer, raw=b"[" * 100_000)[0] == 400
+    assert call(infer, good)[0] == 200
+    _, text = call(f"{url}/metrics")
+    counted = {
+        line.split('outcome="')[1].split('"')[0]: float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith("nasforge_requests_total{")
+    }
+    assert counted == {"405": 1.0, "401": 1.0, "400": 1.0, "200": 1.0}
+
+
+def test_raw_data_gets_the_accuracy_the_card_states(server: tuple[str, Path]) -> None:
+    """The model standardises its input itself: digits as the user has them (pixel counts 0-16)."""
+    from nasforge.data.cache import cached_dataset
+    from nasforge.deploy.standardize import unstandardize
+    from nasforge.evaluators.model_card import read_card
+
+    url, folder = server
+    card = read_card(folder)
+    dataset = cached_dataset("digits", None, None, 0)
+    raw = unstandardize(dataset.test.x, card)
+    assert np.allclose(raw, np.round(raw), atol=1e-3) and raw.max() > 10  # the data's own units
+    status, answer = call(f"{url}/v2/models/{folder.name}/infer", tensor(raw))
+    assert status == 200
+    predicted = np.array(answer["outputs"][1]["data"]).astype(int)
+    stated = card["metrics"]["test_accuracy"]["value"]
+    assert np.mean(predicted == dataset.test.y) == pytest.approx(stated, abs=1.5 / len(raw))

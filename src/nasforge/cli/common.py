@@ -41,16 +41,17 @@ def add_param_option(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def int_at_least(minimum: int) -> Callable[[str], int]:
-    """argparse type: an integer >= `minimum`."""
+def int_at_least(minimum: int, maximum: int | None = None) -> Callable[[str], int]:
+    """argparse type: an integer >= `minimum` (and <= `maximum`, if given)."""
+    allowed = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             value = minimum - 1
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}, got {text!r}")
+        if value < minimum or (maximum is not None and value > maximum):
+            raise argparse.ArgumentTypeError(f"must be an integer {allowed}, got {text!r}")
         return value
 
     return parse

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -49,8 +50,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def console() -> None:
-    """Console-script entry point."""
-    sys.exit(main())
+    """Console-script entry point. Output piped into a program that stops reading early (`| head`)
+    ends the command quietly, as it does for other command-line tools."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        code = 0
+    sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     dashboard.add_argument("study", help="study file")
     dashboard.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     dashboard.add_argument(
-        "--port", type=int_at_least(0), default=8050, help="port (default 8050; 0: any free)"
+        "--port", type=int_at_least(0, 65535), default=8050, help="port (default 8050; 0: any free)"
     )
     dashboard.add_argument(
         "--refresh", type=int_at_least(1), default=10, help="seconds between reloads (default 10)"

@@ -74,7 +74,7 @@ def _labels(texts: list[str]) -> np.ndarray:
 
 
 def image_folder(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """One sub-folder per class (sorted names = labels 0..K-1); images are resized to the first's size."""
+    """One sub-folder per class, whose name is the label; images are resized to the first's size."""
     from PIL import Image, UnidentifiedImageError
 
     classes = sorted(p for p in path.iterdir() if p.is_dir())
@@ -85,7 +85,7 @@ def image_folder(path: Path) -> tuple[np.ndarray, np.ndarray]:
     images, labels = [], []
     size: tuple[int, int] | None = None
     mode = "L"
-    for label, folder in enumerate(classes):
+    for folder in classes:
         files = sorted(f for f in folder.iterdir() if f.suffix.lower() in IMAGE_SUFFIXES)
         if not files:
             raise DataError(f"class folder {folder} holds no PNG or JPEG image")
@@ -97,7 +97,7 @@ def image_folder(path: Path) -> tuple[np.ndarray, np.ndarray]:
                     images.append(np.asarray(image.convert(mode).resize(size), dtype=np.float64))
             except (UnidentifiedImageError, OSError) as exc:
                 raise DataError(f"cannot read image {file}: {exc}") from None
-            labels.append(label)
+            labels.append(folder.name)
     x = np.stack(images)
     x = x[:, None] if x.ndim == 3 else x.transpose(0, 3, 1, 2)
     return x, np.array(labels)

@@ -25,6 +25,7 @@ from nasforge.trial import Trial, TrialState
 ONNX_CHECK_INPUTS = 100
 ONNX_TOLERANCE = 1e-4
 FILES = ("config.json", "model.safetensors", "model.onnx", "README.md")
+EXTRA_FILES = ("model.int8.onnx",)  # written by compress
 
 
 def export_model(
@@ -68,7 +69,7 @@ def _pick(view: StudyView, trial: str | int) -> Trial:
         if best is None:
             raise InvalidArgumentError("the study has no COMPLETE trial to export")
         return best
-    number = int(trial)
+    number = int(trial) if isinstance(trial, int) or str(trial).isdigit() else -1
     if not 0 <= number < len(view.trials) or view.trials[number].state is not TrialState.COMPLETE:
         raise InvalidArgumentError(f"--trial must be 'best' or the number of a COMPLETE trial, got {trial!r}")
     return view.trials[number]
@@ -89,29 +90,51 @@ def _retrain(view: StudyView, trial: Trial, epochs: int, folder: Path) -> Path:
 
 
 def write_folder(source: Path, out: Path) -> None:
-    """Write the exported folder `out` from a kept model folder (weights + card)."""
+    """Write the exported folder `out` from a kept model folder (weights + card), all or nothing:
+    the files are written to a temporary folder beside `out`, which is renamed at the end."""
     check_out(out)
-    out.mkdir(parents=True, exist_ok=True)
-    card = read_card(source)
-    shutil.copy(source / WEIGHTS, out / "model.safetensors")
-    config = {k: card[k] for k in ("genotype", "space", "task")} | {"transforms": card.get("transforms", [])}
-    (out / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-    (out / CARD).write_text(json.dumps(card, indent=2) + "\n")
-    model = load_model(source)
-    max_diff = export_onnx(model, card["task"]["input_shape"], out / "model.onnx")
-    (out / "README.md").write_text(_model_card(card, max_diff))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
+    try:
+        card = read_card(source)
+        shutil.copyfile(source / WEIGHTS, partial / "model.safetensors")
+        config = {k: card[k] for k in ("genotype", "space", "task")} | {
+            "transforms": card.get("transforms", [])
+        }
+        (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
+        max_diff = export_onnx(load_model(source), card["task"]["input_shape"], partial / "model.onnx")
+        describe(partial, card, max_diff)
+        partial.chmod(0o755)  # mkdtemp's folder is private; an exported folder is not
+        if out.exists():
+            out.rmdir()  # empty (check_out)
+        partial.rename(out)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def describe(folder: Path, card: dict[str, Any], max_diff: float) -> None:
+    """(Re)write the folder's `card.json`, `README.md` model card and `manifest.json` (with the
+    sha256 of every file) from `card`, so that they describe the model in the folder."""
+    (folder / CARD).write_text(json.dumps(card, indent=2) + "\n")
+    (folder / "README.md").write_text(_model_card(card, max_diff))
+    files = [name for name in (*FILES, CARD, *EXTRA_FILES) if (folder / name).exists()]
     manifest = {
         "format": "nasforge-model/1",
         "versions": card.get("versions", {}),
         "input": {"shape": [-1, *card["task"]["input_shape"]], "dtype": "float32"},
         "output": {"shape": [-1, card["task"]["num_classes"]], "dtype": "float32", "kind": "logits"},
         "class_names": card.get("data", {}).get("class_names"),
-        "normalisation": {k: card.get("data", {}).get(k) for k in ("mean", "std")},
+        "normalisation": {
+            "applied": "inside the model: it takes the data in its own units",
+            **{k: card.get("data", {}).get(k) for k in ("mean", "std")},
+        },
         "metrics": card.get("metrics", {}),
+        "compression": card.get("compression"),
         "onnx_max_abs_difference": max_diff,
-        "sha256": {name: sha256(out / name) for name in (*FILES, CARD)},
+        "sha256": {name: sha256(folder / name) for name in files},
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    (folder / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
 
 
 def export_onnx(model: Any, input_shape: list[int], path: Path) -> float:
@@ -154,11 +177,38 @@ def _model_card(card: dict[str, Any], max_diff: float) -> str:
         for name, m in sorted(metrics.items())
         if "value" in m
     )
-    return (
+    classes = card.get("data", {}).get("class_names")
+    text = (
         f"# nasforge model\n\nSpace `{card['space']['name']}`; input shape {card['task']['input_shape']} "
-        f"(float32, normalised with the stored mean and std); {card['task']['num_classes']} classes.\n\n"
+        "(float32, in the data's own units: the model standardises its input with the training "
+        f"data's mean and std); {card['task']['num_classes']} classes"
+        + (f" ({', '.join(map(str, classes))})" if classes else "")
+        + ".\n\n"
         f"Genotype: `{json.dumps(card['genotype'])}`\n\n"
         f"The ONNX file matches PyTorch within {max_diff:.1e} on {ONNX_CHECK_INPUTS} random inputs.\n\n"
         "Load with `nasforge.load(folder)` (weights are safetensors; files are checked by sha256).\n\n"
         f"| metric | split | value |\n|---|---|---|\n{rows}"
     )
+    return text + compression_section(card.get("compression"))
+
+
+def compression_section(compression: dict[str, Any] | None) -> str:
+    """The model card's account of `nasforge compress`: the steps and each one's measured row."""
+    if not compression:
+        return ""
+    columns = ("step", "params", "flops", "file_bytes", "onnx_ms_batch1", "onnx_ms_batch64", "test_accuracy")
+    table = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
+    for row in compression["rows"]:
+        table += "| " + " | ".join(_cell(row.get(c)) for c in columns) + " |\n"
+    notes = "".join(f"\n{note}\n" for note in compression.get("notes", []))
+    return (
+        f"\n## Compression\n\nSteps applied: {', '.join(compression['steps'])}. The metrics above are "
+        "this folder's model (`model.safetensors`, `model.onnx`); `model.int8.onnx`, where present, "
+        f"is the int8 row.\n\n{table}{notes}"
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    return value if isinstance(value, str) else f"{value:.4g}"

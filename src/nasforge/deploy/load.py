@@ -36,12 +36,16 @@ def verify(folder: str | Path) -> None:
             raise NasforgeError(f"{path} does not match its sha256 in manifest.json; refusing to load it")
 
 
-def load_model(source: str | Path | StudyRecord, trial: Trial | int | None = None) -> nn.Module:
+def load_model(
+    source: str | Path | StudyRecord, trial: Trial | int | None = None, *, raw_input: bool = True
+) -> nn.Module:
     """Rebuild a saved network and load its weights (safetensors, no pickle).
 
     `source` is a model folder (kept beside a study, or exported: every file is then first
     checked against the manifest's sha256), or a study, whose newest kept model of `trial`
-    (default: the best trial) is loaded.
+    (default: the best trial) is loaded. The model takes the data as the user has it: it
+    standardises its input with the training data's mean and std itself (`Standardized`);
+    `raw_input=False` gives the bare network, for inputs standardised already (as in training).
 
     Raises:
         NasforgeError: the study kept no model of that trial, or a file does not match its sha256.
@@ -83,5 +87,10 @@ def load_model(source: str | Path | StudyRecord, trial: Trial | int | None = Non
 
         restore_shapes(model, card["pruned_shapes"], state)
     model.load_state_dict(state)
+    data = card.get("data") or {}
+    if raw_input and data.get("mean") and data.get("std"):
+        from nasforge.deploy.standardize import Standardized
+
+        model = Standardized(model, task.input_shape, data["mean"], data["std"])
     model.eval()
     return model

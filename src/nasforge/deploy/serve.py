@@ -12,14 +12,18 @@ it resolves the handlers' type hints from here. Only `nasforge serve` imports th
 
 from __future__ import annotations
 
+import hmac
 import json
 import math
+import socket
 import time
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nasforge.deploy.load import load_model
 from nasforge.errors import InvalidArgumentError
@@ -28,7 +32,7 @@ from nasforge.validation import check_choice
 
 MAX_BATCH = 1024  # examples in one request
 BYTES_PER_NUMBER = 32  # generous size of one float written as JSON text
-RUNTIMES = ("torch", "onnx")
+RUNTIMES = {"torch": None, "onnx": "model.onnx", "int8": "model.int8.onnx"}  # runtime -> ONNX file
 
 
 class ModelServer:
@@ -49,7 +53,8 @@ class ModelServer:
         card = read_card(folder)
         self.runtime = check_choice("runtime", runtime, RUNTIMES)
         self.model = load_model(folder)
-        self.session = _onnx_session(Path(folder)) if runtime == "onnx" else None
+        onnx_file = RUNTIMES[self.runtime]
+        self.session = None if onnx_file is None else _onnx_session(Path(folder), onnx_file)
         self.shape = list(card["task"]["input_shape"])
         names = card.get("data", {}).get("class_names")
         self.classes = names or [str(i) for i in range(card["task"]["num_classes"])]
@@ -73,7 +78,6 @@ class ModelServer:
             )
 
     def error(self, status: int, message: str) -> Any:
-        self.requests.labels(outcome=str(status)).inc()
         return JSONResponse({"error": message}, status_code=status)
 
     def metadata(self, model: str) -> Any:
@@ -112,7 +116,6 @@ class ModelServer:
         except Exception as exc:  # the request fails, the server goes on
             return self.error(500, f"inference failed: {type(exc).__name__}: {exc}")
         self.latency.observe(time.perf_counter() - start)
-        self.requests.labels(outcome="200").inc()
         labels = [self.classes[i] for i in probabilities.argmax(1)]
         return {
             "model_name": self.name,
@@ -128,14 +131,13 @@ class ModelServer:
         }
 
 
-def _onnx_session(folder: Path) -> Any:
+def _onnx_session(folder: Path, name: str) -> Any:
     import onnxruntime
 
-    if not (folder / "model.onnx").exists():
-        raise InvalidArgumentError(
-            f"--runtime onnx needs {folder / 'model.onnx'} (write it with nasforge export)"
-        )
-    return onnxruntime.InferenceSession(str(folder / "model.onnx"), providers=["CPUExecutionProvider"])
+    if not (folder / name).exists():
+        made_by = "nasforge compress --quantize int8" if "int8" in name else "nasforge export"
+        raise InvalidArgumentError(f"this --runtime needs {folder / name} (write it with {made_by})")
+    return onnxruntime.InferenceSession(str(folder / name), providers=["CPUExecutionProvider"])
 
 
 def make_app(
@@ -152,26 +154,13 @@ def make_app(
 
     server = ModelServer(folder, name, runtime, max_batch, max_delay_ms)
     app = FastAPI(title="nasforge model server", version="2")
-
-    @app.middleware("http")
-    async def authorize(request: Request, call_next: Any) -> Any:
-        open_route = request.url.path.startswith("/v2/health")
-        if token and not open_route and request.headers.get("authorization") != f"Bearer {token}":
-            return JSONResponse({"error": "missing or wrong bearer token"}, status_code=401)
-        return await call_next(request)
+    _guard(app, server, token)
 
     @app.post("/v2/models/{model}/infer")
     async def infer(model: str, request: Request) -> Any:
-        declared = request.headers.get("content-length", "0")
-        if declared.isdigit() and int(declared) > server.max_body_bytes:
-            return server.error(413, f"the body is too large: at most {server.max_body_bytes:,} bytes")
-        raw = await request.body()
-        if len(raw) > server.max_body_bytes:
-            return server.error(413, f"the body is too large: at most {server.max_body_bytes:,} bytes")
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            return server.error(400, "the body must be JSON")
+        problem, body = await _json_body(request, server.max_body_bytes)
+        if problem is not None:
+            return server.error(*problem)
         return await server.infer(model, body)
 
     app.get("/v2/health/live")(lambda: {"live": True})
@@ -183,6 +172,51 @@ def make_app(
     return app
 
 
+def _guard(app: FastAPI, server: ModelServer, token: str | None) -> None:
+    """Every route but health behind the token; errors as `{"error": ...}` (also those FastAPI
+    raises itself: unknown routes, wrong methods); each inference request counted by status."""
+
+    @app.middleware("http")
+    async def authorize_and_count(request: Request, call_next: Any) -> Any:
+        open_route = request.url.path.startswith("/v2/health")
+        given = request.headers.get("authorization", "")
+        if token and not open_route and not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            response = server.error(401, "missing or wrong bearer token")
+        else:
+            try:
+                response = await call_next(request)
+            except Exception as exc:  # the request fails as JSON, the server goes on
+                response = server.error(500, f"internal error: {type(exc).__name__}")
+        if request.url.path.endswith("/infer"):
+            server.requests.labels(outcome=str(response.status_code)).inc()
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
+        return JSONResponse({"error": str(exc.detail)}, status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Any:
+        return server.error(422, f"invalid request: {exc.errors()}")
+
+
+async def _json_body(request: Request, max_bytes: int) -> tuple[tuple[int, str] | None, Any]:
+    """((status, problem), None) for a body that is too large or not JSON, else (None, the body)."""
+    too_large = (413, f"the body is too large: at most {max_bytes:,} bytes")
+    declared = request.headers.get("content-length", "0")
+    if declared.isdigit() and int(declared) > max_bytes:
+        return too_large, None
+    raw = await request.body()
+    if len(raw) > max_bytes:
+        return too_large, None
+    try:
+        return None, json.loads(raw)
+    except ValueError:
+        return (400, "the body must be JSON"), None
+    except RecursionError:
+        return (400, "the body nests too deeply"), None
+
+
 def _parse(body: Any, shape: list[int]) -> tuple[str | None, Any]:
     """(problem, None) for a bad request body, else (None, the batch as nested lists)."""
     import numpy as np
@@ -190,7 +224,10 @@ def _parse(body: Any, shape: list[int]) -> tuple[str | None, Any]:
     if not isinstance(body, dict) or not isinstance(body.get("inputs"), list) or len(body["inputs"]) != 1:
         return 'the body must be {"inputs": [one tensor]}', None
     tensor = body["inputs"][0]
-    if not isinstance(tensor, dict) or tensor.get("datatype") != "FP32":
+    if not isinstance(tensor, dict) or tensor.get("name") != "input":
+        name = tensor.get("name") if isinstance(tensor, dict) else None
+        return f"the input tensor must be named 'input', got {name!r}", None
+    if tensor.get("datatype") != "FP32":
         return "the input tensor must have datatype FP32", None
     declared, data = tensor.get("shape"), tensor.get("data")
     if not isinstance(declared, list) or len(declared) != len(shape) + 1 or declared[1:] != shape:
@@ -199,18 +236,40 @@ def _parse(body: Any, shape: list[int]) -> tuple[str | None, Any]:
         return f"the batch must hold at least one example, got {declared[0]!r}", None
     if declared[0] > MAX_BATCH:
         return f"the batch is too large: at most {MAX_BATCH} examples, got {declared[0]}", None
-    try:
-        array = np.asarray(data, dtype=np.float32)
-    except (TypeError, ValueError):
-        return "the input data must be numbers", None
-    if array.size != math.prod(declared):
-        return (
-            f"the input data holds {array.size} numbers, the shape {declared} needs {math.prod(declared)}",
-            None,
-        )
+    needed = math.prod(declared)
+    numbers = _flat_numbers(data, needed)
+    if numbers is None:
+        return "the input data must be numbers (nested lists of them, no true/false or text)", None
+    if len(numbers) != needed:
+        more = "more than " if len(numbers) > needed else ""
+        return f"the input data holds {more}{len(numbers)} numbers, the shape {declared} needs {needed}", None
+    array = np.asarray(numbers, dtype=np.float32)
     if not np.all(np.isfinite(array)):
         return "the input data holds NaN or Inf", None
     return None, array.reshape(declared)
+
+
+def _flat_numbers(data: Any, limit: int) -> list[float] | None:
+    """The numbers of a (nested) JSON list in row-major order, or None when anything else is in
+    it; walked without recursion, and stopped one past `limit` numbers."""
+    if not isinstance(data, list):
+        return None
+    out: list[float] = []
+    stack: list[Any] = [iter(data)]
+    while stack and len(out) <= limit:
+        item = next(stack[-1], _END)
+        if item is _END:
+            stack.pop()
+        elif isinstance(item, list):
+            stack.append(iter(item))
+        elif isinstance(item, (int, float)) and not isinstance(item, bool):
+            out.append(float(item))
+        else:
+            return None
+    return out
+
+
+_END = object()
 
 
 def serve(
@@ -223,9 +282,34 @@ def serve(
     max_batch: int | None = None,
     max_delay_ms: float = 5.0,
 ) -> None:
-    """Run the server until interrupted (uvicorn); `runtime` is "torch" or "onnx" (onnxruntime);
+    """Run the server until interrupted (uvicorn); `runtime` is "torch", "onnx" or "int8"
+    (onnxruntime on `model.onnx` or `model.int8.onnx`);
     `max_batch` turns on micro-batching (requests within `max_delay_ms` run as one batch)."""
     import uvicorn
 
     app = make_app(folder, token=token, runtime=runtime, max_batch=max_batch, max_delay_ms=max_delay_ms)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    listening = _listen(host, port)
+    name = Path(folder).name
+    print(f"serving {name} ({runtime}) at http://{host}:{port}/v2/models/{name} (Ctrl-C to stop)", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server.run(sockets=[listening])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A socket bound to (host, port), or a one-line error naming the option at fault."""
+    if not 0 < port < 65536:
+        raise InvalidArgumentError(f"--port must be between 1 and 65535, got {port}")
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    except (socket.gaierror, UnicodeError) as exc:
+        raise InvalidArgumentError(f"--host {host!r} is not an address of this machine ({exc})") from None
+    listening = socket.socket(family, socket.SOCK_STREAM)
+    listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        listening.bind((host, port))
+    except OSError as exc:
+        listening.close()
+        raise InvalidArgumentError(
+            f"--port {port}: cannot listen on {host}:{port} ({exc.strerror})"
+        ) from None
+    return listening

@@ -32,12 +32,17 @@ def training_data(card: dict[str, Any]) -> Any:
         return None
 
 
-def eval_data(dataset: Any) -> Data:
-    """The validation and test splits (inputs, labels); none without a dataset (rows then have no
-    accuracy)."""
+def eval_data(dataset: Any, card: dict[str, Any]) -> Data:
+    """The validation and test splits (inputs in the data's own units, as the exported model
+    takes them; labels); none without a dataset (rows then have no accuracy)."""
+    from nasforge.deploy.standardize import unstandardize
+
     if dataset is None:
         return {}
-    return {"valid": (dataset.valid.x, dataset.valid.y), "test": (dataset.test.x, dataset.test.y)}
+    return {
+        split: (unstandardize(getattr(dataset, split).x, card), getattr(dataset, split).y)
+        for split in ("valid", "test")
+    }
 
 
 def torch_row(step: str, model: nn.Module, card: dict[str, Any], weights: Path, data: Data) -> dict[str, Any]:

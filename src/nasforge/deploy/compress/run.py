@@ -12,6 +12,7 @@ on the model as reloaded from its saved folder, so a size that does not survive 
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import tempfile
 from pathlib import Path
@@ -23,6 +24,7 @@ from torch import nn
 
 from nasforge.deploy.compress.measure import eval_data, onnx_row, torch_row, training_data
 from nasforge.deploy.load import load_model
+from nasforge.deploy.standardize import unstandardize
 from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators.model_card import WEIGHTS, read_card, save_model
 
@@ -58,9 +60,9 @@ def compress(
     check_out(out)
     card = read_card(folder)
     dataset = training_data(card)
-    data = eval_data(dataset)
-    model = load_model(folder)
-    rows = [torch_row("original", model, card, Path(folder) / WEIGHTS, data)]
+    data = eval_data(dataset, card)
+    model = load_model(folder, raw_input=False)  # transformed and fine-tuned as it was trained
+    rows = [torch_row("original", load_model(folder), card, Path(folder) / WEIGHTS, data)]
     with tempfile.TemporaryDirectory() as scratch:
         step_folder = Path(folder)
         steps = ["prune"] * (prune is not None) + ["fold"] * fold_bn
@@ -70,17 +72,55 @@ def compress(
             else:
                 label, card = _fold(model, card)
             step_folder = save_model(Path(scratch) / f"step{i}", model, card)
-            model = load_model(step_folder)
-            rows.append(torch_row(label, model, card, step_folder / WEIGHTS, data))
+            model = load_model(step_folder, raw_input=False)
+            rows.append(torch_row(label, load_model(step_folder), card, step_folder / WEIGHTS, data))
         write_folder(step_folder, out)
     if quantize == "int8":
-        calibration = None if dataset is None else np.asarray(dataset.train.x[:CALIBRATION_EXAMPLES])
+        calibration = None if dataset is None else unstandardize(dataset.train.x[:CALIBRATION_EXAMPLES], card)
         step, path = quantize_int8(out, calibration)
         rows.append(onnx_row(step, path, card, data, like=rows[-1]))
         if _lost_accuracy(rows[-2], rows[-1]):  # static int8 hurt: weights-only keeps activations exact
             step, path = quantize_int8(out, None)
             rows.append(onnx_row(step, path, card, data, like=rows[-2]))
+    _describe(out, card, rows)
     return rows
+
+
+def slower_int8(rows: list[dict[str, Any]]) -> list[str]:
+    """A warning for each batch size at which the int8 model runs slower than the float one."""
+    if not rows[-1]["step"].startswith("int8"):
+        return []
+    float_row = next(r for r in reversed(rows) if not r["step"].startswith("int8"))
+    warnings = []
+    for batch in (1, 64):
+        fp32, int8 = float_row.get(f"onnx_ms_batch{batch}"), rows[-1].get(f"onnx_ms_batch{batch}")
+        if fp32 and int8 and int8 > fp32:
+            warnings.append(
+                f"warning: model.int8.onnx ({rows[-1]['step']}) is slower than model.onnx at batch {batch} "
+                f"on this machine: {int8:.3f} ms against {fp32:.3f} ms; serve model.onnx unless size matters"
+            )
+    return warnings
+
+
+def _describe(out: Path, card: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Rewrite the folder's card, README and manifest for the compressed model: its own measured
+    figures (the last float row), the steps applied and every row, int8 warnings included."""
+    from nasforge.deploy.export import describe
+
+    last = next(r for r in reversed(rows) if not r["step"].startswith("int8"))
+    splits = {"valid_accuracy": "valid", "test_accuracy": "test"}
+    measured = {k: last[k] for k in ("params", "flops", *splits) if last.get(k) is not None}
+    card = {
+        **card,
+        "metrics": {k: {"value": v, "split": splits.get(k, "none")} for k, v in measured.items()},
+        "compression": {
+            "steps": [r["step"] for r in rows[1:]],
+            "rows": rows,
+            "notes": slower_int8(rows),
+        },
+    }
+    manifest = json.loads((out / "manifest.json").read_text())
+    describe(out, card, manifest["onnx_max_abs_difference"])
 
 
 def _lost_accuracy(before: dict[str, Any], after: dict[str, Any]) -> bool:
@@ -91,17 +131,19 @@ def _lost_accuracy(before: dict[str, Any], after: dict[str, Any]) -> bool:
 
 
 def _check(prune: float | None, finetune_epochs: int, fold_bn: bool, quantize: str | None) -> None:
+    if finetune_epochs and prune is None:
+        raise InvalidArgumentError(
+            f"--finetune-epochs goes with --prune (it fine-tunes the pruned model); "
+            f"got --finetune-epochs {finetune_epochs} without --prune"
+        )
     if prune is None and not fold_bn and quantize is None:
         raise InvalidArgumentError(
             "compress needs at least one step: --prune, --fold-bn or --quantize; got none"
         )
     if quantize not in (None, "int8"):
         raise InvalidArgumentError(f"--quantize must be int8, got {quantize!r}")
-    if finetune_epochs < 0 or (finetune_epochs and prune is None):
-        raise InvalidArgumentError(
-            f"--finetune-epochs must be >= 0 and goes with --prune, "
-            f"got {finetune_epochs} with --prune {prune}"
-        )
+    if finetune_epochs < 0:
+        raise InvalidArgumentError(f"--finetune-epochs must be >= 0, got {finetune_epochs}")
 
 
 def _prune(
@@ -165,15 +207,12 @@ def finetune(model: nn.Module, card: dict[str, Any], epochs: int, data: Any) -> 
 
 
 def quantize_int8(out: Path, calibration: np.ndarray | None) -> tuple[str, Path]:
-    """Write `model.int8.onnx` next to `model.onnx` and add it to the manifest; returns the step's
-    name and the file.
+    """Write `model.int8.onnx` next to `model.onnx`; returns the step's name and the file.
 
     With `calibration` inputs (training examples) the quantization is static: int8 weights
     (per channel) and activations in QDQ form, which runs convolutions as int8 kernels. Without
     them it is dynamic (weights only), which on CPU is smaller but often slower for convolutions.
     """
-    import json
-
     from onnxruntime.quantization import (
         CalibrationDataReader,
         QuantFormat,
@@ -181,8 +220,6 @@ def quantize_int8(out: Path, calibration: np.ndarray | None) -> tuple[str, Path]
         quantize_dynamic,
         quantize_static,
     )
-
-    from nasforge.evaluators.model_card import sha256
 
     class Reader(CalibrationDataReader):  # type: ignore[misc]
         def __init__(self, x: np.ndarray) -> None:
@@ -209,9 +246,4 @@ def quantize_int8(out: Path, calibration: np.ndarray | None) -> tuple[str, Path]
             )
     finally:
         logging.disable(logging.NOTSET)
-    manifest_path = out / "manifest.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["sha256"]["model.int8.onnx"] = sha256(target)
-    manifest["int8"] = "static (calibrated)" if calibration is not None else "dynamic (weights only)"
-    manifest_path.write_text(json.dumps(manifest, indent=2) + "\n")
     return ("int8 static" if calibration is not None else "int8 dynamic"), target

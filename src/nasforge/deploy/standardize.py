@@ -1,0 +1,63 @@
+"""The training data's standardisation as part of the model: an exported model (torch and ONNX)
+takes the data as the user has it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import nn
+
+from nasforge.errors import NasforgeError
+
+
+def statistics_shape(input_shape: tuple[int, ...], size: int) -> tuple[int, ...]:
+    """How `size` stored statistics broadcast over one input: one per feature (the whole input
+    shape) or one per channel (then 1 for every other axis).
+
+    Example:
+        >>> statistics_shape((3, 32, 32), 3), statistics_shape((1, 13), 13)
+        ((3, 1, 1), (1, 13))
+    """
+    if size == math.prod(input_shape):
+        return input_shape
+    if size == input_shape[0]:
+        return (size, *(1 for _ in input_shape[1:]))
+    raise NasforgeError(f"the card's normalisation has {size} values; the input shape is {input_shape}")
+
+
+class Standardized(nn.Module):
+    """`network` after standardising its input with the training data's mean and std."""
+
+    mean: torch.Tensor
+    std: torch.Tensor
+
+    def __init__(
+        self, network: nn.Module, input_shape: tuple[int, ...], mean: list[float], std: list[float]
+    ) -> None:
+        super().__init__()
+        self.network = network
+        shape = statistics_shape(input_shape, len(mean))
+        self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).reshape(shape))
+        self.register_buffer("std", torch.tensor(std, dtype=torch.float32).reshape(shape))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.network((x - self.mean) / self.std)
+
+
+def unstandardize(x: np.ndarray, card: dict[str, object]) -> np.ndarray:
+    """Standardised inputs (as a dataset split holds them) back in the data's own units.
+
+    Example:
+        >>> card = {"task": {"input_shape": [1, 2]}, "data": {"mean": [1.0, 2.0], "std": [2.0, 1.0]}}
+        >>> unstandardize(np.zeros((1, 1, 2), dtype=np.float32), card).tolist()
+        [[[1.0, 2.0]]]
+    """
+    data, task = card.get("data") or {}, card["task"]
+    if not isinstance(data, dict) or not data.get("mean") or not isinstance(task, dict):
+        return x
+    shape = statistics_shape(tuple(task["input_shape"]), len(data["mean"]))
+    mean = np.asarray(data["mean"], dtype=np.float32).reshape(shape)
+    std = np.asarray(data["std"], dtype=np.float32).reshape(shape)
+    return (x * std + mean).astype(np.float32)
