@@ -84,6 +84,10 @@ def test_the_default_study_name_follows_data_and_space(
         (["--constraint", "latency<3"], "NAME<=VALUE"),
         (["--ray-address", "auto"], "ray_address needs the ray executor"),
         (["--gpus-per-trial", "1"], "gpus_per_trial needs the ray executor"),
+        (["--max-latency-ms", "-1"], "--max-latency-ms: must be a number > 0"),
+        (["--train-subset", "100000"], "train_subset must be at most the 1,294 training examples"),
+        (["--label-column", "y"], "label_column applies to CSV files only; data 'digits' is not one"),
+        (["--strategy", "nsga2"], "strategy nsga2 needs at least 2 objectives, got 1 (valid_accuracy)"),
     ],
 )
 def test_a_refused_search_writes_nothing_and_the_corrected_one_runs(
@@ -136,7 +140,7 @@ def test_piped_leaderboard_keeps_its_headers_and_shows_the_retraining(tmp_path: 
     argv = [sys.executable, "-m", "nasforge.cli.main"]
     searched = subprocess.run(
         [*argv, "search", "--budget", "2", *TINY[:-2], "--final-epochs", "1", "--study", "s.db", "--metric",
-         "valid_accuracy"],
+         "valid_accuracy", "--max-latency-ms", "50", "--constraint", "params<=1e6"],
         check=True,
         capture_output=True,
         text=True,
@@ -147,6 +151,8 @@ def test_piped_leaderboard_keeps_its_headers_and_shows_the_retraining(tmp_path: 
         [*argv, "leaderboard", "--study", "s.db"], capture_output=True, text=True, cwd=tmp_path, check=True
     ).stdout
     assert "valid_accuracy" in out and "params" in out and "retrained for 1 epochs" in out
+    header = next(line for line in out.splitlines() if "rank" in line)
+    assert "feasible" in header and "ms/sample" in header and "…" not in out  # full columns on a pipe
     resumed = subprocess.run(
         [*argv, "search", "--study", "s.db", "--budget", "3"], capture_output=True, text=True, cwd=tmp_path
     )

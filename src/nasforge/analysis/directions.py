@@ -211,7 +211,7 @@ def depth_over_width(data: KnobData) -> Direction | None:
 
 
 def unimportant(importance: dict[str, Any]) -> list[Direction]:
-    r2 = importance.get("r2", float("nan"))
+    r2 = importance.get("r2") or float("nan")
     if not r2 >= imp.MIN_EXPLAINED:
         return []
     out = []
@@ -237,7 +237,7 @@ def unimportant(importance: dict[str, Any]) -> list[Direction]:
 def weak_proxies(
     correlations: dict[str, dict[str, dict[str, float]]], importance: dict[str, Any]
 ) -> list[Direction]:
-    if not importance.get("r2", float("nan")) >= imp.MIN_EXPLAINED:
+    if not (importance.get("r2") or float("nan")) >= imp.MIN_EXPLAINED:
         return []  # an objective the architecture does not explain is no test of a proxy
     out = []
     for proxy, metrics in correlations.items():

@@ -25,8 +25,12 @@ def knob_importance(data: KnobData, seed: int = 0) -> dict[str, Any]:
     """`{"method", "n", "r2", "knobs": [{"knob", "importance", "std", "best_value"}, ...]}`,
     knobs by importance, highest first (empty with fewer than `MIN_TRIALS` trials)."""
     groups = data.knobs()
-    out: dict[str, Any] = {"method": METHOD, "n": len(data.y), "r2": float("nan"), "knobs": []}
-    if len(data.y) < MIN_TRIALS or not groups:
+    out: dict[str, Any] = {"method": METHOD, "n": len(data.y), "r2": None, "knobs": [], "note": None}
+    if len(data.y) < MIN_TRIALS:
+        out["note"] = f"needs at least {MIN_TRIALS} complete trials; the study has {len(data.y)}"
+        return out
+    if not groups:
+        out["note"] = "the study's space has no knobs to compare"
         return out
     names = [n for members in groups.values() for n in members]
     x = np.column_stack([codes(data.column(n)) for n in names])

@@ -53,6 +53,7 @@ def show(result: dict[str, Any], every_metric: bool) -> None:
         f"best trial {study['best_trial']} ({study['objective']} {study['best_value']})"
     )
     _correlations(result, every_metric)
+    _disagreements(result, every_metric)
     _importance(result)
     for front in result["pareto"]:
         points = ", ".join(f"#{p['trial']}" for p in front["front"])
@@ -81,6 +82,20 @@ def _correlations(result: dict[str, Any], every_metric: bool) -> None:
         stdout.print(table)
 
 
+def _disagreements(result: dict[str, Any], every_measure: bool) -> None:
+    """The trials each training-free measure ranks far from where training put them (ranks as
+    fractions, 1 = best); with --all for every measure, else for the first."""
+    shown = list(result["disagreements"].items())
+    for measure, found in shown if every_measure else shown[:1]:
+        for kind, rows in found.items():
+            if rows:
+                listed = ", ".join(
+                    f"#{r['trial']} ({measure} {r['theory_rank']:.2f}, trained {r['trained_rank']:.2f})"
+                    for r in rows
+                )
+                stdout.print(f"{measure} {kind} most: {listed}")
+
+
 def _importance(result: dict[str, Any]) -> None:
     from rich.table import Table
 
@@ -94,3 +109,5 @@ def _importance(result: dict[str, Any]) -> None:
             table.add_row(k["knob"], f"{k['importance']:.4f}", f"{k['std']:.4f}", str(k["best_value"]))
         stdout.print(table)
         stdout.print(f"  method: {importance['method']}")
+    else:
+        stdout.print(f"knob importance: not computed ({importance['note']})")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -13,7 +15,8 @@ from rich.console import Console
 
 from nasforge.errors import InvalidArgumentError
 
-stdout = Console(highlight=False)
+# Piped or redirected output is not cut to 80 columns: tables keep their full width there.
+stdout = Console(highlight=False, width=None if sys.stdout.isatty() else 1000)
 stderr = Console(stderr=True, highlight=False)
 
 
@@ -90,8 +93,24 @@ def ratio(text: str) -> float:
 
 
 def print_json(data: Any) -> None:
-    """Machine-readable output on stdout."""
-    print(json.dumps(data, indent=2, default=str))
+    """Machine-readable output on stdout: strict JSON (a NaN or infinity is written as null)."""
+    print(json.dumps(finite(data), indent=2, default=str, allow_nan=False))
+
+
+def finite(data: Any) -> Any:
+    """`data` with every NaN or infinite float replaced by None (JSON has no such numbers).
+
+    Example:
+        >>> finite({"r2": float("nan"), "xs": [1.0, float("inf")]})
+        {'r2': None, 'xs': [1.0, None]}
+    """
+    if isinstance(data, float):
+        return data if math.isfinite(data) else None
+    if isinstance(data, dict):
+        return {k: finite(v) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [finite(v) for v in data]
+    return data
 
 
 def write_output(text: str, output: str | None) -> None:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from nasforge.cli.common import int_at_least, print_json, stdout, write_output
+from nasforge.cli.common import finite, int_at_least, print_json, stdout, write_output
 from nasforge.study.record import StudyRecord, StudyView
 from nasforge.study.trial_rows import curve_rows, to_csv, trial_rows
 
@@ -135,13 +135,23 @@ def run_leaderboard(args: argparse.Namespace) -> int:
 
 
 def run_trials(args: argparse.Namespace) -> int:
+    from nasforge.errors import InvalidArgumentError
+
+    if args.trial is not None and not args.curves:
+        raise InvalidArgumentError("--trial goes with --curves (the trials table has every trial)")
     with StudyView(args.study) as view:
+        if args.trial is not None and args.trial >= len(view.trials):
+            raise InvalidArgumentError(
+                f"--trial must be a trial of the study (0 to {len(view.trials) - 1}), got {args.trial}"
+            )
         if args.curves:
             numbers = [args.trial] if args.trial is not None else [t.number for t in view.trials]
             rows = [row for n in numbers for row in curve_rows(n, view.curves(n))]
         else:
             rows = trial_rows(view)
-    text = to_csv(rows) if args.format == "csv" else json.dumps(rows, indent=2) + "\n"
+    text = (
+        to_csv(rows) if args.format == "csv" else json.dumps(finite(rows), indent=2, allow_nan=False) + "\n"
+    )
     write_output(text, args.output)
     return 0
 

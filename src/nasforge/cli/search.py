@@ -19,6 +19,7 @@ from nasforge.cli.common import (
     add_param_option,
     field_argument,
     int_at_least,
+    positive_float,
     print_json,
     stderr,
 )
@@ -70,7 +71,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="a bound on a metric, repeatable (e.g. params<=1e6); trials are reported feasible or not",
     )
     parser.add_argument(
-        "--max-latency-ms", type=float, help="constraint: latency_sample_ms <= this (per example, ms)"
+        "--max-latency-ms",
+        type=positive_float,
+        help="constraint: latency_sample_ms <= this (per example, ms)",
     )
     parser.add_argument(
         "--test-every-trial",

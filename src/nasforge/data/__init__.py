@@ -35,6 +35,8 @@ def load_dataset(
         >>> load_dataset("digits").num_classes
         10
     """
+    if label_column is not None and (Path(name).suffix != ".csv" or Path(name).is_dir()):
+        raise DataError(f"label_column applies to CSV files only; data {name!r} is not one")
     if name == "mnist1d":
         return prepare(name, *builtin.mnist1d(), valid_fraction=valid_fraction, seed=seed)
     if name == "fashion-mnist":

@@ -108,20 +108,30 @@ class TrainingEvaluator(Evaluator):
     def metadata(self) -> dict[str, Any]:
         return {"dataset": self.dataset().describe()}
 
-    def dataset(self) -> Dataset:
-        """The dataset (loaded and cached in this process), subsampled if asked."""
-        data = cached_dataset(
+    def full_dataset(self) -> Dataset:
+        """The dataset with every training example (loaded and cached in this process)."""
+        return cached_dataset(
             self.data, self.data_dir, self.label_column, self.split_seed, self.valid_fraction
         )
+
+    def dataset(self) -> Dataset:
+        """The dataset, its training split subsampled if asked."""
+        data = self.full_dataset()
         return data if self.train_subset is None else data.subsample_train(self.train_subset, self.seed)
 
     def check(self, space: SearchSpace | None = None) -> None:
-        """The device exists and the data loads (both would otherwise fail every trial)."""
+        """The device exists, the data loads and `train_subset` fits it (each would otherwise fail
+        or mislead every trial)."""
         if self.device == "cuda" and not torch.cuda.is_available():
             raise InvalidArgumentError(
                 "device 'cuda' was asked for but no CUDA GPU is available; use auto or cpu"
             )
-        self.dataset()
+        data = self.full_dataset()
+        if self.train_subset is not None and self.train_subset > len(data.train):
+            raise InvalidArgumentError(
+                f"train_subset must be at most the {len(data.train):,} training examples of "
+                f"{self.data!r}, got {self.train_subset:,}"
+            )
 
     def metric_schema(self) -> list[MetricSpec]:
         """Quality on valid and test, robustness (test), efficiency and cost, proxies (`proxy_<name>`)."""

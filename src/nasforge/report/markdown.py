@@ -45,6 +45,8 @@ def render_markdown(view: StudyView, diagnosis: dict[str, Any]) -> str:
             f"| {k['knob']} | {k['importance']:.4f} | {k['std']:.4f} | {k['best_value']} |"
             for k in importance["knobs"]
         ]
+    else:
+        lines += ["", "## Knob importance", "", f"Not computed: {importance['note']}."]
     rows = [
         f"| {measure} | {c['spearman']:.3f} | {c['kendall']:.3f} | {c['n']} |"
         for measure, metrics in diagnosis["correlations"].items()

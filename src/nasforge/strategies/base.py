@@ -30,6 +30,7 @@ class Strategy(ABC):
 
     name: ClassVar[str]
     multi_fidelity: ClassVar[bool] = False  # True: it asks for fidelities and promotes by itself
+    min_objectives: ClassVar[int] = 1  # a search with fewer objectives is refused by `open_search`
 
     def __init__(self, space: SearchSpace, *, seed: int = 0) -> None:
         self.space = space

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import Evaluator
 from nasforge.evaluators.proxies import check_proxies
@@ -138,6 +139,7 @@ def open_search(
         return OpenedSearch(study, make_evaluator(study.config["evaluator"]), settings, True, done, executor)
     space, evaluator = new_study_parts(config)
     evaluator.check(space)
+    _check_objective_count(config, evaluator)
     params, fidelity_settings = _fidelity_defaults(config, evaluator)
     settings = config.settings().changed(**fidelity_settings, parent=parent)
     executor = _executor(settings) if start_executor else SerialExecutor()
@@ -170,6 +172,18 @@ def _create(
         warm_start=warm_start(config, space, evaluator, on_warmup),
         settings=settings,
     )
+
+
+def _check_objective_count(config: SearchConfig, evaluator: Evaluator) -> None:
+    name = config.strategy["name"]
+    needed = STRATEGIES.get(name).min_objectives
+    metrics = config.metric or [evaluator.objective]
+    if len(metrics) < needed:
+        raise InvalidArgumentError(
+            f"strategy {name} needs at least {needed} objectives, got {len(metrics)} ({', '.join(metrics)}); "
+            f"give --metric {metrics[0]},latency_sample_ms (for example) with one --direction each, "
+            "or another --strategy"
+        )
 
 
 def _executor(settings: StudySettings) -> Executor:
