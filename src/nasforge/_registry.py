@@ -103,10 +103,10 @@ class Registry(Generic[T]):
         }
 
     def describe(self, name: str) -> dict[str, Any]:
-        """Name, one-line summary and parameters with defaults, JSON-ready."""
+        """Name, summary (the docstring's first paragraph) and parameters with defaults, JSON-ready."""
         doc = inspect.getdoc(self.get(name)) or ""
         return {
             "name": name,
-            "summary": doc.splitlines()[0] if doc else "",
+            "summary": " ".join(doc.split("\n\n")[0].split()),
             "parameters": self.parameters(name),
         }

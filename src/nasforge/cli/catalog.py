@@ -22,17 +22,32 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
 
 def _lister(title: str, registry: Registry[Any]) -> Any:
     def run(args: argparse.Namespace) -> int:
-        entries = [registry.describe(name) for name in registry.names()]
+        entries = [_entry(title, registry, name) for name in registry.names()]
         if args.json:
             print_json(entries)
             return 0
-        table = Table(title=title)
-        for column in ("name", "summary", "parameters (default)"):
+        table = Table(title=title, show_lines=True)
+        for column in (
+            "name",
+            "summary",
+            "parameters (default)",
+            *(["knobs (values)"] * (title == "spaces")),
+        ):
             table.add_column(column)
         for entry in entries:
             params = ", ".join(f"{k}={v!r}" for k, v in entry["parameters"].items())
-            table.add_row(entry["name"], entry["summary"], params)
+            knobs = "; ".join(f"{k}: {', '.join(map(str, v))}" for k, v in entry.get("knobs", {}).items())
+            table.add_row(entry["name"], entry["summary"], params, *([knobs] * (title == "spaces")))
         stdout.print(table)
         return 0
 
     return run
+
+
+def _entry(title: str, registry: Registry[Any], name: str) -> dict[str, Any]:
+    """A registry entry; a space's also lists its knobs with every value they may take (what
+    `--choice KNOB=V1,V2` and the `choices` parameter may narrow them to)."""
+    entry = registry.describe(name)
+    if title == "spaces":
+        entry["knobs"] = {k: list(v) for k, v in registry.create(name).knob_values().items()}
+    return entry

@@ -48,6 +48,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     parser.add_argument("--study", help="study file (default runs/<name>.db); resumed if it exists")
     parser.add_argument("--space", help=f"search space: {', '.join(SPACES.names())} (default macro)")
+    parser.add_argument(
+        "--choice",
+        action="append",
+        metavar="KNOB=V1,V2",
+        help="search only these values of a knob of the space, repeatable (e.g. channels=16,32; "
+        "knobs and values: nasforge spaces)",
+    )
     parser.add_argument("--strategy", help=f"one of {', '.join(STRATEGIES.names())} (default evolution)")
     add_param_option(parser)
     parser.add_argument(

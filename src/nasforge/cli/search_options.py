@@ -46,21 +46,41 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
             **({"candidates": args.warmup} if args.warmup else {}),
             **({"proxy": args.warmup_proxy} if args.warmup_proxy else {}),
         }
-    if args.space:
-        out["space"] = {"name": args.space}
     if args.strategy or args.param:
         out["strategy"] = {**({"name": args.strategy} if args.strategy else {}), **parse_params(args.param)}
+    return {**out, **_space_and_evaluator(args)}
+
+
+def _space_and_evaluator(args: argparse.Namespace) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if args.space:
+        out["space"] = {"name": args.space}
+    if args.choice:
+        out["space"] = {**out.get("space", {}), "choices": parse_choices(args.choice)}
     if args.table is not None or args.noisy:
         out["evaluator"] = {
             "name": "table",
             **({"table": args.table} if args.table else {}),
             **({"noisy": True} if args.noisy else {}),
         }
-        out.setdefault("space", {"name": "nb201"})
+        out["space"] = {"name": "nb201", **out.get("space", {})}
     training = {key: getattr(args, key) for key in TRAINING_OPTIONS if getattr(args, key) is not None}
     if training:
         out["evaluator"] = {"name": "training", **out.get("evaluator", {}), **training}
     return out
+
+
+def parse_choices(items: list[str]) -> dict[str, list[Any]]:
+    """`["channels=16,32", "batchnorm=true"]` → `{"channels": [16, 32], "batchnorm": [True]}`."""
+    from nasforge.errors import InvalidArgumentError
+
+    choices: dict[str, list[Any]] = {}
+    for item in items:
+        knob, sep, values = item.partition("=")
+        if not sep or not knob.strip() or not values.strip():
+            raise InvalidArgumentError(f"--choice must look like KNOB=V1,V2, got {item!r}")
+        choices[knob.strip()] = [parse_params([f"v={v.strip()}"])["v"] for v in values.split(",")]
+    return choices
 
 
 def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, Any]]:

@@ -82,6 +82,10 @@ class SearchSpace(ABC):
         `allowed`, every value the space could be configured to search instead."""
         return {}
 
+    def knob_values(self) -> dict[str, tuple[Any, ...]]:
+        """Each knob a user can name (e.g. in `choices`) with every value it may take, for listings."""
+        return self.feature_choices(allowed=True)
+
     @property
     @abstractmethod
     def bit_length(self) -> int:

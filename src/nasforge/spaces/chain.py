@@ -145,6 +145,11 @@ class ChainSpace(SearchSpace):
         out.update({f"head.{k.name}": k.values if allowed else k.choices for k in self.head_knobs})
         return out
 
+    def knob_values(self) -> dict[str, tuple[Any, ...]]:
+        """Every knob `choices` may narrow (each block's and the head's), with its allowed values."""
+        defaults = (*self.default_block_knobs, *self.default_head_knobs)
+        return {k.name: tuple(dict.fromkeys(k.values)) for k in defaults}
+
     @property
     def bit_length(self) -> int:
         return self.max_blocks * (1 + kb.block_bits(self.block_knobs)) + kb.block_bits(self.head_knobs)

@@ -114,6 +114,9 @@ class JointSpace(SearchSpace):
     def feature_choices(self, allowed: bool = False) -> dict[str, tuple[Any, ...]]:
         return {**self.inner.feature_choices(allowed), **{f"train.{k.name}": k.choices for k in self.knobs}}
 
+    def knob_values(self) -> dict[str, tuple[Any, ...]]:
+        return {**self.inner.knob_values(), **{f"train.{k.name}": k.choices for k in self.knobs}}
+
     @property
     def bit_length(self) -> int:
         return self.inner.bit_length + kb.block_bits(self.knobs)

@@ -166,6 +166,9 @@ class NASNetSpace(SearchSpace):
                             f"{CELLS[c]} node {n} op must be one of {', '.join(OPS)}; got {op!r}"
                         )
 
+    def knob_values(self) -> dict[str, tuple[Any, ...]]:
+        return {"op of each node input": OPS}
+
     def format(self, genotype: Genotype) -> str:
         return " | ".join(
             f"{name}: " + "; ".join(f"{a[1]}~{a[0]} {b[1]}~{b[0]}" for a, b in cell)

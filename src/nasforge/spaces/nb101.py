@@ -244,6 +244,9 @@ class NB101Space(SearchSpace):
         if prune(matrix, ops) is None:
             raise InvalidGenotypeError("nb101 cell has no path from input to output")
 
+    def knob_values(self) -> dict[str, tuple[Any, ...]]:
+        return {"inner node op": OPS}
+
     def format(self, genotype: Genotype) -> str:
         matrix, ops = genotype.spec
         rows = ",".join("".join(str(v) for v in row) for row in matrix)

@@ -3,7 +3,7 @@
 Each ask draws every knob of the space (`SearchSpace.feature_choices`) from Optuna's
 `TPESampler` and builds the genotype with `SearchSpace.from_features`. An architecture already
 evaluated is told to the sampler with its known value and another is drawn, so no architecture is
-evaluated twice; one still running is told as failed. Needs Optuna (`pip install optuna`).
+evaluated twice; one still running is told as failed. Optuna is a dependency of nasforge.
 """
 
 from __future__ import annotations
