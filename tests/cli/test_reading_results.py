@@ -47,3 +47,7 @@ def test_analyze_of_a_small_study_is_strict_json_and_says_what_it_left_out(
     assert code == 0, err
     assert "knob importance: not computed (needs at least 12 complete trials; the study has 6)" in out
     assert "proxy_synflow overrated most: #" in out  # the trials theory and practice disagree on
+    for fmt in ("md", "html"):
+        code, _, err = run(capsys, "report", "s.db", "--format", fmt, "--out", f"r.{fmt}")
+        assert code == 0, err
+        assert "Not computed: needs at least 12 complete trials" in (tmp_path / f"r.{fmt}").read_text()

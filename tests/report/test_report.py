@@ -78,6 +78,9 @@ def test_report_is_one_self_contained_file(
     assert code == 0, err
     text = (tmp_path / "r.md").read_text()
     assert "## Best 5 trials" in text and "## Directions" in text
+    final = "retrained for 2 epochs: test_accuracy = "  # the winner's one look at the test split
+    assert final in text and final in page
+    assert "reference {" not in page and "'valid_accuracy': 0." not in page  # titles without raw dicts
     code, _, err = run(capsys, "report", str(study), "--format", "pdf")
     assert code == 2 and "--format" in err
 
@@ -117,6 +120,11 @@ def test_report_opens_in_headless_chromium_without_errors(
         screenshot = tmp_path / "report.png"
         driver.save_screenshot(str(screenshot))  # the top of the page: header, directions, first plots
         rows = driver.execute_script("return document.querySelectorAll('#trials tbody tr').length")
+        widths = driver.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
+        first = driver.execute_script(
+            "return Array.from(document.querySelectorAll('#trials tbody tr')).slice(0, 3)"
+            ".map(r => parseFloat(r.cells[0].textContent))"
+        )
         driver.find_element("id", "filter").send_keys("COMPLETE")
         filtered = driver.execute_script("return document.querySelectorAll('#trials tbody tr').length")
         errors = [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
@@ -125,6 +133,8 @@ def test_report_opens_in_headless_chromium_without_errors(
     assert errors == []
     assert len(plots) >= 12 and all(traces > 0 and svgs > 0 for _, traces, svgs in plots), plots
     assert rows == 14 and 0 < filtered <= 14
+    assert widths[0] <= widths[1], widths  # the trials table fits the page
+    assert first == sorted(first, reverse=True), first  # best trials first
     assert screenshot.stat().st_size > 10_000
 
 

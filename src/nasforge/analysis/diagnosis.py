@@ -33,7 +33,8 @@ def diagnose(view: StudyView, data: KnobData | None = None) -> dict[str, Any]:
     importance = knob_importance(data)
     edges = edge_findings(data)
     best = view.leaderboard()
-    retrain = _retrain_of(view, best[0].number) if best else None
+    final = view.final_retraining()
+    retrain = final["metrics"] if final else None
     directions = find_directions(data, best, view.curves, importance, edges, correlations, retrain)
     return {
         "study": {
@@ -71,8 +72,3 @@ def disagreements(data: KnobData, metric: str) -> dict[str, list[dict[str, Any]]
         "overrated": [rows[j] for j in order[:DISAGREEMENTS] if gap[j] > 0],
         "underrated": [rows[j] for j in order[::-1][:DISAGREEMENTS] if gap[j] < 0],
     }
-
-
-def _retrain_of(view: StudyView, trial: int) -> dict[str, float] | None:
-    done = [r for r in view.retrains if r["trial"] == trial and not r["error"]]
-    return done[-1]["metrics"] if done else None

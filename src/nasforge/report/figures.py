@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -16,11 +17,22 @@ from nasforge.trial import Trial, TrialState
 STATE_COLOURS = {"COMPLETE": "#1f77b4", "FAILED": "#d62728", "PRUNED": "#ff7f0e", "RUNNING": "#7f7f7f"}
 TOP_CURVES = 10
 HEIGHT = 420
+PARALLEL_AXES = 12  # knob axes of the parallel-coordinates plot (plus the objective)
+SLOTS_PER_KNOB = 2  # a block knob shows its first two blocks there, so that more knobs fit
 
 
 def blank(title: str, **layout: Any) -> go.Figure:
     figure = go.Figure()
-    figure.update_layout(title=title, height=HEIGHT, margin={"l": 60, "r": 20, "t": 50, "b": 50}, **layout)
+    figure.update_layout(
+        **{"title": title, "height": HEIGHT, "margin": {"l": 60, "r": 20, "t": 50, "b": 50}, **layout}
+    )
+    return figure
+
+
+def epoch_axis(figure: go.Figure) -> go.Figure:
+    """Ticks at whole epochs only (about ten of them), however long the curves."""
+    longest = max((len(trace.x) for trace in figure.data if trace.x is not None), default=1)
+    figure.update_xaxes(title="epoch", tick0=1, dtick=max(1, math.ceil(longest / 10)))
     return figure
 
 
@@ -51,7 +63,11 @@ def best_so_far(view: StudyView, data: KnobData) -> go.Figure:
     at = {t.number: float(cost[i]) for i, t in enumerate(sorted(view.trials, key=lambda t: t.number))}
     numbers = [t.number for t in done]
     figure.add_trace(go.Scatter(x=numbers, y=best, mode="lines", name="best so far", line_shape="hv"), 1, 1)
-    figure.add_trace(go.Scatter(x=[at[n] for n in numbers], y=best, mode="lines", name="best vs cost"), 1, 2)
+    figure.add_trace(
+        go.Scatter(x=[at[n] for n in numbers], y=best, mode="lines", name="best vs cost", line_shape="hv"),
+        1,
+        2,
+    )
     figure.update_layout(
         title=f"best {objective.metric} so far", height=HEIGHT, showlegend=False, margin={"t": 70}
     )
@@ -89,27 +105,34 @@ def importance(diagnosis: dict[str, Any]) -> go.Figure:
     """Knob importance with its spread."""
     result = diagnosis["importance"]
     knobs = result["knobs"][::-1]
-    figure = blank(f"knob importance (held-out R² {result['r2']:.2f}): {result['method']}")
+    if not knobs:  # not computed: the page says why instead
+        return go.Figure()
+    figure = blank(
+        f"knob importance (held-out R² {result['r2']:.2f})<br><sup>{result['method']}; "
+        "the best value of each knob beside its name</sup>",
+        margin={"l": 220, "r": 20, "t": 70, "b": 50},
+        xaxis_title="importance (loss of R² when the knob is shuffled)",
+    )
     figure.add_trace(
         go.Bar(
             x=[k["importance"] for k in knobs],
-            y=[k["knob"] for k in knobs],
+            y=[f"{k['knob']} (best: {k['best_value']})" for k in knobs],
             error_x={"array": [k["std"] for k in knobs]},
             orientation="h",
-            text=[f"best: {k['best_value']}" for k in knobs],
         )
     )
     return figure
 
 
 def parallel_coordinates(view: StudyView, data: KnobData, diagnosis: dict[str, Any]) -> go.Figure:
-    """The most important knobs (first block of a chain) against the objective."""
+    """The most important knobs against the objective, a block knob by its value in the first
+    blocks (a block a chain does not have shows as "-"), a head knob by its value."""
     groups = data.knobs()
     ranked = [k["knob"] for k in diagnosis["importance"]["knobs"]] or list(groups)
+    features = [f for knob in ranked for f in groups[knob][:SLOTS_PER_KNOB]][:PARALLEL_AXES]
     dimensions = []
-    for knob in ranked[:8]:
-        feature = groups[knob][0]
-        values = data.column(feature)
+    for feature in features:
+        values = ["-" if v is None else v for v in data.column(feature)]
         coded = codes(values)
         labels = {float(c): str(v) for c, v in zip(coded, values, strict=True)}
         ticks = sorted(labels)
@@ -119,7 +142,7 @@ def parallel_coordinates(view: StudyView, data: KnobData, diagnosis: dict[str, A
     objective = view.objective
     y = [t.metrics[objective] for t in data.trials]
     dimensions.append({"label": objective, "values": y})
-    figure = blank(f"knobs against {objective}")
+    figure = blank(f"knobs against {objective}", margin={"l": 60, "r": 20, "t": 110, "b": 30})
     figure.add_trace(
         go.Parcoords(line={"color": y, "colorscale": "Viridis", "showscale": True}, dimensions=dimensions)
     )
@@ -128,7 +151,7 @@ def parallel_coordinates(view: StudyView, data: KnobData, diagnosis: dict[str, A
 
 def curves(view: StudyView, names: tuple[str, ...] = ("valid_accuracy", "train_accuracy")) -> go.Figure:
     """Per-epoch curves of the best trials."""
-    figure = blank("intermediate values per epoch (best trials)", xaxis_title="epoch")
+    figure = blank("intermediate values per epoch (best trials)")
     for trial in view.leaderboard(TOP_CURVES):
         series = view.curves(trial.number)
         for name in names:
@@ -142,7 +165,7 @@ def curves(view: StudyView, names: tuple[str, ...] = ("valid_accuracy", "train_a
                         line={"dash": "dot" if name.startswith("train") else "solid"},
                     )
                 )
-    return figure
+    return epoch_axis(figure)
 
 
 def pareto(diagnosis: dict[str, Any], view: StudyView) -> list[go.Figure]:
@@ -155,8 +178,11 @@ def pareto(diagnosis: dict[str, Any], view: StudyView) -> list[go.Figure]:
             for t in view.trials
             if t.state is TrialState.COMPLETE and metric in t.metrics and objective in t.metrics
         ]
-        title = f"{objective} against {metric}: hypervolume {front['hypervolume']:.4g} "
-        figure = scatter(title + f"(reference {front['reference']})", done, metric, objective)
+        reference = ", ".join(f"{name} {value:.4g}" for name, value in front["reference"].items())
+        volume = f"hypervolume {front['hypervolume']:.4g} from {reference}"
+        title = f"{objective} against {metric}<br><sup>{volume}</sup>"
+        figure = scatter(title, done, metric, objective)
+        figure.update_layout(margin={"l": 60, "r": 20, "t": 80, "b": 50})
         figure.add_trace(
             go.Scatter(
                 x=[p[metric] for p in front["front"]],
@@ -221,16 +247,14 @@ def theory_vs_practice(view: StudyView, diagnosis: dict[str, Any]) -> list[go.Fi
 def norms(view: StudyView) -> go.Figure:
     """Per-layer weight and bias L2 norms over the epochs of the best trial."""
     best = view.best_trial
-    figure = blank(
-        "per-layer weight and bias L2 norms (best trial)", xaxis_title="epoch", yaxis_title="L2 norm"
-    )
+    figure = blank("per-layer weight and bias L2 norms (best trial)", yaxis_title="L2 norm")
     series = view.curves(best.number) if best else {}
     for name, values in series.items():
         if name.startswith("norm/"):
             figure.add_trace(
                 go.Scatter(y=values, x=list(range(1, len(values) + 1)), mode="lines", name=name[5:])
             )
-    return figure
+    return epoch_axis(figure)
 
 
 def inference_times(view: StudyView) -> go.Figure:

@@ -12,6 +12,7 @@ from plotly.offline import get_plotlyjs
 
 from nasforge.analysis.knob_data import KnobData
 from nasforge.report import figures as fig
+from nasforge.report.markdown import final_text
 from nasforge.study.record import StudyView
 from nasforge.study.trial_rows import trial_rows
 
@@ -21,8 +22,10 @@ body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1200px; pa
 h1 { font-size: 1.5em; } h2 { font-size: 1.2em; margin-top: 2em; border-bottom: 1px solid #ddd; }
 .plot { margin: 1em 0; } .direction { margin: .6em 0; padding: .5em .8em; background: #f4f8fb;
 border-left: 4px solid #1f77b4; } .evidence { color: #555; font-size: .9em; }
-table { border-collapse: collapse; font-size: .85em; width: 100%; } th { cursor: pointer;
-background: #eee; position: sticky; top: 0; } td, th { border: 1px solid #ddd; padding: 2px 6px; }
+table { border-collapse: collapse; font-size: .85em; width: 100%; }
+th { cursor: pointer; background: #eee; position: sticky; top: 0; }
+td, th { border: 1px solid #ddd; padding: 2px 6px; white-space: nowrap; }
+td.arch, td.reason { white-space: normal; overflow-wrap: anywhere; }
 #filter { margin: .5em 0; width: 20em; }
 """
 TABLE_SCRIPT = """
@@ -30,13 +33,14 @@ TABLE_SCRIPT = """
   const rows = JSON.parse(document.getElementById('trial-data').textContent);
   const columns = JSON.parse(document.getElementById('trial-columns').textContent);
   const body = document.querySelector('#trials tbody');
-  let key = columns[0], ascending = true;
+  const sort = JSON.parse(document.getElementById('trial-sort').textContent);
+  let key = sort.key, ascending = sort.ascending;  // best first
   function render() {
     const needle = document.getElementById('filter').value.toLowerCase();
     const shown = rows.filter(r => JSON.stringify(Object.values(r)).toLowerCase().includes(needle));
     shown.sort((a, b) => (a[key] === b[key] ? 0 : (a[key] === null ? 1 : b[key] === null ? -1 :
       (a[key] < b[key] ? -1 : 1))) * (ascending ? 1 : -1));
-    body.innerHTML = shown.map(r => '<tr>' + columns.map(c => '<td>' +
+    body.innerHTML = shown.map(r => '<tr>' + columns.map(c => '<td class="' + c + '">' +
       String(r[c] === null || r[c] === undefined ? '' : r[c]).replace(/&/g, '&amp;').replace(/</g, '&lt;')
       + '</td>').join('') + '</tr>').join('');
     document.getElementById('shown').textContent = shown.length + ' of ' + rows.length + ' trials';
@@ -72,7 +76,7 @@ def render_html(
         *best_model_figures(checks),
     ]
     shown = [(title, figure) for title, figure in plots if _has_points(figure)]
-    parts = [_header(view, diagnosis), _directions(diagnosis)]
+    parts = [_header(view, diagnosis), _directions(diagnosis), _importance_note(diagnosis)]
     for i, (title, figure) in enumerate(shown):
         div = figure.to_html(
             full_html=False, include_plotlyjs=False, div_id=f"plot{i}", config={"displaylogo": False}
@@ -136,8 +140,14 @@ def _header(view: StudyView, diagnosis: dict[str, Any]) -> str:
         f"<p>{study['complete']} complete of {study['trials']} trials; objective {objective} "
         f"({study['direction']}); space {html.escape(space)}, strategy {html.escape(strategy)}.</p>"
         f"<p>Best: trial {study['best_trial']} with {objective} = {_short(study['best_value'])}: "
-        f"<code>{arch}</code></p>"
+        f"<code>{arch}</code></p><p>{html.escape(final_text(view))}</p>"
     )
+
+
+def _importance_note(diagnosis: dict[str, Any]) -> str:
+    """Why the knob-importance plot is missing, where it is."""
+    note = diagnosis["importance"].get("note")
+    return "" if note is None else f"<h2>Knob importance</h2><p>Not computed: {html.escape(note)}.</p>"
 
 
 def _directions(diagnosis: dict[str, Any]) -> str:
@@ -157,12 +167,14 @@ def _table(view: StudyView) -> str:
     columns = [view.objective, *[c for c in TABLE_COLUMNS if c != view.objective]]
     columns = [c for c in columns if any(c in r for r in rows)]
     slim = [{c: _short(r.get(c)) for c in columns} for r in rows]
+    best_first = {"key": view.objective, "ascending": view.direction == "minimize"}
     head = "".join(f'<th data-key="{html.escape(c)}">{html.escape(c)}</th>' for c in columns)
     return (
         '<h2>Every trial</h2><input id="filter" placeholder="filter (any text)"> <span id="shown"></span>'
         f'<table id="trials"><thead><tr>{head}</tr></thead><tbody></tbody></table>'
         f'<script type="application/json" id="trial-data">{_json(slim)}</script>'
         f'<script type="application/json" id="trial-columns">{_json(columns)}</script>'
+        f'<script type="application/json" id="trial-sort">{_json(best_first)}</script>'
     )
 
 

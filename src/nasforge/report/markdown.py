@@ -17,7 +17,7 @@ def render_markdown(view: StudyView, diagnosis: dict[str, Any]) -> str:
         f"# nasforge report: `{view.path}`",
         "",
         f"{study['complete']} complete of {study['trials']} trials; "
-        f"objective `{objective}` ({study['direction']}).",
+        f"objective `{objective}` ({study['direction']}). {final_text(view)}",
         "",
         f"## Best {TOP} trials",
         "",
@@ -69,3 +69,15 @@ def render_markdown(view: StudyView, diagnosis: dict[str, Any]) -> str:
             f"{front['hypervolume']:.4g} (reference {front['reference']}).",
         ]
     return "\n".join(lines) + "\n"
+
+
+def final_text(view: StudyView) -> str:
+    """What the winner's final retraining measured on the test split (looked at once, for the pick)."""
+    final = view.final_retraining()
+    if final is None:
+        return "The winner has not been retrained: no test figure yet."
+    metrics = final["metrics"]
+    headline = [view.objective.replace("valid", "test", 1), "test_f1", "test_auc"]
+    tests = ", ".join(f"{k} = {metrics[k]:.4g}" for k in dict.fromkeys(headline) if k in metrics)
+    epochs = "" if final["fidelity"] is None else f" for {final['fidelity']:g} epochs"
+    return f"Winner (trial {final['trial']}) retrained{epochs}: {tests or 'no test metric'}."

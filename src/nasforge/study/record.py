@@ -135,6 +135,20 @@ class StudyRecord:
         """Files kept beside the study (`kind`, `trial`, `fidelity`, `path`), oldest first."""
         raise NotImplementedError
 
+    @property
+    def retrains(self) -> list[dict[str, Any]]:
+        """Every retraining (`trial`, `fidelity`, `metrics`, `error`), oldest first."""
+        raise NotImplementedError
+
+    def final_retraining(self, trial: Trial | int | None = None) -> dict[str, Any] | None:
+        """The newest successful retraining of `trial` (default: the best trial), or None."""
+        chosen = self.best_trial if trial is None else trial
+        if chosen is None:
+            return None
+        number = chosen if isinstance(chosen, int) else chosen.number
+        done = [r for r in self.retrains if r["trial"] == number and not r["error"]]
+        return done[-1] if done else None
+
     def model_folder(self, trial: Trial | int | None = None) -> Path | None:
         """The newest model kept for `trial` (default: the best trial), or None when none was kept.
 
@@ -181,7 +195,7 @@ class StudyView(StudyRecord):
                 raise StudyError(f"{self.path} holds no nasforge study configuration")
             self.config = normalized(config)
             self.trials = queries.read_trials(self._db)
-            self.retrains = queries.read_retrains(self._db)
+            self._retrains = queries.read_retrains(self._db)
             self.artifacts = queries.read_artifacts(self._db)
             self.schema_version = int(self._db.execute("PRAGMA user_version").fetchone()[0]) or 1
         except sqlite3.DatabaseError as exc:
@@ -197,6 +211,10 @@ class StudyView(StudyRecord):
 
     def artifact_records(self) -> list[dict[str, Any]]:
         return self.artifacts
+
+    @property
+    def retrains(self) -> list[dict[str, Any]]:
+        return self._retrains
 
     def curves(self, trial: int) -> dict[str, list[float]]:
         """Per-step series of a trial (losses and accuracies per epoch, weight norms, timings)."""
