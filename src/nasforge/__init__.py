@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from nasforge.execution.ray_executor import RayExecutor
     from nasforge.genotype import Genotype
     from nasforge.objectives import Constraint, Objective
-    from nasforge.spaces import SPACES, NB201Space, SearchSpace, make_space
+    from nasforge.spaces import SPACES, NB201Space, SearchSpace, UserSpace, make_space
+    from nasforge.spaces.define_by_run import space
     from nasforge.strategies import STRATEGIES, Strategy, make_strategy
     from nasforge.study.record import StudyView
     from nasforge.study.storage import Storage
@@ -52,7 +53,7 @@ _WHERE = {
     "nasforge.genotype": "Genotype",
     "nasforge.objectives": "Constraint Objective",
     "nasforge.execution.ray_executor": "RayExecutor",
-    "nasforge.spaces": "SPACES NB201Space SearchSpace make_space",
+    "nasforge.spaces": "SPACES NB201Space SearchSpace UserSpace make_space",
     "nasforge.study.storage": "Storage",
     "nasforge.strategies": "STRATEGIES Strategy make_strategy",
     "nasforge.study.study": "Study",
@@ -65,6 +66,7 @@ _PATHS["load"] = "nasforge.deploy.load:load_model"
 _PATHS["export"] = "nasforge.deploy.export:export_model"
 _PATHS["compress"] = "nasforge.deploy.compress.run:compress"
 _PATHS["serve"] = "nasforge.deploy.serve:serve"
+_PATHS["space"] = "nasforge.spaces.define_by_run:space"
 __getattr__ = lazy_getattr(__name__, _PATHS)
 __all__ = [
     "EVALUATORS",
@@ -99,6 +101,7 @@ __all__ = [
     "TrainingEvaluator",
     "Trial",
     "TrialState",
+    "UserSpace",
     "__version__",
     "compress",
     "export",
@@ -108,4 +111,5 @@ __all__ = [
     "make_space",
     "make_strategy",
     "serve",
+    "space",
 ]

@@ -17,12 +17,20 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     for name, registry in (("spaces", SPACES), ("strategies", STRATEGIES)):
         parser = sub.add_parser(name, help=f"list the available {name} and their parameters")
         parser.add_argument("--json", action="store_true", help="print a JSON list")
+        if name == "spaces":
+            parser.add_argument(
+                "--space",
+                metavar="FILE.py:FUNCTION",
+                help="also list your own space (package.module:function works too)",
+            )
         parser.set_defaults(run=_lister(name, registry))
 
 
 def _lister(title: str, registry: Registry[Any]) -> Any:
     def run(args: argparse.Namespace) -> int:
         entries = [_entry(title, registry, name) for name in registry.names()]
+        if getattr(args, "space", None):
+            entries.append(_user_entry(args.space))
         if args.json:
             print_json(entries)
             return 0
@@ -49,5 +57,20 @@ def _entry(title: str, registry: Registry[Any], name: str) -> dict[str, Any]:
     `--choice KNOB=V1,V2` and the `choices` parameter may narrow them to)."""
     entry = registry.describe(name)
     if title == "spaces":
-        entry["knobs"] = {k: list(v) for k, v in registry.create(name).knob_values().items()}
+        knobs = {} if name == "user" else registry.create(name).knob_values()
+        entry["knobs"] = {k: list(v) for k, v in knobs.items()}
     return entry
+
+
+def _user_entry(path: str) -> dict[str, Any]:
+    """A user's define-by-run space, by import path: its knobs as traced."""
+    from nasforge.spaces import make_space
+
+    space = make_space({"name": "user", "function": path})
+    doc = (getattr(space, "fn", None).__doc__ or "").strip()
+    return {
+        "name": path,
+        "summary": " ".join(doc.split("\n\n")[0].split()) or "your own space",
+        "parameters": {},
+        "knobs": {k: list(v) for k, v in space.knob_values().items()},
+    }

@@ -148,7 +148,7 @@ def run_compress(args: argparse.Namespace) -> int:
         table.add_row(*(_cell(key, row.get(key)) for key in columns))
     stdout.print(table)
     for warning in slower_int8(rows):
-        stderr.print(warning)
+        stderr.print(warning, soft_wrap=True)
     return 0
 
 

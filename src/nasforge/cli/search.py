@@ -47,7 +47,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "--name", help="study name, for the default --study path runs/<name>.db (default <data>-<space>)"
     )
     parser.add_argument("--study", help="study file (default runs/<name>.db); resumed if it exists")
-    parser.add_argument("--space", help=f"search space: {', '.join(SPACES.names())} (default macro)")
+    parser.add_argument(
+        "--space",
+        help=f"search space: {', '.join(n for n in SPACES.names() if n != 'user')}, or your own as "
+        "file.py:function or package.module:function (default macro)",
+    )
     parser.add_argument(
         "--choice",
         action="append",
@@ -190,6 +194,8 @@ def run(args: argparse.Namespace) -> int:
     with _warmup_progress(display, config) as on_warmup:
         opened = open_search(config, given, on_warmup=on_warmup, start_executor=True)
     study, settings, executor = opened.study, opened.settings, opened.executor
+    for warning in opened.warnings:
+        stderr.print(warning, soft_wrap=True)
     if opened.resumed:
         display.note(
             f"resuming {config.study_path}: {opened.stored_trials} trials stored, budget {settings.budget}"

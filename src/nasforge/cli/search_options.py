@@ -54,7 +54,8 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _space_and_evaluator(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if args.space:
-        out["space"] = {"name": args.space}
+        user = ":" in args.space  # file.py:function or package.module:function
+        out["space"] = {"name": "user", "function": args.space} if user else {"name": args.space}
     if args.choice:
         out["space"] = {**out.get("space", {}), "choices": parse_choices(args.choice)}
     if args.table is not None or args.noisy:

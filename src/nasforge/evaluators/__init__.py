@@ -9,6 +9,7 @@ from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result, 
 from nasforge.evaluators.schema import MetricSpec
 
 if TYPE_CHECKING:
+    from nasforge.evaluators.function import FunctionEvaluator
     from nasforge.evaluators.proxy import ProxyEvaluator
     from nasforge.evaluators.tabular import TabularEvaluator
     from nasforge.evaluators.training import TrainingEvaluator
@@ -18,6 +19,7 @@ _CLASSES = {
     "table": "nasforge.evaluators.tabular:TabularEvaluator",
     "training": "nasforge.evaluators.training:TrainingEvaluator",
     "proxy": "nasforge.evaluators.proxy:ProxyEvaluator",
+    "function": "nasforge.evaluators.function:FunctionEvaluator",
 }
 EVALUATORS: Registry[Evaluator] = Registry.lazy("evaluator", _CLASSES)
 
@@ -37,6 +39,7 @@ __all__ = [
     "Artifacts",
     "EvalOptions",
     "Evaluator",
+    "FunctionEvaluator",
     "MetricSpec",
     "ProxyEvaluator",
     "Result",

@@ -84,7 +84,7 @@ class Evaluator(ABC):
     """Judges one architecture. Picklable; never sees the strategy or the storage."""
 
     name: ClassVar[str]
-    objective: ClassVar[str]  # the metric a study optimises unless told otherwise
+    objective: str  # the metric a study optimises unless told otherwise
 
     @abstractmethod
     def evaluate(

@@ -9,6 +9,7 @@ from nasforge.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     from nasforge.spaces.base import SearchSpace
+    from nasforge.spaces.define_by_run.space import UserSpace
     from nasforge.spaces.families import FamiliesSpace
     from nasforge.spaces.joint import JointSpace
     from nasforge.spaces.macro import MacroSpace
@@ -23,6 +24,7 @@ _CLASSES = {
     "nb101": "nasforge.spaces.nb101:NB101Space",
     "nasnet": "nasforge.spaces.nasnet:NASNetSpace",
     "joint": "nasforge.spaces.joint:JointSpace",
+    "user": "nasforge.spaces.define_by_run.space:UserSpace",
 }
 SPACES: Registry[SearchSpace] = Registry.lazy("space", _CLASSES)
 __getattr__ = lazy_getattr(
@@ -54,5 +56,6 @@ __all__ = [
     "NB101Space",
     "NB201Space",
     "SearchSpace",
+    "UserSpace",
     "make_space",
 ]

@@ -32,6 +32,11 @@ class SearchSpace(ABC):
         """Everything needed to rebuild this space with `nasforge.spaces.make_space`."""
         return {"name": self.name}
 
+    def changes(self) -> list[str]:
+        """What changed in the space's definition since its configuration was stored (a user's
+        function edited); empty when nothing did, as for every built-in space."""
+        return []
+
     def training_overrides(self, genotype: Genotype) -> dict[str, Any]:
         """Training hyperparameters this genotype fixes (spaces that search them jointly)."""
         return {}

@@ -10,8 +10,13 @@ from nasforge.strategies.base import Strategy
 from nasforge.trial import Trial, TrialState
 
 
-def replay(strategy: Strategy, space: SearchSpace, trials: list[Trial]) -> tuple[int, list[Trial]]:
-    """Ask and tell `trials` into a fresh `strategy` in the order they happened.
+def replay(
+    strategy: Strategy, space: SearchSpace, trials: list[Trial], *, exact: bool = True
+) -> tuple[int, list[Trial]]:
+    """Ask and tell `trials` into a fresh `strategy` in the order they happened. Without
+    `exact` (the space's definition changed since), what the strategy proposes now may differ
+    from what was stored: the stored trials are told all the same, and the search goes on from
+    them.
 
     Returns how many trials were told, and the trials that were RUNNING when the study stopped
     (to evaluate again).
@@ -32,7 +37,7 @@ def replay(strategy: Strategy, space: SearchSpace, trials: list[Trial]) -> tuple
                 rerun.append(trial)
             continue
         candidate = strategy.ask(1)[0]
-        if candidate.genotype != trial.genotype:
+        if exact and candidate.genotype != trial.genotype:
             raise StudyError(
                 f"resuming diverged at trial {trial.number}: the strategy now proposes "
                 f"{space.format(candidate.genotype)}, the study stored {space.format(trial.genotype)} "

@@ -55,7 +55,9 @@ def same_study(stored: dict[str, Any], config: dict[str, Any], path: object) -> 
     stored = normalized(stored)
     if stored.get("evaluator") is not None:  # in this release's form (older files lack newer options)
         stored["evaluator"] = json.loads(json.dumps(make_evaluator(stored["evaluator"]).config()))
-    differences = [k for k in IDENTITY if config[k] is not None and stored.get(k) != config[k]]
+    differences = [
+        k for k in IDENTITY if config[k] is not None and _identity(stored.get(k)) != _identity(config[k])
+    ]
     if differences:
         shown = "; ".join(f"{k}: stored {stored.get(k)!r}, asked {config[k]!r}" for k in differences)
         raise StudyError(
@@ -63,6 +65,14 @@ def same_study(stored: dict[str, Any], config: dict[str, Any], path: object) -> 
             "resume it as it is, or give another --study/--name"
         )
     return stored
+
+
+def _identity(part: Any) -> Any:
+    """What must match for a study to be the same one: a user-defined space is its function's
+    import path (an edited source is the same study, resumed with a warning)."""
+    if isinstance(part, dict) and part.get("name") == "user":
+        return {k: v for k, v in part.items() if k not in ("source_sha256", "knobs")}
+    return part
 
 
 def check_metrics(evaluator: Evaluator, objectives: Sequence[str], constraints: Sequence[Constraint]) -> None:

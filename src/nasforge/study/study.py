@@ -64,7 +64,9 @@ class Study(StudyRecord):
             self.strategy.warm_start([self.space.parse(text) for text in self.config["warm_start"]])
         self.exhausted = False
         self.trials: list[Trial] = storage.load_trials()
-        self._n_told, self._rerun = replay(self.strategy, self.space, self.trials)
+        self._n_told, self._rerun = replay(
+            self.strategy, self.space, self.trials, exact=not self.space.changes()
+        )
         self._continued: dict[int, int] = {}  # promoted trial -> the trial whose checkpoint it continues
         self._curves: dict[int, list[float]] = {}  # finished trial -> its per-epoch objective (pruning)
         self._n_finished = sum(t.state.finished for t in self.trials)

@@ -89,7 +89,10 @@ class SearchConfig(StudySettings):
         """`<data>-<space>`, e.g. mnist1d-macro, iris-macro, table-nb201."""
         evaluator = self.evaluator
         data = evaluator.get("data", "gaussian") if evaluator["name"] != "table" else "table"
-        return f"{Path(str(data)).stem}-{self.space['name']}"
+        space = self.space["name"]
+        if space == "user":  # your own space: by its function's name
+            space = str(self.space.get("function", "user")).rpartition(":")[2]
+        return f"{Path(str(data)).stem}-{space}"
 
     @property
     def study_path(self) -> Path:

@@ -87,6 +87,7 @@ class OpenedSearch:
         resumed: the study file existed.
         stored_trials: finished trials when it was opened.
         executor: where its trials run, started from `settings` when asked for (else serial).
+        warnings: what a person should know before it runs (e.g. a user space's source changed).
     """
 
     study: Study
@@ -95,6 +96,7 @@ class OpenedSearch:
     resumed: bool
     stored_trials: int
     executor: Executor = field(default_factory=SerialExecutor)
+    warnings: list[str] = field(default_factory=list)
 
 
 def open_search(
@@ -136,7 +138,8 @@ def open_search(
         settings = resumed_settings(stored, given, path)
         executor = _executor(settings) if start_executor else SerialExecutor()
         study = Study.load(path)
-        return OpenedSearch(study, make_evaluator(study.config["evaluator"]), settings, True, done, executor)
+        evaluator = make_evaluator(study.config["evaluator"])
+        return OpenedSearch(study, evaluator, settings, True, done, executor, _changes(study))
     space, evaluator = new_study_parts(config)
     evaluator.check(space)
     _check_objective_count(config, evaluator)
@@ -172,6 +175,18 @@ def _create(
         warm_start=warm_start(config, space, evaluator, on_warmup),
         settings=settings,
     )
+
+
+def _changes(study: Study) -> list[str]:
+    """A warning when a user-defined space's function changed since the study was created."""
+    changes = study.space.changes()
+    if not changes:
+        return []
+    function = study.config["space"].get("function", study.space.name)
+    return [
+        f"warning: {function} changed since the study was created: {'; '.join(changes)}; "
+        "the search goes on from the stored trials"
+    ]
 
 
 def _check_objective_count(config: SearchConfig, evaluator: Evaluator) -> None:

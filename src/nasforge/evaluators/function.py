@@ -1,0 +1,184 @@
+"""`FunctionEvaluator`: the user's own training or scoring, as a plain function.
+
+The function receives a `Call` (the knob values, the genotype, the fidelity, the data and a
+model built for it, and `report` for per-step values) and returns its metrics (a dict, or one
+number for the objective). Per-step values become the trial's curves and drive early stopping
+(the median pruner); the function is found again by import path, so it runs in process pools and
+on Ray.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from nasforge.errors import InvalidArgumentError
+from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result
+from nasforge.evaluators.schema import MetricSpec
+from nasforge.genotype import Genotype
+from nasforge.spaces.base import SearchSpace
+from nasforge.spaces.define_by_run.loading import import_function, import_path
+from nasforge.validation import check_choice
+
+if TYPE_CHECKING:
+    from torch import nn
+
+    from nasforge.data import Dataset
+
+DIRECTIONS = ("maximize", "minimize")
+
+
+class StopTrial(Exception):
+    """Raised by `Call.report` when the study's early-stopping rule stops the trial."""
+
+
+@dataclass
+class Call:
+    """What the user's function is given for one evaluation.
+
+    Attributes:
+        knobs: the architecture's knob values by name (a define-by-run space's; other spaces'
+            features).
+        genotype: the architecture.
+        space: its search space.
+        fidelity: the budget asked for (e.g. epochs), or None for the full one.
+        data: the evaluator's dataset (train / valid / test splits), or None without `data`.
+        seed: the evaluator's seed.
+    """
+
+    knobs: dict[str, Any]
+    genotype: Genotype
+    space: SearchSpace
+    fidelity: float | None
+    data: Dataset | None
+    seed: int
+    options: EvalOptions = field(default_factory=EvalOptions)
+    curves: dict[str, list[float]] = field(default_factory=dict)
+
+    def model(self) -> nn.Module:
+        """The architecture built for the data's task (a fresh `torch.nn.Module`)."""
+        if self.data is None:
+            raise InvalidArgumentError(
+                "Call.model() needs the evaluator's data (FunctionEvaluator(data=...))"
+            )
+        import torch
+
+        torch.manual_seed(self.seed)
+        return self.space.build(self.genotype, self.data.task)
+
+    def report(self, step: int, **values: float) -> None:
+        """Per-step values (e.g. `report(epoch, valid_r2=0.8)`): stored as curves; raises
+        `StopTrial` when the study's early-stopping rule says the trial is behind (let it pass)."""
+        for name, value in values.items():
+            self.curves.setdefault(name, []).append(float(value))
+        stop = self.options.stop
+        if stop is not None and stop.metric in values and stop.should_stop(step, float(values[stop.metric])):
+            raise StopTrial(step)
+
+
+class FunctionEvaluator(Evaluator):
+    """A plain function as the evaluator: `function(call) -> {metric: value}` (or one number).
+
+    Args:
+        function: the function, or its import path (`package.module:name` or `file.py:name`).
+        metrics: every metric it returns, with its direction (`{"valid_r2": "maximize"}`); the
+            first is the default objective. A name starting `test_` is a test-split metric.
+        data: a dataset for `call.data` and `call.model()` (a name or path, as `--data`).
+        seed: seeds `call.model()`'s initialisation, and is given to the function.
+
+    Example:
+        >>> def score(call):
+        ...     return {"fit": -abs(call.knobs["x"] - 3)}
+        >>> from nasforge.spaces.define_by_run import space
+        >>> xs = space(lambda k: k.int("x", 0, 9))
+        >>> evaluator = FunctionEvaluator(function=score, metrics={"fit": "maximize"})
+        >>> evaluator.evaluate(xs.parse("x=5"), xs).metrics
+        {'fit': -2.0}
+    """
+
+    name = "function"
+
+    def __init__(
+        self,
+        *,
+        function: str | Callable[..., Any],
+        metrics: Mapping[str, str] | None = None,
+        data: str | None = None,
+        data_dir: str | None = None,
+        label_column: str | None = None,
+        seed: int = 0,
+    ) -> None:
+        self.fn = import_function(function) if isinstance(function, str) else function
+        self.function = function if isinstance(function, str) else _importable(function)
+        if len(inspect.signature(self.fn).parameters) != 1:
+            raise InvalidArgumentError(f"function {self.function} must take one argument (the call)")
+        self.metrics = dict(metrics or {"score": "maximize"})
+        if not self.metrics:
+            raise InvalidArgumentError("metrics must name at least one metric and its direction")
+        for name, direction in self.metrics.items():
+            check_choice(f"metrics[{name!r}]", direction, DIRECTIONS)
+        self.objective = next(iter(self.metrics))
+        self.data, self.data_dir, self.label_column, self.seed = data, data_dir, label_column, seed
+
+    def __getstate__(self) -> dict[str, Any]:  # pickled by import path
+        return {**self.__dict__, "fn": None}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.fn = import_function(self.function)
+
+    def metric_schema(self) -> list[MetricSpec]:
+        return [
+            MetricSpec(name, "test" if name.startswith("test_") else "valid", direction)
+            for name, direction in self.metrics.items()
+        ]
+
+    def dataset(self) -> Dataset | None:
+        if self.data is None:
+            return None
+        from nasforge.data.cache import cached_dataset
+
+        return cached_dataset(self.data, self.data_dir, self.label_column, 0)
+
+    def check(self, space: SearchSpace | None = None) -> None:
+        self.dataset()
+
+    def evaluate(
+        self,
+        genotype: Genotype,
+        space: SearchSpace,
+        fidelity: float | None = None,
+        options: EvalOptions | None = None,
+    ) -> Result:
+        knobs = space.values(genotype) if hasattr(space, "values") else space.features(genotype)
+        call = Call(
+            dict(knobs), genotype, space, fidelity, self.dataset(), self.seed, options or EvalOptions()
+        )
+        start = time.perf_counter()
+        try:
+            returned = self.fn(call)
+        except StopTrial as stopped:
+            last = {name: values[-1] for name, values in call.curves.items()}
+            return Result(
+                last, time.perf_counter() - start, Artifacts(curves=call.curves), pruned_at=stopped.args[0]
+            )
+        metrics = {self.objective: returned} if isinstance(returned, (int, float)) else returned
+        if not isinstance(metrics, Mapping) or not all(isinstance(v, (int, float)) for v in metrics.values()):
+            raise InvalidArgumentError(
+                f"function {self.function} must return a number or a dict of numbers, got {returned!r}"
+            )
+        out = {str(k): float(v) for k, v in metrics.items()}
+        return Result(out, time.perf_counter() - start, Artifacts(curves=call.curves))
+
+
+def _importable(function: Callable[..., Any]) -> str:
+    try:
+        return import_path(function)
+    except InvalidArgumentError:
+        return f"<unimportable>:{function.__qualname__}"
+
+
+__all__ = ["Call", "FunctionEvaluator", "StopTrial"]

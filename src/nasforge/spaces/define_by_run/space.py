@@ -1,0 +1,319 @@
+"""`UserSpace`: a search space from one define-by-run function. nasforge traces the knobs the
+function asks for and derives everything else from them: sampling, neighbours, mutation,
+crossover (conditional knobs repaired by tracing again), encodings, key, features, text form
+and validation. A genotype is the active knobs' values, in the order the function asked for them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import inspect
+import json
+from collections import deque
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from nasforge.errors import InvalidArgumentError, InvalidGenotypeError
+from nasforge.genotype import Genotype
+from nasforge.spaces.base import SearchSpace
+from nasforge.spaces.define_by_run.domains import Choice, Domain
+from nasforge.spaces.define_by_run.knobs import Knobs
+from nasforge.spaces.define_by_run.loading import import_function, import_path, source_sha256
+from nasforge.task import Task
+
+if TYPE_CHECKING:
+    from torch import nn
+
+TRACE_TASK = Task((1, 28, 28), 10)  # what the function is given while its knobs are traced
+EXPLORE_TRACES = 400  # traces spent finding every knob (conditional branches included)
+
+
+class UserSpace(SearchSpace):
+    """A space defined by a function that asks for knobs where it needs them.
+
+    `function(k, task)` builds a `torch.nn.Module` for `task`; `function(k)` only asks for knobs
+    (a space for an evaluator that needs just the choices). `k` is a `Knobs`: `k.choice`,
+    `k.int`, `k.float`, `k.bool`, `k.range`. The knobs a function may ask for must not depend on
+    the task.
+
+    Args:
+        function: the function, or its import path (`package.module:name`, `file.py:name`).
+        source_sha256: the hash stored with a study (to say when the source changed).
+        knobs: the knobs stored with a study (to say which changed).
+
+    Example:
+        >>> def widths(k):
+        ...     return [k.choice(f"layer{i}", [16, 32, 64]) for i in k.range("depth", 1, 3)]
+        >>> space = UserSpace(function=widths)
+        >>> space.format(space.sample(np.random.default_rng(0)))
+        'depth=3, layer0=32, layer1=32, layer2=16'
+    """
+
+    name = "user"
+
+    def __init__(
+        self,
+        *,
+        function: str | Callable[..., Any],
+        source_sha256: str | None = None,
+        knobs: dict[str, str] | None = None,
+    ) -> None:
+        self.function = function if isinstance(function, str) else _path_or_name(function)
+        self.fn = import_function(function) if isinstance(function, str) else function
+        self.builds_model = len(inspect.signature(self.fn).parameters) >= 2
+        self.stored_sha256, self.stored_knobs = source_sha256, knobs
+
+    @functools.cached_property
+    def domains(self) -> dict[str, Domain]:
+        """Every knob the function may ask for, with its values (found by tracing, on first use)."""
+        return _discover(self)
+
+    # -- identity ------------------------------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "function": self.function,
+            "source_sha256": source_sha256(self.fn),
+            "knobs": {name: domain.describe() for name, domain in self.domains.items()},
+        }
+
+    def changes(self) -> list[str]:
+        """What changed in the function since the stored configuration was written (empty: nothing)."""
+        if self.stored_sha256 is None:  # not from a stored study
+            return []
+        now = {name: domain.describe() for name, domain in self.domains.items()}
+        before = self.stored_knobs if self.stored_knobs is not None else now
+        changed = [f"knob {n} added ({now[n]})" for n in now if n not in before]
+        changed += [f"knob {n} removed" for n in before if n not in now]
+        changed += [f"knob {n}: {before[n]} -> {now[n]}" for n in now if n in before and before[n] != now[n]]
+        if not changed and self.stored_sha256 != source_sha256(self.fn):
+            changed = ["the function's source changed; its knobs did not"]
+        return changed
+
+    def __getstate__(self) -> dict[str, Any]:  # pickled by import path (process pools, Ray)
+        state = dict(self.__dict__)
+        state["fn"] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self.fn = import_function(self.function)
+
+    # -- tracing -------------------------------------------------------------------------------
+
+    def trace(self, assigned: dict[str, Any], rng: np.random.Generator | None) -> Knobs:
+        """Run the function once with these knob values (drawing the missing ones with `rng`)."""
+        knobs = Knobs(assigned, rng=rng)
+        with _cheap_modules():
+            self._call(knobs, TRACE_TASK)
+        return knobs
+
+    def _call(self, knobs: Knobs, task: Task) -> Any:
+        try:
+            return self.fn(knobs, task) if self.builds_model else self.fn(knobs)
+        except (InvalidArgumentError, InvalidGenotypeError):
+            raise
+        except Exception as exc:
+            raise InvalidArgumentError(
+                f"space function {self.function} failed: {type(exc).__name__}: {exc}"
+            ) from None
+
+    def _make(self, assigned: dict[str, Any], rng: np.random.Generator | None) -> Genotype:
+        return Genotype(self.name, tuple(self.trace(assigned, rng).values.items()))
+
+    def values(self, genotype: Genotype) -> dict[str, Any]:
+        """The genotype's knob values by name."""
+        self._check_space(genotype)
+        spec = genotype.spec
+        if not isinstance(spec, tuple) or not all(
+            isinstance(p, tuple) and len(p) == 2 and isinstance(p[0], str) for p in spec
+        ):
+            raise InvalidGenotypeError(
+                f"a user-space genotype is a list of [knob, value] pairs, got {spec!r}"
+            )
+        return dict(spec)
+
+    def _repaired(self, assigned: dict[str, Any], seed_from: str) -> Genotype:
+        """Trace with `assigned`, drawing knobs of newly opened branches reproducibly."""
+        seed = int.from_bytes(hashlib.sha256(seed_from.encode()).digest()[:8], "little")
+        return self._make(assigned, np.random.default_rng(seed))
+
+    # -- the SearchSpace operations ------------------------------------------------------------
+
+    def sample(self, rng: np.random.Generator) -> Genotype:
+        return self._make({}, rng)
+
+    def neighbors(self, genotype: Genotype) -> list[Genotype]:
+        values, key = self.values(genotype), self.key(genotype)
+        out: dict[str, Genotype] = {}
+        for name, value in values.items():
+            for other in self.domains[name].neighbors(value):
+                neighbor = self._repaired({**values, name: other}, f"{key}|{name}|{other!r}")
+                out.setdefault(self.key(neighbor), neighbor)
+        out.pop(key, None)
+        return list(out.values())
+
+    def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
+        values = self.values(genotype)
+        changeable = [n for n in values if self.domains[n].neighbors(values[n])]
+        if not changeable:
+            return self.sample(rng)
+        name = changeable[int(rng.integers(len(changeable)))]
+        domain = self.domains[name]
+        options = domain.neighbors(values[name])
+        return self._make({**values, name: options[int(rng.integers(len(options)))]}, rng)
+
+    def crossover(self, a: Genotype, b: Genotype, rng: np.random.Generator) -> Genotype:
+        first, second = self.values(a), self.values(b)
+        child = {}
+        for name in dict.fromkeys([*first, *second]):
+            if name in first and name in second:
+                child[name] = first[name] if rng.random() < 0.5 else second[name]
+            else:
+                child[name] = first.get(name, second.get(name))
+        return self._make(child, rng)
+
+    def encode(self, genotype: Genotype) -> np.ndarray:
+        values = self.values(genotype)
+        return np.array(
+            [x for n, d in self.domains.items() for x in d.encode(values.get(n))], dtype=np.float64
+        )
+
+    @property
+    def bit_length(self) -> int:
+        return sum(d.bits for d in self.domains.values())
+
+    def to_bits(self, genotype: Genotype) -> np.ndarray:
+        values = self.values(genotype)
+        bits: list[bool] = []
+        for name, domain in self.domains.items():
+            index = domain.index(values[name]) if name in values else 0
+            bits += [bool(index >> i & 1) for i in range(domain.bits)]
+        return np.array(bits, dtype=bool)
+
+    def from_bits(self, bits: np.ndarray, rng: np.random.Generator) -> Genotype:
+        assigned, at = {}, 0
+        for name, domain in self.domains.items():
+            index = sum(int(bits[at + i]) << i for i in range(domain.bits))
+            assigned[name] = domain.from_index(index)
+            at += domain.bits
+        return self._make(assigned, rng)
+
+    def key(self, genotype: Genotype) -> str:
+        return json.dumps(sorted(self.values(genotype).items()), separators=(",", ":"))
+
+    def validate(self, genotype: Genotype) -> None:
+        values = self.values(genotype)
+        asked = self.trace(values, None).values
+        extra = [n for n in values if n not in asked]
+        if extra:
+            raise InvalidGenotypeError(
+                f"knob(s) {', '.join(map(repr, extra))} are not asked for on this genotype's branch"
+            )
+
+    def format(self, genotype: Genotype) -> str:
+        return ", ".join(f"{n}={json.dumps(v)}" for n, v in self.values(genotype).items())
+
+    def parse(self, text: str) -> Genotype:
+        assigned: dict[str, Any] = {}
+        for item in filter(None, (part.strip() for part in text.split(", "))):
+            name, sep, value = item.partition("=")
+            try:
+                assigned[name] = json.loads(value)
+            except json.JSONDecodeError:
+                sep = ""
+            if not sep:
+                raise InvalidGenotypeError(f"knob values read name=JSON, got {item!r} in {text!r}")
+        genotype = self._make(assigned, None)
+        self.validate(Genotype(self.name, tuple(assigned.items())))
+        return genotype
+
+    def features(self, genotype: Genotype) -> dict[str, Any]:
+        values = self.values(genotype)
+        return {name: values.get(name) for name in self.domains}
+
+    def feature_choices(self, allowed: bool = False) -> dict[str, tuple[Any, ...]]:
+        return {name: domain.grid() for name, domain in self.domains.items()}
+
+    def from_features(self, features: dict[str, Any]) -> Genotype:
+        assigned = {n: v for n, v in features.items() if v is not None and n in self.domains}
+        return self._repaired(assigned, json.dumps(sorted(assigned.items()), default=str))
+
+    def knob_values(self) -> dict[str, tuple[Any, ...]]:
+        return {
+            name: d.values if isinstance(d, Choice) else (d.describe(),) for name, d in self.domains.items()
+        }
+
+    def build(self, genotype: Genotype, task: Task) -> nn.Module:
+        from torch import nn
+
+        if not self.builds_model:
+            raise InvalidArgumentError(
+                f"space {self.function} only asks for knobs (function(k)); it builds no model: "
+                "use an evaluator that needs the choices only, such as a function evaluator"
+            )
+        knobs = Knobs(self.values(genotype))
+        model = self._call(knobs, task)
+        if not isinstance(model, nn.Module):
+            raise InvalidArgumentError(
+                f"space function {self.function} must return a torch.nn.Module, got {type(model).__name__}"
+            )
+        return model
+
+
+def _path_or_name(function: Callable[..., Any]) -> str:
+    """The import path of a function, or its name where it has none (a study then cannot be
+    resumed in another process, and says so when it is asked to)."""
+    try:
+        return import_path(function)
+    except InvalidArgumentError:
+        return f"<unimportable>:{function.__qualname__}"
+
+
+def _discover(space: UserSpace) -> dict[str, Domain]:
+    """Every knob the function may ask for, with its domain: traces that force each value of
+    each knob found (both ends of a range), so that conditional branches and the deepest
+    repeats are opened too; in the order first asked for."""
+    domains: dict[str, Domain] = {}
+    queue: deque[dict[str, Any]] = deque([{}])
+    tried: set[str] = set()
+    rng = np.random.default_rng(0)
+    for _ in range(EXPLORE_TRACES):
+        if not queue:
+            break
+        forced = queue.popleft()
+        for name, domain in space.trace(forced, rng).domains.items():
+            if name in domains:
+                if domains[name] != domain:
+                    raise InvalidArgumentError(
+                        f"knob {name!r} is asked for with two different ranges "
+                        f"({domains[name].describe()} and {domain.describe()}); give each its own name"
+                    )
+                continue
+            domains[name] = domain
+            ends = domain.grid() if isinstance(domain, Choice) else (domain.grid()[0], domain.grid()[-1])
+            for value in ends:
+                option = {**forced, name: value}
+                marker = json.dumps(sorted(option.items()), default=str)
+                if marker not in tried:
+                    tried.add(marker)
+                    queue.append(option)
+    return domains
+
+
+@contextlib.contextmanager
+def _cheap_modules() -> Iterator[None]:
+    """Modules built while tracing allocate no memory (torch's meta device), where torch is loaded."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    if torch is None:
+        yield
+        return
+    with torch.device("meta"):
+        yield
