@@ -48,7 +48,9 @@ def serving(folder: Path, *options: str) -> Iterator[str]:
     """`nasforge serve FOLDER OPTIONS…` in its own process on a free port, until ready; its URL."""
     port = free_port()
     argv = [sys.executable, "-m", "nasforge.cli.main", "serve", str(folder), "--port", str(port), *options]
-    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    root = str(Path(__file__).resolve().parent.parent)  # user spaces of the tests import from here
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

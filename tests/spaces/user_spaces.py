@@ -59,3 +59,29 @@ def score_call(call: Any) -> dict[str, float]:
     blocks = knobs["blocks"]
     widths = sum(knobs[f"b{i}.channels"] for i in range(blocks))
     return {"score": widths / 16 - abs(blocks - 2) - knobs["dropout"] + (call.fidelity or 0) / 100}
+
+
+@nasforge.space
+def linear_fit(k: Any) -> None:
+    """Gradient-descent settings of a linear regression (for the function evaluator's tests)."""
+    k.float("learning_rate", 1e-3, 0.5, log=True)
+    k.int("steps", 5, 20)
+
+
+def regression(call: Any) -> dict[str, float]:
+    """The user's own training: linear regression by gradient descent on a fixed synthetic task,
+    reporting the validation MSE each step (the median pruner may stop it)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 5))
+    y = x @ np.arange(1.0, 6.0) + rng.normal(scale=0.1, size=200)
+    train, valid = slice(0, 150), slice(150, 200)
+    w = np.zeros(5)
+    for step in range(call.knobs["steps"]):
+        w -= call.knobs["learning_rate"] * 2 * x[train].T @ (x[train] @ w - y[train]) / 150
+        mse = float(np.mean((x[valid] @ w - y[valid]) ** 2))
+        call.report(step, valid_mse=min(mse, 1e6))
+    residual = y[valid] - x[valid] @ w
+    r2 = 1 - float(np.sum(residual**2) / np.sum((y[valid] - y[valid].mean()) ** 2))
+    return {"valid_mse": min(mse, 1e6), "valid_r2": max(r2, -1e6)}

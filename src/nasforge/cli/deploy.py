@@ -24,6 +24,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     parser.add_argument("--out", required=True, help="new or empty folder to write")
     parser.add_argument("--json", action="store_true", help="print the manifest as JSON")
+    parser.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="the model is of your own space: import the function its card names to rebuild it",
+    )
     parser.set_defaults(run=run)
 
     compress = sub.add_parser(
@@ -63,6 +68,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     compress.add_argument("--out", required=True, help="new or empty folder to write")
     compress.add_argument("--json", action="store_true", help="print the rows as JSON")
+    compress.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="the model is of your own space: import the function its card names to rebuild it",
+    )
     compress.set_defaults(run=run_compress)
 
     serve = sub.add_parser(
@@ -95,6 +105,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         default=5.0,
         help="micro-batching: longest wait for more requests after the first (default 5)",
     )
+    serve.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="the model is of your own space: import the function its card names to rebuild it",
+    )
     serve.set_defaults(run=run_serve)
 
 
@@ -103,7 +118,9 @@ def run(args: argparse.Namespace) -> int:
 
     from nasforge.deploy.export import export_model
 
-    out = export_model(args.study, args.out, trial=args.trial, retrain_epochs=args.retrain_epochs)
+    out = export_model(
+        args.study, args.out, trial=args.trial, retrain_epochs=args.retrain_epochs, trust_code=args.trust_code
+    )
     manifest = json.loads((out / "manifest.json").read_text())
     if args.json:
         print_json({"out": str(out), **manifest})
@@ -129,6 +146,7 @@ def run_compress(args: argparse.Namespace) -> int:
         finetune_epochs=args.finetune_epochs,
         fold_bn=args.fold_bn,
         quantize=args.quantize,
+        trust_code=args.trust_code,
     )
     if args.json:
         report = read_card(args.out).get("fold_bn_report", [])
@@ -184,5 +202,6 @@ def run_serve(args: argparse.Namespace) -> int:
         runtime=args.runtime,
         max_batch=args.max_batch,
         max_delay_ms=args.max_delay_ms,
+        trust_code=args.trust_code,
     )
     return 0

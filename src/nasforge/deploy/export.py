@@ -29,7 +29,12 @@ EXTRA_FILES = ("model.int8.onnx",)  # written by compress
 
 
 def export_model(
-    study: str | Path, out: str | Path, *, trial: str | int = "best", retrain_epochs: int | None = None
+    study: str | Path,
+    out: str | Path,
+    *,
+    trial: str | int = "best",
+    retrain_epochs: int | None = None,
+    trust_code: bool = False,
 ) -> Path:
     """Write the model folder of `trial` ("best" or a number) of the study stored at `study`.
 
@@ -40,6 +45,8 @@ def export_model(
     Raises:
         InvalidArgumentError: no such trial, no kept model and no `retrain_epochs`, or an `out`
             folder that is not empty.
+        NasforgeError: the model is of a user-defined space and `trust_code` is False (its
+            function is imported to rebuild it).
         NasforgeError: the ONNX model disagrees with PyTorch beyond `ONNX_TOLERANCE`.
     """
     out = Path(out)
@@ -53,7 +60,7 @@ def export_model(
                     f"trial {chosen.number} has no kept model; give --retrain-epochs N to train it now"
                 )
             source = _retrain(view, chosen, retrain_epochs, Path(scratch) / "model")
-        write_folder(source, out)
+        write_folder(source, out, trust_code=trust_code)
     return out
 
 
@@ -89,7 +96,7 @@ def _retrain(view: StudyView, trial: Trial, epochs: int, folder: Path) -> Path:
     return folder
 
 
-def write_folder(source: Path, out: Path) -> None:
+def write_folder(source: Path, out: Path, *, trust_code: bool = False) -> None:
     """Write the exported folder `out` from a kept model folder (weights + card), all or nothing:
     the files are written to a temporary folder beside `out`, which is renamed at the end."""
     check_out(out)
@@ -102,7 +109,8 @@ def write_folder(source: Path, out: Path) -> None:
             "transforms": card.get("transforms", [])
         }
         (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-        max_diff = export_onnx(load_model(source), card["task"]["input_shape"], partial / "model.onnx")
+        model = load_model(source, trust_code=trust_code)
+        max_diff = export_onnx(model, card["task"]["input_shape"], partial / "model.onnx")
         describe(partial, card, max_diff)
         partial.chmod(0o755)  # mkdtemp's folder is private; an exported folder is not
         if out.exists():

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from nasforge.errors import NasforgeError
 from nasforge.evaluators.model_card import WEIGHTS, read_card, sha256
@@ -15,6 +15,20 @@ from nasforge.trial import Trial
 
 if TYPE_CHECKING:
     from torch import nn
+
+
+def check_trusted(card: dict[str, Any], trust_code: bool) -> None:
+    """Refuse a card whose space is a user's function (to be imported) unless the code is trusted.
+
+    Raises:
+        NasforgeError: the card names code to import and `trust_code` is False.
+    """
+    space = card.get("space")
+    if isinstance(space, dict) and space.get("name") == "user" and not trust_code:
+        raise NasforgeError(
+            f"the model card names code to import to rebuild the model ({space.get('function')!r}); "
+            "load it only if you trust that code: nasforge.load(..., trust_code=True), or --trust-code"
+        )
 
 
 def verify(folder: str | Path) -> None:
@@ -37,7 +51,11 @@ def verify(folder: str | Path) -> None:
 
 
 def load_model(
-    source: str | Path | StudyRecord, trial: Trial | int | None = None, *, raw_input: bool = True
+    source: str | Path | StudyRecord,
+    trial: Trial | int | None = None,
+    *,
+    raw_input: bool = True,
+    trust_code: bool = False,
 ) -> nn.Module:
     """Rebuild a saved network and load its weights (safetensors, no pickle).
 
@@ -46,9 +64,12 @@ def load_model(
     (default: the best trial) is loaded. The model takes the data as the user has it: it
     standardises its input with the training data's mean and std itself (`Standardized`);
     `raw_input=False` gives the bare network, for inputs standardised already (as in training).
+    A model of a user-defined space is rebuilt by importing the space's function, which the card
+    names: only with `trust_code=True`, never by default.
 
     Raises:
-        NasforgeError: the study kept no model of that trial, or a file does not match its sha256.
+        NasforgeError: the study kept no model of that trial, a file does not match its sha256,
+            or the card names code to import and `trust_code` is False.
 
     Example:
         >>> # model = load_model("runs/mnist1d-macro.db.artifacts/model-trial40-f40")
@@ -73,6 +94,7 @@ def load_model(
 
     verify(folder)
     card = read_card(folder)
+    check_trusted(card, trust_code)
     space = make_space(card["space"])
     task = Task(tuple(card["task"]["input_shape"]), int(card["task"]["num_classes"]))
     model = space.build(Genotype.from_dict(card["genotype"]), task)

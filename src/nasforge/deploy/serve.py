@@ -45,6 +45,7 @@ class ModelServer:
         runtime: str = "torch",
         max_batch: int | None = None,
         max_delay_ms: float = 5.0,
+        trust_code: bool = False,
     ) -> None:
         from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -52,7 +53,7 @@ class ModelServer:
 
         card = read_card(folder)
         self.runtime = check_choice("runtime", runtime, RUNTIMES)
-        self.model = load_model(folder)
+        self.model = load_model(folder, trust_code=trust_code)
         onnx_file = RUNTIMES[self.runtime]
         self.session = None if onnx_file is None else _onnx_session(Path(folder), onnx_file)
         self.shape = list(card["task"]["input_shape"])
@@ -148,11 +149,12 @@ def make_app(
     runtime: str = "torch",
     max_batch: int | None = None,
     max_delay_ms: float = 5.0,
+    trust_code: bool = False,
 ) -> Any:
     """A FastAPI application serving the model folder `folder` (see the module docstring)."""
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-    server = ModelServer(folder, name, runtime, max_batch, max_delay_ms)
+    server = ModelServer(folder, name, runtime, max_batch, max_delay_ms, trust_code)
     app = FastAPI(title="nasforge model server", version="2")
     _guard(app, server, token)
 
@@ -281,13 +283,21 @@ def serve(
     runtime: str = "torch",
     max_batch: int | None = None,
     max_delay_ms: float = 5.0,
+    trust_code: bool = False,
 ) -> None:
     """Run the server until interrupted (uvicorn); `runtime` is "torch", "onnx" or "int8"
     (onnxruntime on `model.onnx` or `model.int8.onnx`);
     `max_batch` turns on micro-batching (requests within `max_delay_ms` run as one batch)."""
     import uvicorn
 
-    app = make_app(folder, token=token, runtime=runtime, max_batch=max_batch, max_delay_ms=max_delay_ms)
+    app = make_app(
+        folder,
+        token=token,
+        runtime=runtime,
+        max_batch=max_batch,
+        max_delay_ms=max_delay_ms,
+        trust_code=trust_code,
+    )
     listening = _listen(host, port)
     name = Path(folder).name
     print(f"serving {name} ({runtime}) at http://{host}:{port}/v2/models/{name} (Ctrl-C to stop)", flush=True)

@@ -29,7 +29,10 @@ def best_model_checks(view: StudyView) -> dict[str, Any] | None:
 
     folder = artifact_dir(view.path) / kept[-1]["path"]
     try:
-        card, model = read_card(folder), load_model(folder, raw_input=False)
+        card, model = (
+            read_card(folder),
+            load_model(folder, raw_input=False, trust_code=True),
+        )  # the study's own
     except (NasforgeError, OSError, KeyError):
         return None
     dataset = training_data(card)

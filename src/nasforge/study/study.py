@@ -50,11 +50,13 @@ class Study(StudyRecord):
         'COMPLETE'
     """
 
-    def __init__(self, storage: Storage, config: dict[str, Any]) -> None:
+    def __init__(self, storage: Storage, config: dict[str, Any], space: SearchSpace | None = None) -> None:
         self.storage = storage
         self.config = normalized(config)
         self._settings = StudySettings.stored(self.config["settings"])
-        self.space: SearchSpace = make_space(self.config["space"])
+        # The space given to `create` is used as it is (a function defined in a notebook cannot be
+        # imported again by name); a loaded study rebuilds it from its configuration.
+        self.space: SearchSpace = space if space is not None else make_space(self.config["space"])
         strategy = self.config["strategy"]
         self.strategy: Strategy = make_strategy(
             strategy["name"], self.space, seed=strategy["seed"], **strategy["params"]
@@ -114,9 +116,9 @@ class Study(StudyRecord):
         stored = storage.read_config()
         if stored is None:
             storage.write_config(config)
-            return cls(storage, config)
+            return cls(storage, config, space)
         try:
-            return cls(storage, same_study(stored, config, path))
+            return cls(storage, same_study(stored, config, path), space)
         except StudyError:
             storage.close()
             raise

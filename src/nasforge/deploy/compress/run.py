@@ -12,6 +12,7 @@ on the model as reloaded from its saved folder, so a size that does not survive 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import logging
 import tempfile
@@ -42,6 +43,7 @@ def compress(
     finetune_epochs: int = 0,
     fold_bn: bool = False,
     quantize: str | None = None,
+    trust_code: bool = False,
 ) -> list[dict[str, Any]]:
     """Write a compressed copy of the model folder `folder` to `out` (an exported folder: weights,
     ONNX, manifest, card) and return one before/after row per step.
@@ -61,8 +63,9 @@ def compress(
     card = read_card(folder)
     dataset = training_data(card)
     data = eval_data(dataset, card)
-    model = load_model(folder, raw_input=False)  # transformed and fine-tuned as it was trained
-    rows = [torch_row("original", load_model(folder), card, Path(folder) / WEIGHTS, data)]
+    load = functools.partial(load_model, trust_code=trust_code)
+    model = load(folder, raw_input=False)  # transformed and fine-tuned as it was trained
+    rows = [torch_row("original", load(folder), card, Path(folder) / WEIGHTS, data)]
     with tempfile.TemporaryDirectory() as scratch:
         step_folder = Path(folder)
         steps = ["prune"] * (prune is not None) + ["fold"] * fold_bn
@@ -72,9 +75,9 @@ def compress(
             else:
                 label, card = _fold(model, card)
             step_folder = save_model(Path(scratch) / f"step{i}", model, card)
-            model = load_model(step_folder, raw_input=False)
-            rows.append(torch_row(label, load_model(step_folder), card, step_folder / WEIGHTS, data))
-        write_folder(step_folder, out)
+            model = load(step_folder, raw_input=False)
+            rows.append(torch_row(label, load(step_folder), card, step_folder / WEIGHTS, data))
+        write_folder(step_folder, out, trust_code=trust_code)
     if quantize == "int8":
         calibration = None if dataset is None else unstandardize(dataset.train.x[:CALIBRATION_EXAMPLES], card)
         step, path = quantize_int8(out, calibration)

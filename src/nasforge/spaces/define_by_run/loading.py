@@ -41,6 +41,9 @@ def _module(where: str, path: str) -> Any:
         file = Path(where).resolve()
         if not file.is_file():
             raise InvalidArgumentError(f"space {path!r}: no file {where}")
+        main = sys.modules.get("__main__")
+        if getattr(main, "__file__", None) and Path(main.__file__).resolve() == file:  # type: ignore[union-attr,arg-type]
+            return main  # the running script (or a forked worker of it): never executed twice
         name = f"nasforge_user_{hashlib.sha256(str(file).encode()).hexdigest()[:12]}_{file.stem}"
         version = (file.stat().st_mtime_ns, file.stat().st_size)
         if getattr(sys.modules.get(name), "__nasforge_version__", None) != version:  # new, or edited
