@@ -10,6 +10,7 @@ from typing import Any
 from nasforge.cli.common import finite, int_at_least, print_json, stdout, write_output
 from nasforge.study.record import StudyRecord, StudyView
 from nasforge.study.trial_rows import curve_rows, to_csv, trial_rows
+from nasforge.workflows.baselines import reference_baselines
 
 # Metrics shown beside the objectives when the trials have them, with their column headers.
 SHOWN_METRICS = {
@@ -66,6 +67,8 @@ def summary(record: StudyRecord, path: Path, top: int, retrains: list[dict[str, 
         "leaderboard": trial_rows(record, record.leaderboard(top)),
         "pareto_front": [t.number for t in record.pareto_front()] if len(record.objectives) > 1 else None,
         "retrains": retrains,
+        "selection": (record.config.get("metadata") or {}).get("selection"),
+        "baselines": reference_baselines(record.config),
     }
 
 
@@ -121,6 +124,14 @@ def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[dict
         stdout.print(f"Pareto front (trials): {front or '-'}")
     for line in retrain_lines(retrains):
         stdout.print(line)
+    selection = (record.config.get("metadata") or {}).get("selection")
+    if selection:
+        stdout.print(f"trials compared by {selection}")
+    for baseline in reference_baselines(record.config):
+        stdout.print(
+            f"reference baseline on the same split, {baseline['name']}: valid accuracy "
+            f"{baseline['valid_accuracy']:.4f}, test accuracy {baseline['test_accuracy']:.4f}"
+        )
     failed = sum(t.reason is not None for t in record.trials)
     stdout.print(f"study: {path} — {record.n_finished} trials finished, {failed} failed")
 

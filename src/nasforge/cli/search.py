@@ -105,7 +105,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         type=int_at_least(1),
         help=f"training epochs per trial (default {DEFAULT_EVALUATOR['epochs']})",
     )
-    group.add_argument("--batch-size", type=int_at_least(1))
+    group.add_argument(
+        "--batch-size",
+        type=int_at_least(1),
+        help="training batch (default 128; for small data a power of two near an eighth of the training "
+        "examples, at least 16)",
+    )
     group.add_argument(
         "--learning-rate",
         type=float,

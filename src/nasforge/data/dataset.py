@@ -40,6 +40,14 @@ class Dataset:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     class_names: tuple[str, ...] | None = None
+    tabular: bool = False  # features of a table (standardised one by one), not a signal or an image
+
+    @property
+    def modality(self) -> str:
+        """ "table", "sequence" (channels, length) or "image" (channels, height, width)."""
+        if self.tabular:
+            return "table"
+        return "sequence" if len(self.input_shape) == 2 else "image"
 
     @property
     def input_shape(self) -> tuple[int, ...]:
@@ -61,6 +69,7 @@ class Dataset:
             "mean": list(self.mean),
             "std": list(self.std),
             "class_names": None if self.class_names is None else list(self.class_names),
+            "modality": self.modality,
         }
 
     def subsample_train(self, n: int, seed: int = 0) -> Dataset:
@@ -128,6 +137,7 @@ def prepare(
         mean=tuple(float(m) for m in mean.ravel()),
         std=tuple(float(s) for s in std.ravel()),
         class_names=class_names,
+        tabular=per_feature,
     )
 
 

@@ -93,8 +93,8 @@ class Trainer:
             order = torch.randperm(len(y), generator=self.generator).to(x.device)
             total_loss = torch.zeros((), device=x.device)
             correct = torch.zeros((), device=x.device, dtype=torch.long)
-            for start in range(0, len(y), config.batch_size):
-                index = order[start : start + config.batch_size]
+            for start, stop in batches(len(y), config.batch_size):
+                index = order[start:stop]
                 inputs, targets = x[index], y[index]
                 if config.augment:
                     inputs = augment(inputs, config.augment, self.generator)
@@ -148,3 +148,17 @@ def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> 
             torch.softmax(model(x[i : i + batch_size]).double(), dim=1) for i in range(0, len(x), batch_size)
         ]
     return torch.cat(chunks).cpu().numpy()
+
+
+def batches(n: int, size: int) -> list[tuple[int, int]]:
+    """(start, stop) of each batch of an epoch; a last batch of a single example joins the one
+    before (BatchNorm cannot train on one example).
+
+    Example:
+        >>> batches(5, 2), batches(6, 2)
+        ([(0, 2), (2, 5)], [(0, 2), (2, 4), (4, 6)])
+    """
+    starts = list(range(0, n, size))
+    if len(starts) > 1 and n - starts[-1] == 1:
+        starts.pop()
+    return [(start, starts[i + 1] if i + 1 < len(starts) else n) for i, start in enumerate(starts)]

@@ -16,6 +16,7 @@ from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.augment import AUGMENTATIONS
 from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
+from nasforge.evaluators.cross_validation import CV_BELOW, CV_FOLDS, cross_validate
 from nasforge.evaluators.efficiency import EFFICIENCY, measure_efficiency
 from nasforge.evaluators.metrics import classification_metrics
 from nasforge.evaluators.model_card import save_model, training_card
@@ -28,6 +29,17 @@ from nasforge.spaces.base import SearchSpace
 from nasforge.validation import check_choice, check_float, check_int
 
 QUALITY = ("accuracy", "precision", "recall", "f1", "auc")
+
+
+def auto_batch_size(n_train: int) -> int:
+    """The default batch: 128, or for small data a power of two near an eighth of the training
+    examples (at least 16), so that an epoch is several optimiser steps.
+
+    Example:
+        >>> auto_batch_size(3600), auto_batch_size(1294), auto_batch_size(128), auto_batch_size(90)
+        (128, 128, 16, 16)
+    """
+    return int(min(128, max(16, 2 ** math.floor(math.log2(max(n_train, 1) / 8)))))
 
 
 class TrainingEvaluator(Evaluator):
@@ -65,7 +77,7 @@ class TrainingEvaluator(Evaluator):
         label_column: str | None = None,
         valid_fraction: float = 0.1,
         epochs: int = 20,
-        batch_size: int = 128,
+        batch_size: int | None = None,
         learning_rate: float = 3e-3,
         weight_decay: float = 1e-4,
         optimizer: str = "adamw",
@@ -80,11 +92,12 @@ class TrainingEvaluator(Evaluator):
         schedule_epochs: int | None = None,
         threads: int | None = None,
         device: str = "auto",
+        cv_folds: int | None = None,
     ) -> None:
         self.data, self.data_dir, self.label_column = data, data_dir, label_column
         self.valid_fraction = check_float("valid_fraction", valid_fraction, minimum=0.0, maximum=0.9)
         self.epochs = check_int("epochs", epochs, minimum=1)
-        self.batch_size = check_int("batch_size", batch_size, minimum=1)
+        self.batch_size = None if batch_size is None else check_int("batch_size", batch_size, minimum=1)
         self.learning_rate = check_float("learning_rate", learning_rate, minimum=1e-12)
         self.weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
         self.optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
@@ -104,9 +117,10 @@ class TrainingEvaluator(Evaluator):
         )
         self.threads = None if threads is None else check_int("threads", threads, minimum=1)
         self.device = check_choice("device", device, ("auto", "cpu", "cuda"))
+        self.cv_folds = None if cv_folds is None else check_int("cv_folds", cv_folds, minimum=1)
 
     def metadata(self) -> dict[str, Any]:
-        return {"dataset": self.dataset().describe()}
+        return {"dataset": self.dataset().describe(), "selection": self.selection()}
 
     def full_dataset(self) -> Dataset:
         """The dataset with every training example (loaded and cached in this process)."""
@@ -152,7 +166,7 @@ class TrainingEvaluator(Evaluator):
         """Evaluator defaults, overridden by hyperparameters the genotype carries, then fidelity."""
         values = {
             "epochs": self.epochs,
-            "batch_size": self.batch_size,
+            "batch_size": self.batch_size or auto_batch_size(len(self.dataset().train)),
             "learning_rate": self.learning_rate,
             "weight_decay": self.weight_decay,
             "optimizer": self.optimizer,
@@ -196,8 +210,18 @@ class TrainingEvaluator(Evaluator):
         if self.threads is None:  # decided once, so that every trial of this process trains alike
             self.threads = auto_threads()
         threads = min(self.threads, max(1, torch.get_num_threads()))  # a pool worker's share at most
+        folds = self.folds(data)
         with prof.torch_threads(threads):
-            result = self._train_and_measure(model, data, config, device, options, threads)
+            if folds > 1 and options == EvalOptions():  # a search trial on a small table
+                result = cross_validate(
+                    lambda fold: self._train_and_measure(self._fresh(space, genotype, data, config), fold,
+                                                         config, device, options, threads),
+                    data,
+                    folds,
+                    self.split_seed,
+                )  # fmt: skip
+            else:
+                result = self._train_and_measure(model, data, config, device, options, threads)
         if options.model_to:
             card = {
                 "genotype": genotype.to_dict(),
@@ -206,6 +230,30 @@ class TrainingEvaluator(Evaluator):
             }
             save_model(options.model_to, model.cpu(), card)
         return result
+
+    def folds(self, data: Dataset) -> int:
+        """Folds of cross-validation for search trials: `cv_folds`, or by default 5 on tables of
+        fewer than `CV_BELOW` training and validation examples (a few dozen validation examples
+        would rank architectures by noise), else 1 (the validation split)."""
+        if self.cv_folds is not None:
+            return self.cv_folds
+        small = len(data.train) + len(data.valid) < CV_BELOW
+        return CV_FOLDS if data.modality == "table" and small else 1
+
+    def selection(self) -> str:
+        """How trials are compared, in words (printed with the results)."""
+        data = self.dataset()
+        folds = self.folds(data)
+        if folds > 1:
+            examples = len(data.train) + len(data.valid)
+            return f"{folds}-fold cross-validation on the {examples:,} training examples"
+        return f"the validation split ({len(data.valid):,} examples)"
+
+    def _fresh(
+        self, space: SearchSpace, genotype: Genotype, data: Dataset, config: TrainConfig
+    ) -> torch.nn.Module:
+        torch.manual_seed(config.seed)
+        return space.build(genotype, data.task)
 
     def _train_and_measure(
         self,
@@ -276,7 +324,7 @@ class TrainingEvaluator(Evaluator):
         """The chosen proxies on the untrained model, with a batch of training examples."""
         if not self.proxies:
             return {}
-        take = min(self.batch_size, len(data.train))
+        take = min(self.batch_size or auto_batch_size(len(data.train)), len(data.train))
         batch = ProxyBatch(
             torch.from_numpy(data.train.x[:take]), torch.from_numpy(data.train.y[:take]), data.num_classes
         )

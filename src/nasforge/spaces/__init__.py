@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from nasforge.spaces.families import FamiliesSpace
     from nasforge.spaces.joint import JointSpace
     from nasforge.spaces.macro import MacroSpace
+    from nasforge.spaces.mlp import MLPSpace
     from nasforge.spaces.nasnet import NASNetSpace
     from nasforge.spaces.nb101 import NB101Space
     from nasforge.spaces.nb201 import NB201Space
@@ -24,6 +25,7 @@ _CLASSES = {
     "nb101": "nasforge.spaces.nb101:NB101Space",
     "nasnet": "nasforge.spaces.nasnet:NASNetSpace",
     "joint": "nasforge.spaces.joint:JointSpace",
+    "mlp": "nasforge.spaces.mlp:MLPSpace",
     "user": "nasforge.spaces.define_by_run.space:UserSpace",
 }
 SPACES: Registry[SearchSpace] = Registry.lazy("space", _CLASSES)
@@ -51,6 +53,7 @@ __all__ = [
     "SPACES",
     "FamiliesSpace",
     "JointSpace",
+    "MLPSpace",
     "MacroSpace",
     "NASNetSpace",
     "NB101Space",

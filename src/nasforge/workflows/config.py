@@ -105,7 +105,8 @@ class SearchConfig(StudySettings):
 
 
 def layered(sources: list[dict[str, Any]]) -> dict[str, Any]:
-    """Merge config dicts in order over the defaults' sections (see the module docstring)."""
+    """Merge config dicts in order over the defaults' sections (see the module docstring); a
+    search of a CSV table that names no space searches the `mlp` space."""
     data: dict[str, Any] = {key: dict(default) for key, default in SECTIONS.items()}
     for source in sources:
         for key, value in source.items():
@@ -118,6 +119,10 @@ def layered(sources: list[dict[str, Any]]) -> dict[str, Any]:
                 data[key] = {**old, **value}
             else:
                 data[key] = value
+    evaluator = data.get("evaluator")
+    tabular = isinstance(evaluator, dict) and str(evaluator.get("data", "")).lower().endswith(".csv")
+    if tabular and not any("space" in source for source in sources):
+        data["space"] = {"name": "mlp"}  # a table of features gets a model family for tables
     return data
 
 

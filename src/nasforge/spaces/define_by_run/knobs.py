@@ -38,8 +38,10 @@ class Knobs:
         assigned: Mapping[str, Any] | None = None,
         *,
         rng: np.random.Generator | None = None,
+        tracing: bool = False,
     ) -> None:
         self.assigned = dict(assigned or {})
+        self.tracing = tracing  # only the knobs are wanted: a function may return before building
         self.rng = rng  # None: every knob must be assigned (a genotype replayed as it is)
         self.values: dict[str, Any] = {}  # the knobs asked for, in order, with their values
         self.domains: dict[str, Domain] = {}

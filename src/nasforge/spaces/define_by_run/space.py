@@ -108,7 +108,7 @@ class UserSpace(SearchSpace):
 
     def trace(self, assigned: dict[str, Any], rng: np.random.Generator | None) -> Knobs:
         """Run the function once with these knob values (drawing the missing ones with `rng`)."""
-        knobs = Knobs(assigned, rng=rng)
+        knobs = Knobs(assigned, rng=rng, tracing=True)
         with _cheap_modules():
             self._call(knobs, TRACE_TASK)
         return knobs

@@ -1,0 +1,70 @@
+"""`mlp`: multilayer perceptrons for tables of features, written with the define-by-run API."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+from nasforge.spaces.define_by_run.space import UserSpace
+from nasforge.task import Task
+
+if TYPE_CHECKING:
+    from torch import nn
+
+ACTIVATIONS = ("relu", "gelu", "silu", "tanh")
+NORMS = ("none", "batch", "layer")
+
+
+def mlp(k: Any, task: Task) -> nn.Module | None:
+    """Width, depth, activation, normalisation, dropout and residual connections of an MLP."""
+    width = k.choice("width", [16, 32, 64, 128, 256])
+    activation, norm = k.choice("activation", ACTIVATIONS), k.choice("norm", NORMS)
+    dropout, residual = k.choice("dropout", [0.0, 0.1, 0.25, 0.5]), k.bool("residual")
+    depth = k.int("depth", 1, 4)
+    if k.tracing:  # every knob is asked for above: no model (and no torch) needed to list them
+        return None
+    return _network(task, width, activation, norm, dropout, residual, depth)
+
+
+def _network(
+    task: Task, width: int, activation: str, norm: str, dropout: float, residual: bool, depth: int
+) -> nn.Module:
+    from torch import Tensor, nn
+
+    act = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh}[activation]
+    normalise = {"none": nn.Identity, "batch": nn.BatchNorm1d, "layer": nn.LayerNorm}[norm]
+
+    class Residual(nn.Module):
+        def __init__(self, body: nn.Module) -> None:
+            super().__init__()
+            self.body = body
+
+        def forward(self, x: Tensor) -> Tensor:
+            return x + self.body(x)
+
+    layers: list[nn.Module] = [nn.Flatten(), nn.Linear(math.prod(task.input_shape), width)]
+    for _ in range(depth):
+        body = nn.Sequential(normalise(width), act(), nn.Dropout(dropout), nn.Linear(width, width))
+        layers.append(Residual(body) if residual else body)
+    return nn.Sequential(*layers, act(), nn.Linear(width, task.num_classes))
+
+
+class MLPSpace(UserSpace):
+    """Multilayer perceptrons for tabular data: width, depth (1-4 hidden layers), activation,
+    normalisation (none, batch, layer), dropout and residual connections.
+
+    Example:
+        >>> import numpy as np
+        >>> space = MLPSpace()
+        >>> g = space.sample(np.random.default_rng(0))
+        >>> space.parse(space.format(g)) == g
+        True
+    """
+
+    name = "mlp"
+
+    def __init__(self) -> None:
+        super().__init__(function=mlp)
+
+    def config(self) -> dict[str, Any]:
+        return {"name": self.name}
