@@ -9,7 +9,8 @@ from nasforge.errors import InvalidArgumentError
 
 @dataclass(frozen=True)
 class Task:
-    """Input shape without the batch dimension, and the number of classes.
+    """Input shape without the batch dimension, and the number of classes (1: one number to
+    predict, a regression).
 
     `(channels, length)` is a 1D task (sequences), `(channels, height, width)` a 2D one (images).
 
@@ -28,8 +29,10 @@ class Task:
                 "input_shape must be (channels, length) or (channels, height, width) with "
                 f"positive integers, got {self.input_shape!r}"
             )
-        if not isinstance(self.num_classes, int) or self.num_classes < 2:
-            raise InvalidArgumentError(f"num_classes must be an integer >= 2, got {self.num_classes!r}")
+        if not isinstance(self.num_classes, int) or self.num_classes < 1:
+            raise InvalidArgumentError(
+                f"num_classes must be an integer >= 1 (1: one output, a regression), got {self.num_classes!r}"
+            )
         object.__setattr__(self, "input_shape", shape)
 
     @property

@@ -16,6 +16,7 @@ from nasforge.workflows.baselines import reference_baselines
 SHOWN_METRICS = {
     "test": "test",
     "test_accuracy": "test acc",
+    "test_r2": "test R²",
     "params": "params",
     "flops": "FLOPs",
     "latency_sample_ms": "ms/sample",
@@ -103,10 +104,13 @@ def retrain_lines(retrains: list[dict[str, Any]]) -> list[str]:
         span = "" if epochs is None else f" for {epochs:g} epochs"
         if retrain["error"]:
             lines.append(f"retraining trial {retrain['trial']}{span} failed: {retrain['error']}")
-        elif "test_accuracy" in metrics:
+        elif "test_accuracy" in metrics or "test_r2" in metrics:
+            name, label = ("r2", "R²") if "test_r2" in metrics else ("accuracy", "accuracy")
+            valid = metrics.get(f"valid_{name}")
             lines.append(
-                f"trial {retrain['trial']} retrained{span}: valid accuracy {metrics['valid_accuracy']:.4f}, "
-                f"test accuracy {metrics['test_accuracy']:.4f}"
+                f"trial {retrain['trial']} retrained{span}: "
+                + (f"valid {label} {valid:.4f}, " if valid is not None else "")
+                + f"test {label} {metrics[f'test_{name}']:.4f}"
             )
     return lines
 
@@ -128,9 +132,10 @@ def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[dict
     if selection:
         stdout.print(f"trials compared by {selection}")
     for baseline in reference_baselines(record.config):
+        name, label = ("r2", "R²") if "test_r2" in baseline else ("accuracy", "accuracy")
         stdout.print(
-            f"reference baseline on the same split, {baseline['name']}: valid accuracy "
-            f"{baseline['valid_accuracy']:.4f}, test accuracy {baseline['test_accuracy']:.4f}"
+            f"reference baseline on the same split, {baseline['name']}: valid {label} "
+            f"{baseline[f'valid_{name}']:.4f}, test {label} {baseline[f'test_{name}']:.4f}"
         )
     failed = sum(t.reason is not None for t in record.trials)
     stdout.print(f"study: {path} — {record.n_finished} trials finished, {failed} failed")

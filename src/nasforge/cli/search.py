@@ -101,6 +101,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     group.add_argument("--data-dir", help="folder of the Fashion-MNIST IDX files")
     group.add_argument("--label-column", help="label column of a CSV file (default: the last)")
     group.add_argument(
+        "--task",
+        choices=("auto", "classification", "regression"),
+        help="what the labels are (default auto: a regression where they are numbers that are not "
+        "class labels, e.g. not whole or with many distinct values)",
+    )
+    group.add_argument(
         "--epochs",
         type=int_at_least(1),
         help=f"training epochs per trial (default {DEFAULT_EVALUATOR['epochs']})",

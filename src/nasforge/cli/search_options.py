@@ -14,6 +14,7 @@ TRAINING_OPTIONS = (
     "data",
     "data_dir",
     "label_column",
+    "task",
     "epochs",
     "batch_size",
     "learning_rate",

@@ -9,7 +9,12 @@ from nasforge.data import Dataset, load_dataset
 
 @functools.lru_cache(maxsize=4)
 def cached_dataset(
-    data: str, data_dir: str | None, label_column: str | None, seed: int, valid_fraction: float = 0.1
+    data: str,
+    data_dir: str | None,
+    label_column: str | None,
+    seed: int,
+    valid_fraction: float = 0.1,
+    task: str = "auto",
 ) -> Dataset:
     """`load_dataset` with these arguments, loaded on the first call in this process.
 
@@ -18,5 +23,10 @@ def cached_dataset(
         True
     """
     return load_dataset(
-        data, data_dir=data_dir, label_column=label_column, seed=seed, valid_fraction=valid_fraction
+        data,
+        data_dir=data_dir,
+        label_column=label_column,
+        seed=seed,
+        valid_fraction=valid_fraction,
+        task=task,
     )

@@ -41,6 +41,9 @@ class Dataset:
     std: tuple[float, ...]
     class_names: tuple[str, ...] | None = None
     tabular: bool = False  # features of a table (standardised one by one), not a signal or an image
+    regression: bool = False  # targets are numbers (standardised: `target_mean`, `target_std`)
+    target_mean: float = 0.0
+    target_std: float = 1.0
 
     @property
     def modality(self) -> str:
@@ -70,6 +73,8 @@ class Dataset:
             "std": list(self.std),
             "class_names": None if self.class_names is None else list(self.class_names),
             "modality": self.modality,
+            "task": "regression" if self.regression else "classification",
+            **({"target_mean": self.target_mean, "target_std": self.target_std} if self.regression else {}),
         }
 
     def subsample_train(self, n: int, seed: int = 0) -> Dataset:
@@ -91,28 +96,72 @@ def prepare(
     test_fraction: float = 0.2,
     seed: int = 0,
     per_feature: bool = False,
+    regression: bool = False,
 ) -> Dataset:
     """Check raw arrays, split them with `seed`, and normalise with train statistics.
 
     `x` is (N, length), (N, height, width) or already channels-first (N, C, ...). Without a
     test set, `test_fraction` of the examples become one; `valid_fraction` of the rest validate.
     Labels (numbers or text) become classes 0..K-1. `per_feature` standardises every position
-    on its own (tabular data); otherwise every channel.
+    on its own (tabular data); otherwise every channel. With `regression` the labels are numeric
+    targets, standardised with the training split's mean and std (one output).
     """
-    y, y_test, class_names = encode_labels(name, y, y_test)
-    x, y = _check(name, "x", x, "y", y)
+    if regression:
+        y = _targets(name, "y", y)
+        y_test = None if y_test is None else _targets(name, "y_test", y_test)
+        class_names = None
+        x, _ = _check(name, "x", x, "y", np.zeros(len(y), dtype=np.int64))
+    else:
+        y, y_test, class_names = encode_labels(name, y, y_test)
+        x, y = _check(name, "x", x, "y", y)
     rng = np.random.default_rng(seed)
     if x_test is None or y_test is None:
         order = rng.permutation(len(y))
         n_test = max(1, round(len(y) * test_fraction))
         x_test, y_test, x, y = x[order[:n_test]], y[order[:n_test]], x[order[n_test:]], y[order[n_test:]]
     else:
-        x_test, y_test = _check(name, "x_test", x_test, "y_test", y_test)
+        placeholder = np.zeros(len(y_test), dtype=np.int64)
+        x_test, checked = _check(name, "x_test", x_test, "y_test", placeholder if regression else y_test)
+        y_test = y_test if regression else checked
         if x_test.shape[1:] != x.shape[1:]:
             raise DataError(f"{name}: x_test examples have shape {x_test.shape[1:]}, x has {x.shape[1:]}")
     order = rng.permutation(len(y))
     n_valid = max(1, round(len(y) * valid_fraction))
     valid_idx, train_idx = order[:n_valid], order[n_valid:]
+    num_classes = 1 if regression else _num_classes(name, y, y_test, train_idx, class_names)
+    axes = (0,) if per_feature else (0, *range(2, x.ndim))
+    mean = x[train_idx].mean(axis=axes, keepdims=True)
+    std = x[train_idx].std(axis=axes, keepdims=True) + 1e-8
+    y_mean, y_std = (
+        (float(y[train_idx].mean()), float(y[train_idx].std() + 1e-8)) if regression else (0.0, 1.0)
+    )
+
+    def norm(a: np.ndarray) -> np.ndarray:
+        return ((a - mean) / std).astype(np.float32)
+
+    def target(t: np.ndarray) -> np.ndarray:
+        return ((t - y_mean) / y_std).astype(np.float32) if regression else t
+
+    return Dataset(
+        name=name,
+        train=Split(norm(x[train_idx]), target(y[train_idx])),
+        valid=Split(norm(x[valid_idx]), target(y[valid_idx])),
+        test=Split(norm(x_test), target(y_test)),
+        num_classes=num_classes,
+        mean=tuple(float(m) for m in mean.ravel()),
+        std=tuple(float(s) for s in std.ravel()),
+        class_names=class_names,
+        tabular=per_feature,
+        regression=regression,
+        target_mean=y_mean,
+        target_std=y_std,
+    )
+
+
+def _num_classes(
+    name: str, y: np.ndarray, y_test: np.ndarray, train_idx: np.ndarray, class_names: tuple[str, ...] | None
+) -> int:
+    """K of classes 0..K-1, each with a training example, at least two."""
     num_classes = int(max(y.max(), y_test.max())) + 1
     missing = sorted(set(range(num_classes)) - set(np.unique(y[train_idx]).tolist()))
     if missing:
@@ -121,24 +170,35 @@ def prepare(
         raise DataError(f"{name}: class(es) {shown[:10]}{more} have no training example")
     if num_classes < 2:
         raise DataError(f"{name}: needs at least 2 classes, found {num_classes}")
-    axes = (0,) if per_feature else (0, *range(2, x.ndim))
-    mean = x[train_idx].mean(axis=axes, keepdims=True)
-    std = x[train_idx].std(axis=axes, keepdims=True) + 1e-8
+    return num_classes
 
-    def norm(a: np.ndarray) -> np.ndarray:
-        return ((a - mean) / std).astype(np.float32)
 
-    return Dataset(
-        name=name,
-        train=Split(norm(x[train_idx]), y[train_idx]),
-        valid=Split(norm(x[valid_idx]), y[valid_idx]),
-        test=Split(norm(x_test), y_test),
-        num_classes=num_classes,
-        mean=tuple(float(m) for m in mean.ravel()),
-        std=tuple(float(s) for s in std.ravel()),
-        class_names=class_names,
-        tabular=per_feature,
-    )
+def _targets(name: str, what: str, y: Any) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.number):
+        raise DataError(f"{name}: {what} must be a vector of numbers for regression, got {y.dtype} {y.shape}")
+    if not np.all(np.isfinite(y)):
+        raise DataError(f"{name}: {what} holds NaN or Inf target(s)")
+    return y.astype(np.float64)
+
+
+def is_regression(name: str, y: Any, task: str) -> bool:
+    """Whether labels `y` are regression targets: as `task` says, or ("auto") numbers that are not
+    whole, or whole numbers with many distinct values (more than 20 and a tenth of the rows).
+
+    Example:
+        >>> is_regression("t", [0.5, 1.2], "auto"), is_regression("t", [0, 1, 1], "auto")
+        (True, False)
+    """
+    if task != "auto":
+        return task == "regression"
+    values = np.asarray(y)
+    if not np.issubdtype(values.dtype, np.number) or values.dtype == bool:
+        return False
+    if not np.all(np.mod(values, 1) == 0):
+        return True
+    distinct = len(np.unique(values))
+    return distinct > max(20, len(values) // 10)
 
 
 MAX_CLASSES = 10_000

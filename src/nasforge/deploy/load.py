@@ -113,6 +113,7 @@ def load_model(
     if raw_input and data.get("mean") and data.get("std"):
         from nasforge.deploy.standardize import Standardized
 
-        model = Standardized(model, task.input_shape, data["mean"], data["std"])
+        target = (data.get("target_mean", 0.0), data.get("target_std", 1.0))
+        model = Standardized(model, task.input_shape, data["mean"], data["std"], target)
     model.eval()
     return model

@@ -59,6 +59,7 @@ class ModelServer:
         self.shape = list(card["task"]["input_shape"])
         names = card.get("data", {}).get("class_names")
         self.classes = names or [str(i) for i in range(card["task"]["num_classes"])]
+        self.regression = card.get("data", {}).get("task") == "regression"
         self.name = name or Path(folder).name
         self.registry = CollectorRegistry()
         self.requests = Counter(
@@ -88,14 +89,16 @@ class ModelServer:
             "name": self.name,
             "platform": "pytorch" if self.session is None else "onnxruntime",
             "inputs": [{"name": "input", "datatype": "FP32", "shape": [-1, *self.shape]}],
-            "outputs": [
+            "outputs": [{"name": "predictions", "datatype": "FP32", "shape": [-1, 1]}]
+            if self.regression
+            else [
                 {"name": "probabilities", "datatype": "FP32", "shape": [-1, len(self.classes)]},
                 {"name": "labels", "datatype": "BYTES", "shape": [-1]},
             ],
         }
 
     def predict(self, batch: Any) -> Any:
-        """Class probabilities (numpy) for a float32 numpy batch."""
+        """Class probabilities (numpy) for a float32 numpy batch; a regression's predictions."""
         import torch
 
         if self.session is not None:
@@ -103,7 +106,7 @@ class ModelServer:
         else:
             with torch.no_grad():
                 logits = self.model(torch.from_numpy(batch))
-        return torch.softmax(logits, dim=1).numpy()
+        return logits.numpy() if self.regression else torch.softmax(logits, dim=1).numpy()
 
     async def infer(self, model: str, body: Any) -> Any:
         if model != self.name:
@@ -117,6 +120,11 @@ class ModelServer:
         except Exception as exc:  # the request fails, the server goes on
             return self.error(500, f"inference failed: {type(exc).__name__}: {exc}")
         self.latency.observe(time.perf_counter() - start)
+        if self.regression:
+            shape = list(probabilities.shape)
+            data = probabilities.ravel().tolist()
+            outputs = [{"name": "predictions", "datatype": "FP32", "shape": shape, "data": data}]
+            return {"model_name": self.name, "outputs": outputs}
         labels = [self.classes[i] for i in probabilities.argmax(1)]
         return {
             "model_name": self.name,

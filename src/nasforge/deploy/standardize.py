@@ -28,22 +28,30 @@ def statistics_shape(input_shape: tuple[int, ...], size: int) -> tuple[int, ...]
 
 
 class Standardized(nn.Module):
-    """`network` after standardising its input with the training data's mean and std."""
+    """`network` after standardising its input with the training data's mean and std; for a
+    regression, its output is put back in the targets' units (`target`: their mean and std)."""
 
     mean: torch.Tensor
+    target: torch.Tensor
     std: torch.Tensor
 
     def __init__(
-        self, network: nn.Module, input_shape: tuple[int, ...], mean: list[float], std: list[float]
+        self,
+        network: nn.Module,
+        input_shape: tuple[int, ...],
+        mean: list[float],
+        std: list[float],
+        target: tuple[float, float] = (0.0, 1.0),
     ) -> None:
         super().__init__()
         self.network = network
         shape = statistics_shape(input_shape, len(mean))
         self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).reshape(shape))
         self.register_buffer("std", torch.tensor(std, dtype=torch.float32).reshape(shape))
+        self.register_buffer("target", torch.tensor(target, dtype=torch.float32))  # a regression's units
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.network((x - self.mean) / self.std)
+        return self.network((x - self.mean) / self.std) * self.target[1] + self.target[0]
 
 
 def unstandardize(x: np.ndarray, card: dict[str, object]) -> np.ndarray:

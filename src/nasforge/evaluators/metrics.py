@@ -39,3 +39,16 @@ def classification_metrics(y_true: np.ndarray, probs: np.ndarray, prefix: str) -
         scores = probs[:, 1] if num_classes == 2 else probs / probs.sum(axis=1, keepdims=True)
         out["auc"] = float(roc_auc_score(y_true, scores, multi_class="ovr", average="macro"))
     return {prefix + name: value for name, value in out.items()}
+
+
+def regression_metrics(y_true: np.ndarray, predicted: np.ndarray, prefix: str) -> dict[str, float]:
+    """Mean squared error, mean absolute error and R² (in the targets' own units).
+
+    Example:
+        >>> regression_metrics(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0]), "test_")
+        {'test_mse': 0.3333333333333333, 'test_mae': 0.3333333333333333, 'test_r2': 0.5}
+    """
+    error = predicted - y_true
+    mse = float(np.mean(error**2))
+    r2 = 1.0 - mse / max(float(np.var(y_true)), 1e-12)
+    return {f"{prefix}mse": mse, f"{prefix}mae": float(np.mean(np.abs(error))), f"{prefix}r2": r2}

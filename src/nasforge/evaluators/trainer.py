@@ -81,11 +81,13 @@ class Trainer:
         """Train up to `config.epochs`; returns the epoch at which `on_epoch` asked to stop, or None.
 
         `on_epoch(epoch, train_loss, train_accuracy)` runs after each epoch; returning True stops.
+        Float targets `y` make it a regression (mean squared error; the accuracy is then NaN).
 
         Raises:
             DivergedError: the loss became NaN or infinite.
         """
-        loss_fn = nn.CrossEntropyLoss()
+        regression = y.dtype.is_floating_point
+        loss_fn = _squared_error if regression else nn.CrossEntropyLoss()
         model, config = self.model, self.config
         while self.epoch < config.epochs:
             epoch = self.epoch
@@ -105,12 +107,14 @@ class Trainer:
                 self.optimizer.step()
                 self.schedule.step()
                 total_loss += loss.detach() * len(index)
-                correct += (logits.detach().argmax(1) == targets).sum()
+                if not regression:
+                    correct += (logits.detach().argmax(1) == targets).sum()
             mean_loss = float(total_loss) / len(y)
             if not math.isfinite(mean_loss):
                 raise DivergedError(f"training diverged: loss became {mean_loss} in epoch {epoch + 1}")
             self.epoch += 1
-            if on_epoch is not None and on_epoch(epoch, mean_loss, float(correct) / len(y)):
+            accuracy = math.nan if regression else float(correct) / len(y)
+            if on_epoch is not None and on_epoch(epoch, mean_loss, accuracy):
                 return epoch
         return None
 
@@ -129,8 +133,14 @@ def train(
 def loss_and_accuracy(
     model: nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int = 1024
 ) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy on (x, y), in evaluation mode."""
+    """Mean cross-entropy and accuracy on (x, y), in evaluation mode; for float targets (a
+    regression) the mean squared error and R²."""
     model.eval()
+    if y.dtype.is_floating_point:
+        predicted = predict_values(model, x, batch_size)
+        target = y.cpu().numpy().astype(np.float64)
+        mse = float(np.mean((predicted - target) ** 2))
+        return mse, 1.0 - mse / max(float(np.var(target)), 1e-12)
     loss, correct = torch.zeros((), device=x.device), torch.zeros((), device=x.device, dtype=torch.long)
     with torch.no_grad():
         for i in range(0, len(y), batch_size):
@@ -148,6 +158,18 @@ def predict_proba(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> 
             torch.softmax(model(x[i : i + batch_size]).double(), dim=1) for i in range(0, len(x), batch_size)
         ]
     return torch.cat(chunks).cpu().numpy()
+
+
+def predict_values(model: nn.Module, x: torch.Tensor, batch_size: int = 1024) -> np.ndarray:
+    """A regression model's outputs (its first) for every row of `x`, as float64 numpy."""
+    model.eval()
+    with torch.no_grad():
+        chunks = [model(x[i : i + batch_size])[:, 0].double() for i in range(0, len(x), batch_size)]
+    return torch.cat(chunks).cpu().numpy()
+
+
+def _squared_error(output: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    return nn.functional.mse_loss(output[:, 0], target)
 
 
 def batches(n: int, size: int) -> list[tuple[int, int]]:

@@ -18,12 +18,19 @@ from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.cross_validation import CV_BELOW, CV_FOLDS, cross_validate
 from nasforge.evaluators.efficiency import EFFICIENCY, measure_efficiency
-from nasforge.evaluators.metrics import classification_metrics
+from nasforge.evaluators.metrics import classification_metrics, regression_metrics
 from nasforge.evaluators.model_card import save_model, training_card
 from nasforge.evaluators.proxies import ProxyBatch, check_proxies, compute_proxies
 from nasforge.evaluators.resources import auto_threads, resolve_device
 from nasforge.evaluators.schema import MetricSpec, specs
-from nasforge.evaluators.trainer import OPTIMIZERS, TrainConfig, Trainer, loss_and_accuracy, predict_proba
+from nasforge.evaluators.trainer import (
+    OPTIMIZERS,
+    TrainConfig,
+    Trainer,
+    loss_and_accuracy,
+    predict_proba,
+    predict_values,
+)
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
 from nasforge.validation import check_choice, check_float, check_int
@@ -67,7 +74,6 @@ class TrainingEvaluator(Evaluator):
     """
 
     name = "training"
-    objective = "valid_accuracy"
 
     def __init__(
         self,
@@ -93,6 +99,7 @@ class TrainingEvaluator(Evaluator):
         threads: int | None = None,
         device: str = "auto",
         cv_folds: int | None = None,
+        task: str = "auto",
     ) -> None:
         self.data, self.data_dir, self.label_column = data, data_dir, label_column
         self.valid_fraction = check_float("valid_fraction", valid_fraction, minimum=0.0, maximum=0.9)
@@ -118,6 +125,7 @@ class TrainingEvaluator(Evaluator):
         self.threads = None if threads is None else check_int("threads", threads, minimum=1)
         self.device = check_choice("device", device, ("auto", "cpu", "cuda"))
         self.cv_folds = None if cv_folds is None else check_int("cv_folds", cv_folds, minimum=1)
+        self.task = check_choice("task", task, ("auto", "classification", "regression"))
 
     def metadata(self) -> dict[str, Any]:
         return {"dataset": self.dataset().describe(), "selection": self.selection()}
@@ -125,7 +133,7 @@ class TrainingEvaluator(Evaluator):
     def full_dataset(self) -> Dataset:
         """The dataset with every training example (loaded and cached in this process)."""
         return cached_dataset(
-            self.data, self.data_dir, self.label_column, self.split_seed, self.valid_fraction
+            self.data, self.data_dir, self.label_column, self.split_seed, self.valid_fraction, self.task
         )
 
     def dataset(self) -> Dataset:
@@ -147,14 +155,30 @@ class TrainingEvaluator(Evaluator):
                 f"{self.data!r}, got {self.train_subset:,}"
             )
 
+    @property
+    def regression(self) -> bool:
+        """The data's targets are numbers (`task`, or found so in the data)."""
+        return self.task == "regression" or (self.task == "auto" and self.full_dataset().regression)
+
+    @property
+    def objective(self) -> str:  # type: ignore[override]
+        """What a study optimises unless told otherwise: validation accuracy, or R² for a regression."""
+        return "valid_r2" if self.regression else "valid_accuracy"
+
     def metric_schema(self) -> list[MetricSpec]:
         """Quality on valid and test, robustness (test), efficiency and cost, proxies (`proxy_<name>`)."""
         out: list[MetricSpec] = []
-        for split in ("valid", "test"):
-            out += specs([f"{split}_{m}" for m in QUALITY], split, "maximize")
-            out += specs([f"{split}_kl", f"{split}_loss"], split, "minimize")
-        out += specs([f"test_accuracy_noise_{s:g}" for s in self.noise_levels], "test", "maximize")
-        out += specs(["train_accuracy"], "train", "maximize") + specs(["train_loss"], "train", "minimize")
+        if self.regression:
+            for split in ("valid", "test"):
+                out += specs([f"{split}_r2"], split, "maximize")
+                out += specs([f"{split}_mse", f"{split}_mae"], split, "minimize")
+            out += specs(["valid_loss"], "valid", "minimize") + specs(["train_loss"], "train", "minimize")
+        else:
+            for split in ("valid", "test"):
+                out += specs([f"{split}_{m}" for m in QUALITY], split, "maximize")
+                out += specs([f"{split}_kl", f"{split}_loss"], split, "minimize")
+            out += specs([f"test_accuracy_noise_{s:g}" for s in self.noise_levels], "test", "maximize")
+            out += specs(["train_accuracy"], "train", "maximize") + specs(["train_loss"], "train", "minimize")
         for name, unit in EFFICIENCY.items():
             out += specs([name], "none", "minimize", unit)
         out += specs(["train_samples_per_s"], "none", "maximize", "examples/s")
@@ -281,20 +305,23 @@ class TrainingEvaluator(Evaluator):
             load_checkpoint(options.resume_from, trainer)
         curves: dict[str, list[float]] = {}
 
+        score = "valid_r2" if data.regression else "valid_accuracy"  # the curve the pruner reads
+
         def on_epoch(epoch: int, loss: float, accuracy: float) -> bool:
-            valid_loss, valid_accuracy = loss_and_accuracy(model, *tensors["valid"])
+            valid_loss, valid_score = loss_and_accuracy(model, *tensors["valid"])
             for name, value in (
                 ("train_loss", loss),
                 ("train_accuracy", accuracy),
                 ("valid_loss", valid_loss),
-                ("valid_accuracy", valid_accuracy),
+                (score, valid_score),
             ):
-                curves.setdefault(name, []).append(value)
+                if not math.isnan(value):
+                    curves.setdefault(name, []).append(value)
             for name, param in model.named_parameters():
                 curves.setdefault(f"norm/{name}", []).append(float(param.detach().norm()))
             if options.on_epoch is not None:
                 options.on_epoch(epoch + 1, config.epochs)
-            stop, now = options.stop, {"valid_accuracy": valid_accuracy, "valid_loss": valid_loss}
+            stop, now = options.stop, {score: valid_score, "valid_loss": valid_loss}
             return stop is not None and stop.metric in now and stop.should_stop(epoch, now[stop.metric])
 
         first_epoch, start = trainer.epoch, time.perf_counter()
@@ -332,6 +359,20 @@ class TrainingEvaluator(Evaluator):
         # A proxy that cannot score this network (e.g. naswot's -inf) is left out; the trial goes on.
         return {name: score for name, (score, _) in scores.items() if math.isfinite(score)}
 
+    def _regression_quality(
+        self,
+        model: torch.nn.Module,
+        data: Dataset,
+        tensors: dict[str, tuple[torch.Tensor, torch.Tensor]],
+        test: bool,
+    ) -> dict[str, float]:
+        """MSE, MAE and R² on valid (and test), in the targets' own units."""
+        out = {}
+        for split in ("valid", "test") if test else ("valid",):
+            truth, predicted = getattr(data, split).y, predict_values(model, tensors[split][0])
+            out.update(regression_metrics(_in_units(data, truth), _in_units(data, predicted), f"{split}_"))
+        return out
+
     def _quality(
         self,
         model: torch.nn.Module,
@@ -339,6 +380,8 @@ class TrainingEvaluator(Evaluator):
         tensors: dict[str, tuple[torch.Tensor, torch.Tensor]],
         test: bool,
     ) -> dict[str, float]:
+        if data.regression:
+            return self._regression_quality(model, data, tensors, test)
         metrics = classification_metrics(data.valid.y, predict_proba(model, tensors["valid"][0]), "valid_")
         if not test:  # test data is looked at for the final pick (or when asked for every trial)
             return metrics
@@ -350,6 +393,11 @@ class TrainingEvaluator(Evaluator):
             predicted = predict_proba(model, noisy).argmax(axis=1)
             metrics[f"test_accuracy_noise_{sigma:g}"] = float(np.mean(predicted == data.test.y))
         return metrics
+
+
+def _in_units(data: Dataset, standardised: np.ndarray) -> np.ndarray:
+    """Regression targets or predictions back in the targets' own units."""
+    return standardised.astype(np.float64) * data.target_std + data.target_mean
 
 
 def _memory_format(input_shape: tuple[int, ...]) -> torch.memory_format:

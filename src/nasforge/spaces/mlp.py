@@ -16,18 +16,28 @@ NORMS = ("none", "batch", "layer")
 
 
 def mlp(k: Any, task: Task) -> nn.Module | None:
-    """Width, depth, activation, normalisation, dropout and residual connections of an MLP."""
-    width = k.choice("width", [16, 32, 64, 128, 256])
-    activation, norm = k.choice("activation", ACTIVATIONS), k.choice("norm", NORMS)
-    dropout, residual = k.choice("dropout", [0.0, 0.1, 0.25, 0.5]), k.bool("residual")
-    depth = k.int("depth", 1, 4)
+    """Depth (0: a linear model, with no other knob), width, activation, normalisation, dropout
+    and residual connections of an MLP."""
+    depth = k.int("depth", 0, 4)
+    knobs = {}
+    if depth > 0:
+        knobs["width"] = k.choice("width", [16, 32, 64, 128, 256])
+        knobs["activation"], knobs["norm"] = k.choice("activation", ACTIVATIONS), k.choice("norm", NORMS)
+        knobs["dropout"] = k.choice("dropout", [0.0, 0.1, 0.25, 0.5])
+        knobs["residual"] = depth > 1 and k.bool("residual")
     if k.tracing:  # every knob is asked for above: no model (and no torch) needed to list them
         return None
-    return _network(task, width, activation, norm, dropout, residual, depth)
+    return _network(task, depth, **knobs)
 
 
 def _network(
-    task: Task, width: int, activation: str, norm: str, dropout: float, residual: bool, depth: int
+    task: Task,
+    depth: int,
+    width: int = 0,
+    activation: str = "relu",
+    norm: str = "none",
+    dropout: float = 0.0,
+    residual: bool = False,
 ) -> nn.Module:
     from torch import Tensor, nn
 
@@ -42,16 +52,18 @@ def _network(
         def forward(self, x: Tensor) -> Tensor:
             return x + self.body(x)
 
+    if depth == 0:
+        return nn.Sequential(nn.Flatten(), nn.Linear(math.prod(task.input_shape), task.num_classes))
     layers: list[nn.Module] = [nn.Flatten(), nn.Linear(math.prod(task.input_shape), width)]
-    for _ in range(depth):
+    for _ in range(depth - 1):
         body = nn.Sequential(normalise(width), act(), nn.Dropout(dropout), nn.Linear(width, width))
         layers.append(Residual(body) if residual else body)
     return nn.Sequential(*layers, act(), nn.Linear(width, task.num_classes))
 
 
 class MLPSpace(UserSpace):
-    """Multilayer perceptrons for tabular data: width, depth (1-4 hidden layers), activation,
-    normalisation (none, batch, layer), dropout and residual connections.
+    """Multilayer perceptrons for tabular data: depth (0-4 hidden layers; 0 is a linear model),
+    width, activation, normalisation (none, batch, layer), dropout and residual connections.
 
     Example:
         >>> import numpy as np

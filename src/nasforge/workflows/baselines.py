@@ -10,7 +10,7 @@ from nasforge.evaluators import make_evaluator
 
 
 def reference_baselines(config: dict[str, Any]) -> list[dict[str, Any]]:
-    """A standardised logistic regression and gradient-boosted trees (scikit-learn), fitted on
+    """A standardised logistic (or linear) regression and gradient-boosted trees, fitted on
     the training split of the study's table and scored on its validation and test splits, as
     the retrained winner is; empty for data that is not a table.
 
@@ -26,15 +26,21 @@ def reference_baselines(config: dict[str, Any]) -> list[dict[str, Any]]:
         return []
     if data.modality != "table":
         return []
-    from sklearn.ensemble import HistGradientBoostingClassifier
-    from sklearn.linear_model import LogisticRegression
+    from sklearn import ensemble, linear_model
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
     models = {
-        "logistic regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000)),
-        "gradient-boosted trees": HistGradientBoostingClassifier(random_state=0),
+        "logistic regression": make_pipeline(
+            StandardScaler(), linear_model.LogisticRegression(max_iter=5000)
+        ),
+        "gradient-boosted trees": ensemble.HistGradientBoostingClassifier(random_state=0),
     }
+    if data.regression:
+        models = {
+            "linear regression": make_pipeline(StandardScaler(), linear_model.LinearRegression()),
+            "gradient-boosted trees": ensemble.HistGradientBoostingRegressor(random_state=0),
+        }
     flat = {
         split: getattr(data, split).x.reshape(len(getattr(data, split)), -1)
         for split in ("train", "valid", "test")
@@ -42,6 +48,7 @@ def reference_baselines(config: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for name, model in models.items():
         model.fit(flat["train"], data.train.y)
-        scores = {f"{s}_accuracy": float(model.score(flat[s], getattr(data, s).y)) for s in ("valid", "test")}
+        metric = "r2" if data.regression else "accuracy"  # `score`: R² of a regressor (any units)
+        scores = {f"{s}_{metric}": float(model.score(flat[s], getattr(data, s).y)) for s in ("valid", "test")}
         out.append({"name": name, **scores})
     return out

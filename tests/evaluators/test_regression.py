@@ -1,0 +1,55 @@
+"""A table with numeric targets is a regression: found by itself (or --task), trained with the mean
+squared error, scored by R², MSE and MAE in the targets' units, shipped predicting those units."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from nasforge import load
+from nasforge.data import load_dataset
+from nasforge.errors import DataError
+from tests.helpers import run
+
+
+def diabetes_csv(path: Path) -> Path:
+    from sklearn.datasets import load_diabetes
+
+    data = load_diabetes()
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([*data.feature_names, "progression"])
+        writer.writerows([*x, y] for x, y in zip(data.data, data.target, strict=True))
+    return path
+
+
+def test_numeric_targets_make_a_regression_that_ships_in_their_units(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    csv_path = diabetes_csv(tmp_path / "diabetes.csv")
+    data = load_dataset(str(csv_path))
+    assert data.regression and data.num_classes == 1 and data.modality == "table"
+    with pytest.raises(DataError, match="have no training example"):  # told to be classes: 214 of them
+        load_dataset(str(csv_path), task="classification")
+    argv = ["search", "--data", "diabetes.csv", "--budget", "3", "--epochs", "5", "--final-epochs", "10"]
+    code, out, err = run(capsys, *argv, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["objective"] == "valid_r2" and result["study"] == "runs/diabetes-mlp.db"
+    assert result["selection"] == "5-fold cross-validation on the 354 training examples"
+    retrained = result["retrains"][-1]["metrics"]
+    assert {"test_r2", "test_mse", "test_mae"} <= set(retrained) and retrained["test_mse"] > 100  # units²
+    assert [b["name"] for b in result["baselines"]] == ["linear regression", "gradient-boosted trees"]
+    code, _, err = run(capsys, "export", "runs/diabetes-mlp.db", "--out", "model")
+    assert code == 0, err
+    raw = np.loadtxt(csv_path, delimiter=",", skiprows=1, dtype=np.float32)
+    with torch.no_grad():
+        predicted = load(tmp_path / "model")(torch.from_numpy(raw[:50, None, :-1]))[:, 0].numpy()
+    assert 25 < predicted.mean() < 350  # the target's own units (disease progression 25-346)
+    code, _, err = run(capsys, "search", "--data", "digits", "--task", "regression", "--study", "d.db")
+    assert code == 2 and "task regression needs a CSV or .npz file" in err
