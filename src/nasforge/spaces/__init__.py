@@ -9,6 +9,7 @@ from nasforge.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     from nasforge.spaces.base import SearchSpace
+    from nasforge.spaces.classic import ClassicSpace
     from nasforge.spaces.define_by_run.space import UserSpace
     from nasforge.spaces.families import FamiliesSpace
     from nasforge.spaces.joint import JointSpace
@@ -26,6 +27,7 @@ _CLASSES = {
     "nasnet": "nasforge.spaces.nasnet:NASNetSpace",
     "joint": "nasforge.spaces.joint:JointSpace",
     "mlp": "nasforge.spaces.mlp:MLPSpace",
+    "classic": "nasforge.spaces.classic:ClassicSpace",
     "user": "nasforge.spaces.define_by_run.space:UserSpace",
 }
 SPACES: Registry[SearchSpace] = Registry.lazy("space", _CLASSES)
@@ -51,6 +53,7 @@ def make_space(config: dict[str, Any] | str) -> SearchSpace:
 
 __all__ = [
     "SPACES",
+    "ClassicSpace",
     "FamiliesSpace",
     "JointSpace",
     "MLPSpace",

@@ -158,16 +158,6 @@ class UserSpace(SearchSpace):
         out.pop(key, None)
         return list(out.values())
 
-    def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
-        values = self.values(genotype)
-        changeable = [n for n in values if self.domains[n].neighbors(values[n])]
-        if not changeable:
-            return self.sample(rng)
-        name = changeable[int(rng.integers(len(changeable)))]
-        domain = self.domains[name]
-        options = domain.neighbors(values[name])
-        return self._make({**values, name: options[int(rng.integers(len(options)))]}, rng)
-
     def crossover(self, a: Genotype, b: Genotype, rng: np.random.Generator) -> Genotype:
         first, second = self.values(a), self.values(b)
         child = {}
