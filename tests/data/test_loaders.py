@@ -88,7 +88,7 @@ def test_npz_with_and_without_test_arrays(tmp_path: Path) -> None:
         ),
         ({"x": np.ones((10, 4))}, "lacks array"),
         ({"x": np.ones(10), "y": np.arange(10) % 2}, "must be"),
-        ({"x": np.ones((10, 4)), "y": np.arange(10) % 2 + 0.5}, "integers or text"),
+        ({"x": np.ones((10, 4)), "y": np.arange(10) % 2 + 0.5j}, "integers or text"),
     ],
 )
 def test_broken_npz_files_get_clear_errors(

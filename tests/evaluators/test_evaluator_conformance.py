@@ -24,6 +24,14 @@ CASES = {
         },
         {"name": "macro", "max_blocks": 2, "choices": {"channels": [16]}},
     ),
+    "function": (
+        {
+            "name": "function",
+            "function": "tests.spaces.user_spaces:score_call",
+            "metrics": {"score": "maximize"},
+        },
+        {"name": "user", "function": "tests.spaces.user_spaces:knobs_only"},
+    ),
     "proxy": (
         {"name": "proxy", "proxies": ["synflow", "naswot"], "input_shape": [3, 8, 8], "batch_size": 8},
         {"name": "nb201", "channels": 4, "cells_per_stage": 1},

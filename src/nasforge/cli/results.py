@@ -128,7 +128,10 @@ def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[dict
         stdout.print(f"Pareto front (trials): {front or '-'}")
     for line in retrain_lines(retrains):
         stdout.print(line)
-    selection = (record.config.get("metadata") or {}).get("selection")
+    metadata = record.config.get("metadata") or {}
+    if (metadata.get("dataset") or {}).get("task") == "regression":
+        stdout.print("the targets are numbers: a regression, scored by R², MSE and MAE (--task overrides)")
+    selection = metadata.get("selection")
     if selection:
         stdout.print(f"trials compared by {selection}")
     for baseline in reference_baselines(record.config):

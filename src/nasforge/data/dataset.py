@@ -193,7 +193,7 @@ def is_regression(name: str, y: Any, task: str) -> bool:
     if task != "auto":
         return task == "regression"
     values = np.asarray(y)
-    if not np.issubdtype(values.dtype, np.number) or values.dtype == bool:
+    if values.dtype.kind not in "iuf":  # text, booleans, complex numbers: not targets
         return False
     if not np.all(np.mod(values, 1) == 0):
         return True
@@ -217,7 +217,9 @@ def encode_labels(
     if y.ndim != 1 or any(p.ndim != 1 for p in parts):
         return y, None if y_test is None else np.asarray(y_test), None  # _check names the shape
     values = np.concatenate(parts)
-    if values.dtype.kind in "fc":
+    if values.dtype.kind == "c":
+        raise DataError(f"{name}: labels must be integers or text, got complex numbers")
+    if values.dtype.kind == "f":
         if not np.all(np.isfinite(values)) or not np.all(np.mod(values, 1) == 0):
             raise DataError(f"{name}: labels must be integers or text, got non-integer numbers")
         parts, values = [p.astype(np.int64) for p in parts], values.astype(np.int64)

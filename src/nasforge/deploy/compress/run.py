@@ -244,6 +244,7 @@ def quantize_int8(out: Path, calibration: np.ndarray | None) -> tuple[str, Path]
                 Reader(calibration),
                 quant_format=QuantFormat.QDQ,
                 per_channel=True,
+                op_types_to_quantize=["Conv", "Gemm", "MatMul"],  # not the input's standardisation
                 weight_type=QuantType.QInt8,
                 activation_type=QuantType.QInt8,
             )

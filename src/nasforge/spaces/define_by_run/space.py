@@ -158,6 +158,15 @@ class UserSpace(SearchSpace):
         out.pop(key, None)
         return list(out.values())
 
+    def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
+        """One of `neighbors` at random, traced alone (a predictor's pool asks for many)."""
+        values, key = self.values(genotype), self.key(genotype)
+        moves = [(n, v) for n in values for v in self.domains[n].neighbors(values[n])]
+        if not moves:
+            return self.sample(rng)
+        name, value = moves[int(rng.integers(len(moves)))]
+        return self._repaired({**values, name: value}, f"{key}|{name}|{value!r}")
+
     def crossover(self, a: Genotype, b: Genotype, rng: np.random.Generator) -> Genotype:
         first, second = self.values(a), self.values(b)
         child = {}
