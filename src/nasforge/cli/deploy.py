@@ -7,6 +7,15 @@ import argparse
 from nasforge.cli.common import int_at_least, print_json, ratio, stderr, stdout
 
 
+def add_trust_code(parser: argparse.ArgumentParser) -> None:
+    """`--trust-code`: consent to import the function a model of a user's own space names."""
+    parser.add_argument(
+        "--trust-code",
+        action="store_true",
+        help="the model is of your own space: import the function its card names to rebuild it",
+    )
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
         "export",
@@ -24,11 +33,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     parser.add_argument("--out", required=True, help="new or empty folder to write")
     parser.add_argument("--json", action="store_true", help="print the manifest as JSON")
-    parser.add_argument(
-        "--trust-code",
-        action="store_true",
-        help="the model is of your own space: import the function its card names to rebuild it",
-    )
+    add_trust_code(parser)
     parser.set_defaults(run=run)
 
     compress = sub.add_parser(
@@ -68,11 +73,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     compress.add_argument("--out", required=True, help="new or empty folder to write")
     compress.add_argument("--json", action="store_true", help="print the rows as JSON")
-    compress.add_argument(
-        "--trust-code",
-        action="store_true",
-        help="the model is of your own space: import the function its card names to rebuild it",
-    )
+    add_trust_code(compress)
     compress.set_defaults(run=run_compress)
 
     serve = sub.add_parser(
@@ -105,11 +106,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         default=5.0,
         help="micro-batching: longest wait for more requests after the first (default 5)",
     )
-    serve.add_argument(
-        "--trust-code",
-        action="store_true",
-        help="the model is of your own space: import the function its card names to rebuild it",
-    )
+    add_trust_code(serve)
     serve.set_defaults(run=run_serve)
 
 
