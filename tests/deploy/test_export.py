@@ -117,3 +117,20 @@ def test_export_is_all_or_nothing_with_ordinary_file_modes(
     code, _, err = run(capsys, "export", "s.db", "--out", "again")
     assert code == 0, err
     assert (tmp_path / "again" / "model.onnx").is_file()
+
+
+@pytest.mark.parametrize("entry", ["../outside.bin", "/dev/zero", "link-out", "."])
+def test_a_manifest_naming_files_outside_the_folder_is_refused_before_reading(
+    exported: Path, tmp_path: Path, entry: str
+) -> None:
+    import hashlib
+
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(b"not part of the model")
+    (exported / "link-out").symlink_to(outside)
+    manifest = json.loads((exported / "manifest.json").read_text())
+    digest = hashlib.sha256(outside.read_bytes()).hexdigest()  # even a matching digest is refused
+    manifest["sha256"][entry] = digest
+    (exported / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(NasforgeError, match=f"lists {entry!r}, which is not a file inside"):
+        load(exported)  # /dev/zero would never finish hashing: it is refused before any read

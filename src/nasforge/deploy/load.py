@@ -42,12 +42,31 @@ def verify(folder: str | Path) -> None:
         return
     try:
         listed = json.loads(manifest.read_text())["sha256"]
+        names = list(listed)
     except (OSError, json.JSONDecodeError, KeyError, TypeError) as exc:
         raise NasforgeError(f"cannot read {manifest}: {exc}") from None
+    for name in names:  # every entry checked before any file is read
+        _inside(Path(folder), name)
     for name, digest in listed.items():
         path = Path(folder) / name
-        if not path.is_file() or sha256(path) != digest:
+        if sha256(path) != digest:
             raise NasforgeError(f"{path} does not match its sha256 in manifest.json; refusing to load it")
+
+
+def _inside(folder: Path, name: Any) -> None:
+    """A manifest entry must name a plain file of the folder itself: no absolute path, no `..`, no
+    link that leads out of it, nothing but a regular file.
+
+    Raises:
+        NasforgeError: the entry points elsewhere (the folder is refused before anything is read).
+    """
+    path = folder / str(name)
+    base = folder.resolve()
+    escapes = not isinstance(name, str) or Path(name).is_absolute() or ".." in Path(name).parts
+    if escapes or not path.resolve().is_relative_to(base) or not path.is_file():
+        raise NasforgeError(
+            f"manifest.json lists {name!r}, which is not a file inside {folder}; refusing to load the folder"
+        )
 
 
 def load_model(
