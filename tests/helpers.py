@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import json
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -118,6 +120,38 @@ class HangingEvaluator(TabularEvaluator):
     ) -> Result:
         if genotype.spec[0] == "avg_pool_3x3":
             time.sleep(60)
+        return super().evaluate(genotype, space, fidelity, options)
+
+
+class StuckEvaluator(TabularEvaluator):
+    """For cells whose first edge is `avg_pool_3x3`, blocks in C code (libc `sleep`) with the time
+    limit's signal blocked, as a call into a library that never returns to Python would."""
+
+    def evaluate(
+        self,
+        genotype: Genotype,
+        space: SearchSpace,
+        fidelity: float | None = None,
+        options: EvalOptions | None = None,
+    ) -> Result:
+        if genotype.spec[0] == "avg_pool_3x3":
+            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+            ctypes.CDLL(None).sleep(60)
+        return super().evaluate(genotype, space, fidelity, options)
+
+
+class FreezingEvaluator(TabularEvaluator):
+    """Stops its own process (SIGSTOP: alive, but silent) for cells whose first edge is `avg_pool_3x3`."""
+
+    def evaluate(
+        self,
+        genotype: Genotype,
+        space: SearchSpace,
+        fidelity: float | None = None,
+        options: EvalOptions | None = None,
+    ) -> Result:
+        if genotype.spec[0] == "avg_pool_3x3":
+            os.kill(os.getpid(), signal.SIGSTOP)
         return super().evaluate(genotype, space, fidelity, options)
 
 

@@ -134,3 +134,21 @@ def test_a_manifest_naming_files_outside_the_folder_is_refused_before_reading(
     (exported / "manifest.json").write_text(json.dumps(manifest))
     with pytest.raises(NasforgeError, match=f"lists {entry!r}, which is not a file inside"):
         load(exported)  # /dev/zero would never finish hashing: it is refused before any read
+
+
+def test_a_folder_without_its_manifest_is_refused_unless_asked(exported: Path) -> None:
+    """Deleting the manifest does not turn the check off: a flipped byte would then load unseen."""
+    (exported / "manifest.json").unlink()
+    with pytest.raises(NasforgeError, match=r"has no manifest\.json.*check_integrity=False"):
+        load(exported)
+    assert isinstance(load(exported, check_integrity=False), torch.nn.Module)
+
+
+def test_a_truncated_weights_file_is_one_line_naming_it(exported: Path, tmp_path: Path) -> None:
+    weights = exported / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(NasforgeError, match=r"model\.safetensors does not match its sha256"):
+        load(exported)
+    with pytest.raises(NasforgeError, match=r"cannot read the weights .*model.safetensors: ") as refused:
+        load(exported, check_integrity=False)
+    assert "\n" not in str(refused.value)

@@ -145,3 +145,14 @@ def test_raw_data_gets_the_accuracy_the_card_states(server: tuple[str, Path]) ->
     predicted = np.array(answer["outputs"][1]["data"]).astype(int)
     stated = card["metrics"]["test_accuracy"]["value"]
     assert np.mean(predicted == dataset.test.y) == pytest.approx(stated, abs=1.5 / len(raw))
+
+
+def test_docs_are_off_unless_asked_and_headers_name_no_server(exported: Path) -> None:
+    with serving(exported) as url:
+        assert call(f"{url}/docs", token=None)[0] == 404
+        assert call(f"{url}/openapi.json", token=None)[0] == 200  # clients still read the schema
+        with urllib.request.urlopen(f"{url}/v2/health/live", timeout=10) as response:
+            assert response.headers.get("server") is None
+    with serving(exported, "--docs", "--token", TOKEN) as url:
+        assert call(f"{url}/docs", token=None)[0] == 401  # behind the token like every route but health
+        assert call(f"{url}/docs")[0] == 200

@@ -16,7 +16,9 @@ from nasforge.errors import InvalidArgumentError
 from nasforge.execution.executors import make_executor
 from tests.helpers import (
     DyingEvaluator,
+    FreezingEvaluator,
     HangingEvaluator,
+    StuckEvaluator,
     check_retried_failures,
     committed,
     processes_using,
@@ -44,7 +46,32 @@ def test_a_dead_worker_fails_its_trial_which_is_retried_then_given_up(nb201: NB2
     with study, ProcessExecutor(2) as executor:
         study.optimize(DyingEvaluator(), 16, executor=executor)
         assert study.n_finished == 16
-        check_retried_failures(study, "the worker failed: BrokenProcessPool", retries=2)
+        check_retried_failures(study, "the worker failed: WorkerDied: worker pid ", retries=2)
+        failed = [t for t in study.trials if t.state is TrialState.FAILED]
+        assert all("exited with code 3" in (t.reason or "") for t in failed)
+
+
+def test_a_trial_stuck_in_c_code_is_killed_after_its_limit_and_grace_and_retried(nb201: NB201Space) -> None:
+    """SIGALRM cannot reach a C call with the signal blocked: the driver kills its worker."""
+    from nasforge.execution.timeouts import KILL_GRACE_S
+
+    study = Study.create(nb201, "random", seed=3, settings={"trial_timeout": 0.5, "retries": 1})
+    with study, ProcessExecutor(2, threads=1) as executor:
+        study.optimize(StuckEvaluator(), 10, executor=executor)
+        assert study.n_finished == 10
+        check_retried_failures(study, "timed out after 0.5 s (stuck where the limit could not stop it")
+        killed_after = [t.ended - t.started for t in study.trials if t.state is TrialState.FAILED]
+        assert all(0.5 + KILL_GRACE_S <= s < 0.5 + KILL_GRACE_S + 2 for s in killed_after), killed_after
+
+
+def test_a_worker_that_stops_answering_is_detected_and_its_trial_retried(nb201: NB201Space) -> None:
+    study = Study.create(nb201, "random", seed=3, settings={"retries": 1})
+    with study, ProcessExecutor(2, threads=1, silent_after_s=2.0) as executor:
+        study.optimize(FreezingEvaluator(), 10, executor=executor)
+        assert study.n_finished == 10
+        check_retried_failures(study, "sent no heartbeat for 2 s")
+        detected_after = [t.ended - t.started for t in study.trials if t.state is TrialState.FAILED]
+        assert all(2.0 <= s < 4.0 for s in detected_after), detected_after
 
 
 def test_retries_zero_leaves_a_failure_alone(nb201: NB201Space) -> None:

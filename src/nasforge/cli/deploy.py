@@ -16,6 +16,15 @@ def add_trust_code(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_skip_integrity_check(parser: argparse.ArgumentParser) -> None:
+    """`--skip-integrity-check`: load a folder whose manifest.json is gone, its files unchecked."""
+    parser.add_argument(
+        "--skip-integrity-check",
+        action="store_true",
+        help="load the folder even without its manifest.json (its files' sha256 are then not checked)",
+    )
+
+
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser(
         "export",
@@ -74,6 +83,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     compress.add_argument("--out", required=True, help="new or empty folder to write")
     compress.add_argument("--json", action="store_true", help="print the rows as JSON")
     add_trust_code(compress)
+    add_skip_integrity_check(compress)
     compress.set_defaults(run=run_compress)
 
     serve = sub.add_parser(
@@ -81,7 +91,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="serve a model folder over HTTP (Open Inference Protocol v2, Prometheus metrics)",
         description="Serves an exported model folder with FastAPI + uvicorn: GET /v2/health/live, "
         "/v2/health/ready, /v2/models/NAME, POST /v2/models/NAME/infer (FP32 tensors in, probabilities "
-        "and labels out), GET /metrics, OpenAPI docs at /docs. NAME is the folder's name. Binds to "
+        "and labels out), GET /metrics, GET /openapi.json (its pages at /docs with --docs). NAME is the "
+        "folder's name. Binds to "
         "127.0.0.1 unless told otherwise; with --token every route but health needs a bearer token.",
     )
     serve.add_argument("folder", help="model folder (nasforge export)")
@@ -106,7 +117,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         default=5.0,
         help="micro-batching: longest wait for more requests after the first (default 5)",
     )
+    serve.add_argument(
+        "--docs", action="store_true", help="also serve the API's pages at /docs (off by default)"
+    )
     add_trust_code(serve)
+    add_skip_integrity_check(serve)
     serve.set_defaults(run=run_serve)
 
 
@@ -144,6 +159,7 @@ def run_compress(args: argparse.Namespace) -> int:
         fold_bn=args.fold_bn,
         quantize=args.quantize,
         trust_code=args.trust_code,
+        check_integrity=not args.skip_integrity_check,
     )
     if args.json:
         report = read_card(args.out).get("fold_bn_report", [])
@@ -200,5 +216,7 @@ def run_serve(args: argparse.Namespace) -> int:
         max_batch=args.max_batch,
         max_delay_ms=args.max_delay_ms,
         trust_code=args.trust_code,
+        check_integrity=not args.skip_integrity_check,
+        docs=args.docs,
     )
     return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nasforge.errors import NasforgeError
-from nasforge.evaluators.model_card import WEIGHTS, read_card, sha256
+from nasforge.evaluators.model_card import MANIFEST, WEIGHTS, read_card, sha256
 from nasforge.genotype import Genotype
 from nasforge.study.record import StudyRecord
 from nasforge.trial import Trial
@@ -32,14 +32,17 @@ def check_trusted(card: dict[str, Any], trust_code: bool) -> None:
 
 
 def verify(folder: str | Path) -> None:
-    """Check every file listed in an exported folder's `manifest.json` against its sha256.
+    """Check every file listed in a model folder's `manifest.json` against its sha256.
 
     Raises:
-        NasforgeError: a listed file is missing or was changed.
+        NasforgeError: the manifest is missing, or a listed file is missing or was changed.
     """
-    manifest = Path(folder) / "manifest.json"
-    if not manifest.exists():
-        return
+    manifest = Path(folder) / MANIFEST
+    if not manifest.is_file():
+        raise NasforgeError(
+            f"{folder} has no {MANIFEST}, so its files cannot be checked; refusing to load it "
+            "(to load it unchecked: nasforge.load(..., check_integrity=False), or --skip-integrity-check)"
+        )
     try:
         listed = json.loads(manifest.read_text())["sha256"]
         names = list(listed)
@@ -75,6 +78,7 @@ def load_model(
     *,
     raw_input: bool = True,
     trust_code: bool = False,
+    check_integrity: bool = True,
 ) -> nn.Module:
     """Rebuild a saved network and load its weights (safetensors, no pickle).
 
@@ -84,18 +88,18 @@ def load_model(
     standardises its input with the training data's mean and std itself (`Standardized`);
     `raw_input=False` gives the bare network, for inputs standardised already (as in training).
     A model of a user-defined space is rebuilt by importing the space's function, which the card
-    names: only with `trust_code=True`, never by default.
+    names: only with `trust_code=True`, never by default. `check_integrity=False` loads a folder
+    whose manifest is gone (its files unchecked).
 
     Raises:
-        NasforgeError: the study kept no model of that trial, a file does not match its sha256,
-            or the card names code to import and `trust_code` is False.
+        NasforgeError: the study kept no model of that trial, the folder has no manifest, a file
+            does not match its sha256 or cannot be read, or the card names code to import and
+            `trust_code` is False.
 
     Example:
         >>> # model = load_model("runs/mnist1d-macro.db.artifacts/model-trial40-f40")
         >>> # model = load_model(study)            # the best trial's retrained model
     """
-    from safetensors.torch import load_file
-
     if isinstance(source, StudyRecord):
         kept = source.model_folder(trial)
         if kept is None:
@@ -111,13 +115,14 @@ def load_model(
     from nasforge.spaces import make_space
     from nasforge.task import Task
 
-    verify(folder)
+    if check_integrity:
+        verify(folder)
     card = read_card(folder)
     check_trusted(card, trust_code)
     space = make_space(card["space"])
     task = Task(tuple(card["task"]["input_shape"]), int(card["task"]["num_classes"]))
     model = space.build(Genotype.from_dict(card["genotype"]), task)
-    state = load_file(str(Path(folder) / WEIGHTS))
+    state = _weights(Path(folder) / WEIGHTS)
     transforms = card.get("transforms", [])  # the saved weights belong to the transformed structure
     if "fold_bn" in transforms:
         from nasforge.deploy.transforms.fold_bn import fold_batchnorm
@@ -136,3 +141,14 @@ def load_model(
         model = Standardized(model, task.input_shape, data["mean"], data["std"], target)
     model.eval()
     return model
+
+
+def _weights(path: Path) -> dict[str, Any]:
+    """The tensors of a safetensors file, or one line naming the file when it cannot be read."""
+    from safetensors.torch import load_file
+
+    try:
+        return load_file(str(path))
+    except Exception as exc:  # safetensors raises its own error types for a truncated or foreign file
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise NasforgeError(f"cannot read the weights {path}: {first_line}") from None

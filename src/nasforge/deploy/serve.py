@@ -3,11 +3,12 @@
 Routes: `GET /v2/health/live`, `GET /v2/health/ready`, `GET /v2/models/{name}` (inputs and
 outputs with datatype and shape, -1 for the batch), `POST /v2/models/{name}/infer` (FP32
 tensors in, probabilities and labels out), `GET /metrics` (Prometheus text, `nasforge_`
-prefix) and the OpenAPI docs at `/docs`. With `max_batch`, requests arriving within
-`max_delay_ms` of each other run as one batch (see `nasforge.deploy.batching`). With a token, every
-route but health needs `Authorization: Bearer <token>`. Bad requests get a 4xx with
-`{"error": ...}`; the server never dies from a request. (FastAPI is imported at module level:
-it resolves the handlers' type hints from here. Only `nasforge serve` imports this module.)
+prefix), the OpenAPI schema at `/openapi.json` and, with `docs=True`, its pages at `/docs`.
+With `max_batch`, requests arriving within `max_delay_ms` of each other run as one batch (see
+`nasforge.deploy.batching`). With a token, every route but health needs
+`Authorization: Bearer <token>`. Bad requests get a 4xx with `{"error": ...}`; the server
+never dies from a request. (FastAPI is imported at module level: it resolves the handlers'
+type hints from here. Only `nasforge serve` imports this module.)
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class ModelServer:
         max_batch: int | None = None,
         max_delay_ms: float = 5.0,
         trust_code: bool = False,
+        check_integrity: bool = True,
     ) -> None:
         from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -53,7 +55,7 @@ class ModelServer:
 
         card = read_card(folder)
         self.runtime = check_choice("runtime", runtime, RUNTIMES)
-        self.model = load_model(folder, trust_code=trust_code)
+        self.model = load_model(folder, trust_code=trust_code, check_integrity=check_integrity)
         onnx_file = RUNTIMES[self.runtime]
         self.session = None if onnx_file is None else _onnx_session(Path(folder), onnx_file)
         self.shape = list(card["task"]["input_shape"])
@@ -158,12 +160,15 @@ def make_app(
     max_batch: int | None = None,
     max_delay_ms: float = 5.0,
     trust_code: bool = False,
+    check_integrity: bool = True,
+    docs: bool = False,
 ) -> Any:
     """A FastAPI application serving the model folder `folder` (see the module docstring)."""
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-    server = ModelServer(folder, name, runtime, max_batch, max_delay_ms, trust_code)
-    app = FastAPI(title="nasforge model server", version="2")
+    server = ModelServer(folder, name, runtime, max_batch, max_delay_ms, trust_code, check_integrity)
+    hidden: dict[str, Any] = {} if docs else {"docs_url": None, "redoc_url": None}
+    app = FastAPI(title="nasforge model server", version="2", **hidden)
     _guard(app, server, token)
 
     @app.post("/v2/models/{model}/infer")
@@ -292,6 +297,8 @@ def serve(
     max_batch: int | None = None,
     max_delay_ms: float = 5.0,
     trust_code: bool = False,
+    check_integrity: bool = True,
+    docs: bool = False,
 ) -> None:
     """Run the server until interrupted (uvicorn); `runtime` is "torch", "onnx" or "int8"
     (onnxruntime on `model.onnx` or `model.int8.onnx`);
@@ -305,11 +312,13 @@ def serve(
         max_batch=max_batch,
         max_delay_ms=max_delay_ms,
         trust_code=trust_code,
+        check_integrity=check_integrity,
+        docs=docs,
     )
     listening = _listen(host, port)
     name = Path(folder).name
     print(f"serving {name} ({runtime}) at http://{host}:{port}/v2/models/{name} (Ctrl-C to stop)", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", server_header=False))
     server.run(sockets=[listening])
 
 

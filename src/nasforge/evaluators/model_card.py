@@ -1,8 +1,8 @@
 """A saved model: safetensors weights and a model card (JSON); written by evaluators, read by deploy.
 
-A model folder holds `model.safetensors` and `card.json`: the genotype, the space's
-configuration, the task (input shape, classes), the data's normalisation and class names,
-metrics with their split, and library versions.
+A model folder holds `model.safetensors`, `card.json` (the genotype, the space's configuration,
+the task (input shape, classes), the data's normalisation and class names, metrics with their
+split, and library versions) and `manifest.json`, the sha256 of both, checked when it is loaded.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from nasforge.data import Dataset
     from nasforge.evaluators.schema import MetricSpec
 
-WEIGHTS, CARD = "model.safetensors", "card.json"
+WEIGHTS, CARD, MANIFEST = "model.safetensors", "card.json", "manifest.json"
 
 
 def save_model(folder: str | Path, model: nn.Module, card: dict[str, Any]) -> Path:
@@ -37,6 +37,9 @@ def save_model(folder: str | Path, model: nn.Module, card: dict[str, Any]) -> Pa
     save_file(state, str(out / WEIGHTS))
     versions = {"nasforge": __version__, "torch": torch.__version__, "python": platform.python_version()}
     (out / CARD).write_text(json.dumps({**card, "versions": versions}, indent=2, default=float) + "\n")
+    digests = {name: sha256(out / name) for name in (WEIGHTS, CARD)}
+    manifest = {"format": "nasforge-model/1", "sha256": digests}
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return out
 
 

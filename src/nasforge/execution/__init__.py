@@ -10,14 +10,15 @@ from typing import TYPE_CHECKING
 from nasforge._registry import lazy_getattr
 
 if TYPE_CHECKING:
-    from nasforge.execution.executors import Executor, ProcessExecutor, SerialExecutor, make_executor
+    from nasforge.execution.executors import Executor, SerialExecutor, make_executor
     from nasforge.execution.ray_executor import RayExecutor
+    from nasforge.execution.worker_pool import ProcessExecutor
 
 __getattr__ = lazy_getattr(
     __name__,
     {
         "Executor": "nasforge.execution.executors:Executor",
-        "ProcessExecutor": "nasforge.execution.executors:ProcessExecutor",
+        "ProcessExecutor": "nasforge.execution.worker_pool:ProcessExecutor",
         "SerialExecutor": "nasforge.execution.executors:SerialExecutor",
         "make_executor": "nasforge.execution.executors:make_executor",
         "RayExecutor": "nasforge.execution.ray_executor:RayExecutor",

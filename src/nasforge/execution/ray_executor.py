@@ -79,6 +79,12 @@ class RayExecutor:
         future.add_done_callback(lambda f: self._running.pop(f, None))
         return future
 
+    def kill(self, future: cf.Future[Any]) -> None:
+        """Cancel the task of `future`, killing its worker."""
+        ref = self._running.get(future)
+        if ref is not None:
+            self._ray.cancel(ref, force=True)
+
     def stop(self) -> None:
         """Cancel every running task, killing its worker."""
         for ref in list(self._running.values()):

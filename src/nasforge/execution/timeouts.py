@@ -1,14 +1,20 @@
-"""A time limit on one evaluation, enforced in the process that runs it."""
+"""A time limit on one evaluation: a SIGALRM in the process that runs it, and, for a call stuck
+where no signal reaches it (C code), a kill by the driver `KILL_GRACE_S` seconds later."""
 
 from __future__ import annotations
 
 import signal
 import threading
+import time
 from types import FrameType
+from typing import TypeVar
 
 from nasforge.evaluators.base import EvalOptions, Evaluator, Result, run_evaluation
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
+
+T = TypeVar("T")
+KILL_GRACE_S = 5.0  # past its limit, a call that did not stop itself is killed by the driver
 
 
 class TrialTimeout(BaseException):
@@ -51,3 +57,28 @@ def evaluate_within(
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def stuck(timeout_s: float) -> Result:
+    """The result of a call killed by the driver: past its limit and the grace, it had not stopped."""
+    return Result(
+        cost_s=timeout_s + KILL_GRACE_S,
+        error=f"timed out after {timeout_s:g} s (stuck where the limit could not stop it: "
+        f"its worker was killed {KILL_GRACE_S:g} s later)",
+        retryable=True,
+    )
+
+
+def past_deadline(started: dict[T, float], timeout_s: float | None) -> list[T]:
+    """The calls of `started` (call -> monotonic start) running for `timeout_s + KILL_GRACE_S` or longer."""
+    if timeout_s is None:
+        return []
+    now = time.monotonic()
+    return [call for call, start in started.items() if now - start >= timeout_s + KILL_GRACE_S]
+
+
+def until_deadline(started: dict[T, float], timeout_s: float | None) -> float | None:
+    """Seconds until the first call of `started` passes `timeout_s + KILL_GRACE_S` (None: no limit)."""
+    if timeout_s is None or not started:
+        return None
+    return max(0.0, min(started.values()) + timeout_s + KILL_GRACE_S - time.monotonic())

@@ -12,7 +12,7 @@ from nasforge.errors import InvalidArgumentError, SpaceExhaustedError, StudyErro
 from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result, run_evaluation
 from nasforge.evaluators.stop_rule import StopRule
 from nasforge.execution.executors import Executor, SerialExecutor
-from nasforge.execution.timeouts import evaluate_within
+from nasforge.execution.timeouts import evaluate_within, past_deadline, stuck, until_deadline
 from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, make_constraints, make_objectives
 from nasforge.spaces import make_space
@@ -278,6 +278,7 @@ class Study(StudyRecord):
         the strategy is asked for the next candidate. Serial runs are reproducible from the seed;
         parallel ones tell results in the order they arrive."""
         pending: dict[cf.Future[Result], Trial] = {}
+        started: dict[cf.Future[Result], float] = {}  # when each call was submitted (stuck calls)
         timeout = self._settings.trial_timeout
         try:
             while True:
@@ -286,13 +287,21 @@ class Study(StudyRecord):
                     if trial is None:
                         break
                     args = (evaluator, trial.genotype, self.space, trial.fidelity, self._options(trial))
-                    pending[executor.submit(evaluate_within, timeout, *args)] = trial
+                    future = executor.submit(evaluate_within, timeout, *args)
+                    pending[future], started[future] = trial, time.monotonic()
                 if not pending:
                     return
-                done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
-                for future in sorted(done, key=lambda f: pending[f].number):
+                wait_s = until_deadline(started, timeout)
+                done, _ = cf.wait(pending, timeout=wait_s, return_when=cf.FIRST_COMPLETED)
+                outcomes = [(f, _outcome(f)) for f in done]
+                for future in past_deadline(started, timeout):  # stuck where no signal reached it
+                    if future not in done:
+                        executor.kill(future)
+                        outcomes.append((future, stuck(timeout or 0.0)))
+                for future, result in sorted(outcomes, key=lambda o: pending[o[0]].number):
                     trial = pending.pop(future)
-                    self._finish(trial, _outcome(future))
+                    del started[future]
+                    self._finish(trial, result)
                     if callback is not None:
                         callback(self, trial)
         except BaseException:  # Ctrl-C above all: end the running trials, which stay RUNNING

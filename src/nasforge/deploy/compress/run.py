@@ -44,6 +44,7 @@ def compress(
     fold_bn: bool = False,
     quantize: str | None = None,
     trust_code: bool = False,
+    check_integrity: bool = True,
 ) -> list[dict[str, Any]]:
     """Write a compressed copy of the model folder `folder` to `out` (an exported folder: weights,
     ONNX, manifest, card) and return one before/after row per step.
@@ -64,8 +65,9 @@ def compress(
     dataset = training_data(card)
     data = eval_data(dataset, card)
     load = functools.partial(load_model, trust_code=trust_code)
-    model = load(folder, raw_input=False)  # transformed and fine-tuned as it was trained
-    rows = [torch_row("original", load(folder), card, Path(folder) / WEIGHTS, data)]
+    checked = functools.partial(load, check_integrity=check_integrity)  # the folder given
+    model = checked(folder, raw_input=False)  # transformed and fine-tuned as it was trained
+    rows = [torch_row("original", checked(folder), card, Path(folder) / WEIGHTS, data)]
     with tempfile.TemporaryDirectory() as scratch:
         step_folder = Path(folder)
         steps = ["prune"] * (prune is not None) + ["fold"] * fold_bn
