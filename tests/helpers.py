@@ -203,9 +203,9 @@ def committed(path: Path) -> dict[int, tuple[str, str, float | None]]:
     """The finished trials stored in `path` (none while the file is being created)."""
     if not path.exists():
         return {}
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db:
         try:
             rows = db.execute("SELECT number, genotype, state, score FROM trials WHERE state != 'RUNNING'")
+            return {number: (genotype, state, score) for number, genotype, state, score in rows}
         except sqlite3.OperationalError:  # the schema is not written yet
             return {}
-        return {number: (genotype, state, score) for number, genotype, state, score in rows}

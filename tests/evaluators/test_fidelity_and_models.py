@@ -56,10 +56,32 @@ def test_a_study_promotion_continues_from_the_stored_checkpoint(tmp_path: Path) 
     curves = study.storage.load_curves(promoted.number)
     parent = study.storage.load_curves(best.number)["valid_accuracy"]
     assert len(curves["valid_accuracy"]) == 6 and curves["valid_accuracy"][:2] == parent
+    assert promoted.metrics["resumed_epochs"] == 2
     kinds = {a["kind"] for a in study.storage.load_artifacts()}
     assert kinds == {"checkpoint"}
     with pytest.raises(InvalidArgumentError, match="must be above"):
         study.promote(best, 1)
+
+
+def test_a_corrupted_checkpoint_is_said_and_the_promotion_trains_from_scratch(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    space = MacroSpace(max_blocks=2)
+    settings = {"checkpoints": True}
+    study = Study.create(
+        space, "random", seed=0, objective="valid_accuracy", path=tmp_path / "c.db", settings=settings
+    )
+    evaluator = TrainingEvaluator(data="digits", epochs=2, schedule_epochs=6)
+    study.optimize(evaluator, 1)
+    checkpoint = tmp_path / "c.db.artifacts" / study.storage.load_artifacts()[0]["path"]
+    checkpoint.write_bytes(checkpoint.read_bytes()[:200])  # truncated, as by a full disk
+    promoted = study.promote(study.trials[0], 6)
+    study.optimize(evaluator, 2)
+    assert promoted.state is TrialState.COMPLETE and promoted.metrics["epochs"] == 6
+    assert promoted.metrics["resumed_epochs"] == 0
+    assert len(study.storage.load_curves(promoted.number)["valid_accuracy"]) == 6
+    err = capfd.readouterr().err
+    assert f"warning: cannot read checkpoint {checkpoint}" in err and "training from scratch instead" in err
 
 
 def test_median_rule_prunes_a_trial_and_records_the_step() -> None:

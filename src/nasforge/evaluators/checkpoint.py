@@ -34,15 +34,20 @@ def save_checkpoint(path: str | Path, trainer: Trainer) -> None:
 
 
 def load_checkpoint(path: str | Path, trainer: Trainer) -> None:
-    """Restore what `save_checkpoint` wrote into `trainer` (same architecture), and its schedule."""
+    """Restore what `save_checkpoint` wrote into `trainer` (same architecture), and its schedule.
+
+    Raises:
+        NasforgeError: the file cannot be read (missing, truncated, corrupted); nothing was restored.
+    """
     from safetensors import safe_open
 
     try:
         with safe_open(str(path), framework="pt") as handle:
             meta = json.loads((handle.metadata() or {})["nasforge"])
         tensors = load_file(str(path))
-    except (OSError, KeyError, ValueError) as exc:
-        raise NasforgeError(f"cannot read checkpoint {path}: {exc}") from None
+    except Exception as exc:  # safetensors raises its own error type for a truncated or foreign file
+        first_line = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise NasforgeError(f"cannot read checkpoint {path}: {first_line}") from None
     model_state = {k[len("model.") :]: v for k, v in tensors.items() if k.startswith("model.")}
     trainer.model.load_state_dict(model_state)
     state: dict[int, dict[str, object]] = {}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import sys
 import time
 from typing import Any
 
@@ -11,7 +12,7 @@ import torch
 
 from nasforge.data import Dataset
 from nasforge.data.cache import cached_dataset
-from nasforge.errors import InvalidArgumentError
+from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.augment import AUGMENTATIONS
 from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result
@@ -183,6 +184,7 @@ class TrainingEvaluator(Evaluator):
             out += specs([name], "none", "minimize", unit)
         out += specs(["train_samples_per_s"], "none", "maximize", "examples/s")
         out += specs(["epochs", "threads", "latency_threads"], "none", "maximize")
+        out += specs(["resumed_epochs"], "none", "maximize", "epochs")  # continued from a checkpoint
         out += specs([f"proxy_{p}" for p in self.proxies], "none", "maximize")
         return out
 
@@ -301,8 +303,7 @@ class TrainingEvaluator(Evaluator):
             )
         n_train = len(tensors["train"][1])
         trainer = Trainer(model, config, n_train)
-        if options.resume_from:
-            load_checkpoint(options.resume_from, trainer)
+        resumed = _resume(options.resume_from, trainer)
         curves: dict[str, list[float]] = {}
 
         score = "valid_r2" if data.regression else "valid_accuracy"  # the curve the pruner reads
@@ -335,6 +336,8 @@ class TrainingEvaluator(Evaluator):
         if options.train_on_valid:  # measured on examples it trained on: not a validation figure
             metrics = {k: v for k, v in metrics.items() if not k.startswith("valid_")}
         metrics.update({f"proxy_{name}": v for name, v in zero_cost.items()})
+        if resumed is not None:
+            metrics["resumed_epochs"] = float(resumed)
         timings: dict[str, list[float]] = {}
         metrics.update(measure_efficiency(model, tensors["test"][0], timings))
         artifacts.timings = timings
@@ -408,3 +411,16 @@ def _memory_format(input_shape: tuple[int, ...]) -> torch.memory_format:
 def _tensors(split: Any, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
     x = torch.from_numpy(split.x).to(device)
     return x.contiguous(memory_format=_memory_format(x.shape[1:])), torch.from_numpy(split.y).to(device)
+
+
+def _resume(checkpoint: str | None, trainer: Trainer) -> int | None:
+    """Continue `trainer` from `checkpoint`: the epochs it had done (None: no checkpoint given).
+    One that cannot be read is said so on stderr, and the training starts from scratch (0)."""
+    if checkpoint is None:
+        return None
+    try:
+        load_checkpoint(checkpoint, trainer)
+    except NasforgeError as exc:
+        print(f"nasforge: warning: {exc}; training from scratch instead", file=sys.stderr, flush=True)
+        return 0
+    return trainer.epoch

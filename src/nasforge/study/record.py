@@ -24,6 +24,7 @@ from nasforge.errors import NasforgeError, StudyError
 from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, Objective, pareto_indices
 from nasforge.study import queries
+from nasforge.study.file_faults import explain, read_only_filesystem
 from nasforge.trial import Trial, TrialState, reached
 
 
@@ -186,7 +187,7 @@ class StudyView(StudyRecord):
             what = "is a folder" if self.path.is_dir() else "does not exist"
             raise StudyError(f"no study at {self.path} (the path {what})")
         try:
-            self._db = sqlite3.connect(f"file:{self.path.resolve()}?mode=ro", uri=True)
+            self._db = _connect_read_only(self.path)
             present = queries.tables(self._db)
             if not present >= queries.REQUIRED_TABLES:
                 raise StudyError(f"{self.path} is not a nasforge study (no study tables); left untouched")
@@ -198,6 +199,9 @@ class StudyView(StudyRecord):
             self._retrains = queries.read_retrains(self._db)
             self.artifacts = queries.read_artifacts(self._db)
             self.schema_version = int(self._db.execute("PRAGMA user_version").fetchone()[0]) or 1
+        except sqlite3.OperationalError as exc:
+            self._db.close()
+            raise StudyError(explain(self.path, exc, "read")) from None
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise StudyError(f"cannot read study file {self.path}: {exc}") from None
@@ -220,6 +224,8 @@ class StudyView(StudyRecord):
         """Per-step series of a trial (losses and accuracies per epoch, weight norms, timings)."""
         try:
             return queries.read_curves(self._db, trial)
+        except sqlite3.OperationalError as exc:
+            raise StudyError(explain(self.path, exc, "read")) from None
         except sqlite3.DatabaseError as exc:
             raise StudyError(f"cannot read study file {self.path}: {exc}") from None
 
@@ -232,3 +238,10 @@ class StudyView(StudyRecord):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection; on a read-only file system (where SQLite cannot make the WAL's
+    shared-memory file, and nobody can be writing) the file is opened as immutable."""
+    flags = "immutable=1" if read_only_filesystem(path.parent) else "mode=ro"
+    return sqlite3.connect(f"file:{path.resolve()}?{flags}", uri=True)

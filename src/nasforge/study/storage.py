@@ -14,6 +14,7 @@ from typing import Any
 
 from nasforge.errors import StudyError
 from nasforge.study import queries
+from nasforge.study.file_faults import explain
 from nasforge.trial import Trial
 
 SCHEMA_VERSION = 2  # PRAGMA user_version; files of release 0.1.0 have 0 and are version 1
@@ -97,7 +98,10 @@ class Storage:
         if self.path is not None:
             if self.path.is_dir():
                 raise StudyError(f"study path {self.path} is a folder; give a file path such as runs/x.db")
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StudyError(f"cannot create the folder of study {self.path}: {exc.strerror}") from None
         try:
             self._db = sqlite3.connect(":memory:" if self.path is None else str(self.path))
             present = queries.tables(self._db)
@@ -110,6 +114,8 @@ class Storage:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate(present)
+        except sqlite3.OperationalError as exc:
+            raise StudyError(explain(self.path, exc)) from None
         except sqlite3.DatabaseError as exc:
             raise StudyError(f"study file {self.path} is not a readable nasforge study ({exc})") from None
 
@@ -121,7 +127,7 @@ class Storage:
                 f"study file {self.path} has schema version {version}, newer than this nasforge's "
                 f"{SCHEMA_VERSION}; upgrade nasforge to open it"
             )
-        with self._db:
+        with self._transaction():
             if present:
                 columns = {row[1] for row in self._db.execute("PRAGMA table_info(trials)")}
                 for statement in MIGRATIONS:
@@ -133,6 +139,16 @@ class Storage:
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """One committed transaction; SQLite's failure to write (a read-only file or folder, a full
+        disk, a lock held by another program) as one line, the transaction rolled back."""
+        try:
+            with self._db:
+                yield
+        except sqlite3.OperationalError as exc:
+            raise StudyError(explain(self.path, exc)) from None
 
     @contextlib.contextmanager
     def writing(self) -> Iterator[None]:
@@ -170,12 +186,12 @@ class Storage:
 
     def write_config(self, config: dict[str, Any]) -> None:
         """Store the configuration of a new study, or replace it (settings changed on resume)."""
-        with self._db:
+        with self._transaction():
             self._db.execute("INSERT OR REPLACE INTO study (id, config) VALUES (1, ?)", (json.dumps(config),))
 
     def add_trial(self, trial: Trial) -> None:
         """Store a trial that has just been asked for (RUNNING)."""
-        with self._db:
+        with self._transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO trials (number, state, genotype, key, fidelity, asked_after,"
                 " started, origin) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -201,7 +217,7 @@ class Storage:
     ) -> None:
         """Store a finished trial's state, metrics, cost and reason in one transaction, with its
         per-epoch `curves` (first value at step `start`) and `timings` (steps from 0)."""
-        with self._db:
+        with self._transaction():
             self._db.execute(
                 "UPDATE trials SET state = ?, cost_s = ?, reason = ?, score = ?, told = ?, finished = ?,"
                 " objective_values = ?, feasible = ?, step = ? WHERE number = ?",
@@ -227,12 +243,12 @@ class Storage:
 
     def add_curves(self, trial: int, curves: dict[str, list[float]]) -> None:
         """Store per-step series (for example one value per epoch) of a trial."""
-        with self._db:
+        with self._transaction():
             self._add_curves(trial, curves)
 
     def add_step(self, trial: int, step: int, metrics: dict[str, float]) -> None:
         """Store intermediate values of a trial at one step."""
-        with self._db:
+        with self._transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO metrics (trial, name, step, value) VALUES (?, ?, ?, ?)",
                 [(trial, name, step, value) for name, value in metrics.items()],
@@ -256,7 +272,7 @@ class Storage:
         self, trial: int, fidelity: float | None, metrics: dict[str, float], error: str | None
     ) -> None:
         """Store the outcome of training a trial's architecture again."""
-        with self._db:
+        with self._transaction():
             self._db.execute(
                 "INSERT INTO retrains (trial, fidelity, metrics, error) VALUES (?, ?, ?, ?)",
                 (trial, fidelity, json.dumps(metrics), error),
@@ -268,7 +284,7 @@ class Storage:
 
     def add_artifact(self, trial: int, kind: str, fidelity: float | None, path: str) -> None:
         """Record a file written under the study's artifact folder."""
-        with self._db:
+        with self._transaction():
             self._db.execute(
                 "INSERT INTO artifacts (trial, kind, fidelity, path, created) VALUES (?, ?, ?, ?, ?)",
                 (trial, kind, fidelity, path, time.time()),
