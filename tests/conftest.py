@@ -1,12 +1,20 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from nasforge import NB201Space, TabularEvaluator
 from tests.helpers import run
+
+# Property-based tests: a quick default for the suite, a long profile for nightly-style runs
+# (HYPOTHESIS_PROFILE=long); derandomized by default, so that the suite is reproducible.
+settings.register_profile("default", max_examples=25, deadline=None, derandomize=True)
+settings.register_profile("long", max_examples=1000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 # A quick training search on digits (two 1-epoch trials).
 SEARCH = ["search", "--data", "digits", "--epochs", "1", "--space", "macro", "--budget", "2"]

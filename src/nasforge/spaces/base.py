@@ -49,14 +49,31 @@ class SearchSpace(ABC):
         """Every architecture, for finite spaces small enough to list; None otherwise."""
         return None
 
-    @abstractmethod
     def neighbors(self, genotype: Genotype) -> list[Genotype]:
-        """Every architecture one elementary change away, in a fixed order."""
+        """Every architecture one elementary change away that is another network: its key differs
+        from `genotype`'s and from every earlier neighbour's (a change to an unused edge or a
+        switched-off block is no move at all). In a fixed order."""
+        seen, out = {self.key(genotype)}, []
+        for move in self._moves(genotype):
+            if (key := self.key(move)) not in seen:
+                seen.add(key)
+                out.append(move)
+        return out
+
+    @abstractmethod
+    def _moves(self, genotype: Genotype) -> list[Genotype]:
+        """Every elementary change of `genotype`, in a fixed order (some may give the same network)."""
 
     def mutate(self, genotype: Genotype, rng: np.random.Generator) -> Genotype:
-        """One random elementary change."""
+        """One random elementary change that gives another network; where no change does (an
+        NB-101 cell whose edges all serve dead vertices, say), a fresh sample of another network."""
         options = self.neighbors(genotype)
-        return options[int(rng.integers(len(options)))]
+        if options:
+            return options[int(rng.integers(len(options)))]
+        key = self.key(genotype)
+        while self.key(fresh := self.sample(rng)) == key:
+            pass
+        return fresh
 
     @abstractmethod
     def crossover(self, a: Genotype, b: Genotype, rng: np.random.Generator) -> Genotype:

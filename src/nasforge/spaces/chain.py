@@ -80,7 +80,7 @@ class ChainSpace(SearchSpace):
         blocks = tuple(kb.sample_block(self.block_knobs, rng) for _ in range(n))
         return self._make(blocks, kb.sample_block(self.head_knobs, rng))
 
-    def neighbors(self, genotype: Genotype) -> list[Genotype]:
+    def _moves(self, genotype: Genotype) -> list[Genotype]:
         blocks, head = self.blocks(genotype)
         out = []
         for i, block in enumerate(blocks):

@@ -91,7 +91,7 @@ class JointSpace(SearchSpace):
     def enumerate(self) -> None:
         return None
 
-    def neighbors(self, genotype: Genotype) -> list[Genotype]:
+    def _moves(self, genotype: Genotype) -> list[Genotype]:
         inner, hp = self.split(genotype)
         return [self._join(n, hp) for n in self.inner.neighbors(inner)] + [
             self._join(inner, h) for h in kb.block_neighbors(self.knobs, hp)

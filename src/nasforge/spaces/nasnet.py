@@ -86,7 +86,7 @@ class NASNetSpace(SearchSpace):
             cells.append(tuple(cell))
         return Genotype(self.name, tuple(cells))
 
-    def neighbors(self, genotype: Genotype) -> list[Genotype]:
+    def _moves(self, genotype: Genotype) -> list[Genotype]:
         self.validate(genotype)
         out = []
         for slot in self._slots():

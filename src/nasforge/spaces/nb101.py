@@ -134,7 +134,7 @@ class NB101Space(SearchSpace):
     def _is_valid(self, matrix: np.ndarray, ops: list[str]) -> bool:
         return int(matrix.sum()) <= self.max_edges and prune(matrix, ops) is not None
 
-    def neighbors(self, genotype: Genotype) -> list[Genotype]:
+    def _moves(self, genotype: Genotype) -> list[Genotype]:
         matrix, ops = self.arrays(genotype)
         n = len(ops)
         out = []

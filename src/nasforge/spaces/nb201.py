@@ -60,7 +60,7 @@ class NB201Space(SearchSpace):
     def enumerate(self) -> Iterator[Genotype]:
         return (Genotype(self.name, ops) for ops in itertools.product(OPS, repeat=len(EDGES)))
 
-    def neighbors(self, genotype: Genotype) -> list[Genotype]:
+    def _moves(self, genotype: Genotype) -> list[Genotype]:
         self.validate(genotype)
         ops = genotype.spec
         return [

@@ -148,7 +148,7 @@ class UserSpace(SearchSpace):
     def sample(self, rng: np.random.Generator) -> Genotype:
         return self._make({}, rng)
 
-    def neighbors(self, genotype: Genotype) -> list[Genotype]:
+    def _moves(self, genotype: Genotype) -> list[Genotype]:
         values, key = self.values(genotype), self.key(genotype)
         out: dict[str, Genotype] = {}
         for name, value in values.items():
