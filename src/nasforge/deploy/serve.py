@@ -27,11 +27,11 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nasforge.deploy.load import load_model
+from nasforge.deploy.protocol import MAX_BATCH, documented
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators.model_card import read_card
 from nasforge.validation import check_choice
 
-MAX_BATCH = 1024  # examples in one request
 BYTES_PER_NUMBER = 32  # generous size of one float written as JSON text
 RUNTIMES = {"torch": None, "onnx": "model.onnx", "int8": "model.int8.onnx"}  # runtime -> ONNX file
 
@@ -115,7 +115,7 @@ class ModelServer:
             return self.error(404, f"model must be {self.name!r}, got {model!r}")
         problem, batch = _parse(body, self.shape)
         if problem is not None:
-            return self.error(413 if "too large" in problem else 400, problem)
+            return self.error(400, problem)
         start = time.perf_counter()
         try:
             probabilities = await self.batcher.submit(batch) if self.batcher else self.predict(batch)
@@ -184,6 +184,7 @@ def make_app(
     app.get("/metrics")(
         lambda: PlainTextResponse(generate_latest(server.registry).decode(), media_type=CONTENT_TYPE_LATEST)
     )
+    documented(app, server.name, server.shape, bool(token))
     return app
 
 
@@ -250,7 +251,7 @@ def _parse(body: Any, shape: list[int]) -> tuple[str | None, Any]:
     if not isinstance(declared[0], int) or declared[0] < 1:
         return f"the batch must hold at least one example, got {declared[0]!r}", None
     if declared[0] > MAX_BATCH:
-        return f"the batch is too large: at most {MAX_BATCH} examples, got {declared[0]}", None
+        return f"the batch holds too many examples: at most {MAX_BATCH}, got {declared[0]}", None
     needed = math.prod(declared)
     numbers = _flat_numbers(data, needed)
     if numbers is None:
