@@ -184,4 +184,7 @@ def _short(value: Any) -> Any:
 
 
 def _json(value: Any) -> str:
-    return json.dumps(value, default=str).replace("</", "<\\/")
+    """JSON to embed in a <script> block: no `<`, `>` or `&` in it can begin a tag or an entity."""
+    return (
+        json.dumps(value, default=str).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    )
