@@ -37,6 +37,16 @@ def remount(folder: Path, mode: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
+def fill(filler: Path) -> None:
+    """Write `filler` until its file system has no free block left."""
+    with open(filler, "wb", buffering=0) as handle:
+        try:
+            while True:
+                handle.write(b"\0" * 4096)
+        except OSError:
+            pass
+
+
 def search(capsys: pytest.CaptureFixture[str], study: Path, budget: int) -> tuple[int, str, str]:
     return run(capsys, "search", "--table", "--budget", str(budget), "--study", str(study), "--no-progress")
 
@@ -63,12 +73,7 @@ def test_a_disk_that_fills_mid_search_is_one_line_and_loses_nothing_committed(di
 
     def fill_after_five(study: Study, trial: object) -> None:
         if study.n_finished == 5 and not filler.exists():
-            with open(filler, "wb", buffering=0) as handle:  # every free block of the tmpfs
-                try:
-                    while True:
-                        handle.write(b"\0" * 4096)
-                except OSError:
-                    pass
+            fill(filler)
 
     study = Study.create(NB201Space(), "random", seed=0, path=path)
     with pytest.raises(StudyError, match="the disk is full") as full:
@@ -115,3 +120,16 @@ def test_a_study_folder_that_cannot_be_created_is_one_line(
     code, _, err = search(capsys, disk / "new" / "s.db", 3)
     assert code == 2 and err.count("\n") == 1 and "cannot create the folder of study" in err, err
     assert shutil.disk_usage(disk).used == 0
+
+
+def test_a_study_that_cannot_be_created_leaves_no_half_made_file(
+    disk: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A new study is created whole or not at all: a file without its tables or configuration
+    would otherwise make every later command refuse it."""
+    fill(disk / "filler")
+    code, _, err = search(capsys, disk / "s.db", 3)
+    assert code == 2 and err.count("\n") == 1 and "the disk is full" in err, err
+    assert sorted(p.name for p in disk.iterdir()) == ["filler"]
+    (disk / "filler").unlink()
+    assert search(capsys, disk / "s.db", 3)[0] == 0 and len(committed(disk / "s.db")) == 3

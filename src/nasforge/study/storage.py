@@ -115,8 +115,10 @@ class Storage:
                 self._db.execute("PRAGMA synchronous=NORMAL")
             self._migrate(present)
         except sqlite3.OperationalError as exc:
+            self._close_if_open()
             raise StudyError(explain(self.path, exc)) from None
         except sqlite3.DatabaseError as exc:
+            self._close_if_open()
             raise StudyError(f"study file {self.path} is not a readable nasforge study ({exc})") from None
 
     def _migrate(self, present: set[str]) -> None:
@@ -139,6 +141,10 @@ class Storage:
     def close(self) -> None:
         """Close the connection."""
         self._db.close()
+
+    def _close_if_open(self) -> None:
+        if hasattr(self, "_db"):  # connecting itself may have failed
+            self._db.close()
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:

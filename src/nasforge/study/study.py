@@ -112,11 +112,21 @@ class Study(StudyRecord):
             warm_start,
             StudySettings.parse(settings),
         )
-        storage = Storage(path)
-        stored = storage.read_config()
-        if stored is None:
-            storage.write_config(config)
-            return cls(storage, config, space)
+        new_file = path is not None and not Path(path).exists()
+        storage = None
+        try:
+            storage = Storage(path)
+            stored = storage.read_config()
+            if stored is None:
+                storage.write_config(config)
+                return cls(storage, config, space)
+        except StudyError:  # a new study is created whole or not at all (a full disk, say)
+            if storage is not None:
+                storage.close()
+            if new_file and path is not None:
+                for leftover in (Path(path), Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    leftover.unlink(missing_ok=True)
+            raise
         try:
             return cls(storage, same_study(stored, config, path), space)
         except StudyError:

@@ -130,7 +130,7 @@ def open_search(
         ('valid', False)
     """
     path = config.study_path
-    if config.study != ":memory:" and path.exists():
+    if config.study != ":memory:" and path.exists() and path.stat().st_size > 0:  # an empty file is new
         if given is None:
             given = config.model_dump(include=config.model_fields_set)
         with StudyView(path) as view:
