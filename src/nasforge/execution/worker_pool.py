@@ -10,6 +10,7 @@ where no signal reaches it). A dead or killed worker is replaced; the others nev
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import ctypes
 import multiprocessing as mp
 import multiprocessing.connection as mpc
@@ -120,7 +121,11 @@ class ProcessExecutor:
                 time.sleep(POLL_S / 5)
         with self._lock:
             for worker in self._workers:
-                worker.conn.close()  # the worker reads end-of-file and exits
+                with contextlib.suppress(OSError):
+                    worker.conn.send(
+                        None
+                    )  # "exit": end-of-file alone may not come, as siblings share the pipe
+                worker.conn.close()
             for worker in self._workers:
                 worker.process.join(timeout=5)
                 if worker.process.is_alive():
@@ -251,9 +256,12 @@ def _serve(conn: mpc.Connection, threads: int) -> None:
     threading.Thread(target=beat, daemon=True, name="nasforge-heartbeat").start()
     while True:
         try:
-            fn, args, kwargs = conn.recv()
+            call = conn.recv()
         except (EOFError, OSError):
             return
+        if call is None:  # the pool is shutting down
+            return
+        fn, args, kwargs = call
         try:
             outcome: tuple[Any, ...] = ("done", True, fn(*args, **kwargs))
         except Exception as exc:
