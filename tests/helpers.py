@@ -108,8 +108,12 @@ class FailingEvaluator(TabularEvaluator):
         return result
 
 
-class HangingEvaluator(TabularEvaluator):
-    """Sleeps far beyond any time limit for cells whose first edge is `avg_pool_3x3`."""
+class DoomedEvaluator(TabularEvaluator):
+    """A table lookup, except for cells whose first edge is `avg_pool_3x3`: for those, `doom` runs
+    first (it hangs, blocks, stops or kills the process it runs in)."""
+
+    def doom(self) -> None:
+        raise NotImplementedError
 
     def evaluate(
         self,
@@ -118,56 +122,39 @@ class HangingEvaluator(TabularEvaluator):
         fidelity: float | None = None,
         options: EvalOptions | None = None,
     ) -> Result:
-        if genotype.spec[0] == "avg_pool_3x3":
-            time.sleep(60)
+        if first_edge_is_pool(genotype.spec):
+            self.doom()
         return super().evaluate(genotype, space, fidelity, options)
 
 
-class StuckEvaluator(TabularEvaluator):
-    """For cells whose first edge is `avg_pool_3x3`, blocks in C code (libc `sleep`) with the time
-    limit's signal blocked, as a call into a library that never returns to Python would."""
+class HangingEvaluator(DoomedEvaluator):
+    """Sleeps far beyond any time limit."""
 
-    def evaluate(
-        self,
-        genotype: Genotype,
-        space: SearchSpace,
-        fidelity: float | None = None,
-        options: EvalOptions | None = None,
-    ) -> Result:
-        if genotype.spec[0] == "avg_pool_3x3":
-            signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
-            ctypes.CDLL(None).sleep(60)
-        return super().evaluate(genotype, space, fidelity, options)
+    def doom(self) -> None:
+        time.sleep(60)
 
 
-class FreezingEvaluator(TabularEvaluator):
-    """Stops its own process (SIGSTOP: alive, but silent) for cells whose first edge is `avg_pool_3x3`."""
+class StuckEvaluator(DoomedEvaluator):
+    """Blocks in C code (libc `sleep`) with the time limit's signal blocked, as a call into a
+    library that never returns to Python would."""
 
-    def evaluate(
-        self,
-        genotype: Genotype,
-        space: SearchSpace,
-        fidelity: float | None = None,
-        options: EvalOptions | None = None,
-    ) -> Result:
-        if genotype.spec[0] == "avg_pool_3x3":
-            os.kill(os.getpid(), signal.SIGSTOP)
-        return super().evaluate(genotype, space, fidelity, options)
+    def doom(self) -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        ctypes.CDLL(None).sleep(60)
 
 
-class DyingEvaluator(TabularEvaluator):
-    """Kills the process it runs in for cells whose first edge is `avg_pool_3x3`."""
+class FreezingEvaluator(DoomedEvaluator):
+    """Stops its own process (SIGSTOP: alive, but silent)."""
 
-    def evaluate(
-        self,
-        genotype: Genotype,
-        space: SearchSpace,
-        fidelity: float | None = None,
-        options: EvalOptions | None = None,
-    ) -> Result:
-        if genotype.spec[0] == "avg_pool_3x3":
-            os._exit(3)
-        return super().evaluate(genotype, space, fidelity, options)
+    def doom(self) -> None:
+        os.kill(os.getpid(), signal.SIGSTOP)
+
+
+class DyingEvaluator(DoomedEvaluator):
+    """Kills the process it runs in."""
+
+    def doom(self) -> None:
+        os._exit(3)
 
 
 def processes_using(path: Path) -> list[int]:
