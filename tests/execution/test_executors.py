@@ -71,7 +71,7 @@ def test_a_worker_that_stops_answering_is_detected_and_its_trial_retried(nb201: 
         assert study.n_finished == 10
         check_retried_failures(study, "sent no heartbeat for 2 s")
         detected_after = [t.ended - t.started for t in study.trials if t.state is TrialState.FAILED]
-        assert all(2.0 <= s < 4.0 for s in detected_after), detected_after
+        assert all(2.0 <= s < 10.0 for s in detected_after), detected_after
 
 
 def test_retries_zero_leaves_a_failure_alone(nb201: NB201Space) -> None:

@@ -19,6 +19,10 @@ def test_a_search_loses_nothing_when_a_ray_node_dies_mid_search() -> None:
     bin_dir = str(Path(sys.executable).parent)
     if shutil.which("ray", path=bin_dir) is None:
         pytest.skip("Ray is not installed")
+    import ray
+
+    if ray.is_initialized():  # the benchmark's `ray stop` would take this process's instance with it
+        ray.shutdown()
     env = {**os.environ, "PATH": os.pathsep.join([bin_dir, os.environ.get("PATH", "")])}
     env.pop("RAY_AUTH_MODE", None)  # the default: the head turns token authentication on
     done = subprocess.run(

@@ -132,6 +132,27 @@ def documented(app: Any, model_name: str, input_shape: list[int], token: bool) -
         ),
         **_errors(401, 404),
     }
+    server = {
+        "type": "object",
+        "properties": {
+            "name": {"type": "string"},
+            "version": {"type": "string"},
+            "extensions": {"type": "array", "items": {"type": "string"}},
+        },
+        "required": ["name", "version", "extensions"],
+    }
+    paths["/v2"]["get"]["responses"] = {
+        200: _json(server, "the server's name, version and extensions"),
+        **_errors(401),
+    }
+    ready = paths["/v2/models/{model}/ready"]["get"]
+    ready["parameters"] = [name]
+    model_ready = {
+        "type": "object",
+        "properties": {"name": {"type": "string"}, "ready": {"type": "boolean"}},
+        "required": ["name", "ready"],
+    }
+    ready["responses"] = {200: _json(model_ready, "the model is loaded and answers"), **_errors(401, 404)}
     for route, field in (("/v2/health/live", "live"), ("/v2/health/ready", "ready")):
         body = {"type": "object", "properties": {field: {"type": "boolean"}}, "required": [field]}
         paths[route]["get"]["responses"] = {

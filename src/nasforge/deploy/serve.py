@@ -14,18 +14,21 @@ type hints from here. Only `nasforge serve` imports this module.)
 from __future__ import annotations
 
 import hmac
-import json
 import math
 import socket
 import time
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from nasforge import __version__
+from nasforge.deploy import binary_tensors as bt
 from nasforge.deploy.load import load_model
 from nasforge.deploy.protocol import MAX_BATCH, documented
 from nasforge.errors import InvalidArgumentError
@@ -99,6 +102,11 @@ class ModelServer:
             ],
         }
 
+    def ready(self, model: str) -> Any:
+        if model != self.name:
+            return self.error(404, f"model must be {self.name!r}, got {model!r}")
+        return {"name": self.name, "ready": True}
+
     def predict(self, batch: Any) -> Any:
         """Class probabilities (numpy) for a float32 numpy batch; a regression's predictions."""
         import torch
@@ -110,36 +118,46 @@ class ModelServer:
                 logits = self.model(torch.from_numpy(batch))
         return logits.numpy() if self.regression else torch.softmax(logits, dim=1).numpy()
 
-    async def infer(self, model: str, body: Any) -> Any:
+    async def infer(self, model: str, body: Any, binary: bytes = b"") -> Any:
         if model != self.name:
             return self.error(404, f"model must be {self.name!r}, got {model!r}")
-        problem, batch = _parse(body, self.shape)
+        problem, batch = _parse(body, self.shape, binary)
         if problem is not None:
             return self.error(400, problem)
         start = time.perf_counter()
         try:
-            probabilities = await self.batcher.submit(batch) if self.batcher else self.predict(batch)
+            scores = await self.batcher.submit(batch) if self.batcher else self.predict(batch)
         except Exception as exc:  # the request fails, the server goes on
             return self.error(500, f"inference failed: {type(exc).__name__}: {exc}")
         self.latency.observe(time.perf_counter() - start)
         if self.regression:
-            shape = list(probabilities.shape)
-            data = probabilities.ravel().tolist()
-            outputs = [{"name": "predictions", "datatype": "FP32", "shape": shape, "data": data}]
-            return {"model_name": self.name, "outputs": outputs}
-        labels = [self.classes[i] for i in probabilities.argmax(1)]
-        return {
-            "model_name": self.name,
-            "outputs": [
-                {
-                    "name": "probabilities",
-                    "datatype": "FP32",
-                    "shape": list(probabilities.shape),
-                    "data": probabilities.ravel().tolist(),
-                },
-                {"name": "labels", "datatype": "BYTES", "shape": [len(labels)], "data": labels},
-            ],
-        }
+            outputs = [("predictions", "FP32", scores)]
+        else:
+            labels = np.asarray(self.classes, dtype=object)[scores.argmax(1)]
+            outputs = [("probabilities", "FP32", scores), ("labels", "BYTES", labels)]
+        return _answer(self.name, outputs, *bt.wanted_binary(body))
+
+
+def _answer(name: str, outputs: list[tuple[str, str, Any]], asked: set[str] | None, binary: set[str]) -> Any:
+    """The inference response: JSON, or a JSON header followed by the outputs asked for as binary
+    data (the binary tensor data extension)."""
+    header: list[dict[str, Any]] = []
+    blobs: list[bytes] = []
+    for output, datatype, array in outputs:
+        if asked is not None and output not in asked:
+            continue
+        tensor: dict[str, Any] = {"name": output, "datatype": datatype, "shape": list(array.shape)}
+        if output in binary or "*" in binary:
+            blobs.append(bt.encode(array, datatype))
+            tensor["parameters"] = {"binary_data_size": len(blobs[-1])}
+        else:
+            tensor["data"] = array.ravel() if datatype == "FP32" else array.ravel().tolist()
+        header.append(tensor)
+    text = orjson.dumps({"model_name": name, "outputs": header}, option=orjson.OPT_SERIALIZE_NUMPY)
+    if not blobs:
+        return Response(text, media_type="application/json")
+    headers = {"Inference-Header-Content-Length": str(len(text))}
+    return Response(b"".join([text, *blobs]), media_type="application/octet-stream", headers=headers)
 
 
 def _onnx_session(folder: Path, name: str) -> Any:
@@ -173,14 +191,16 @@ def make_app(
 
     @app.post("/v2/models/{model}/infer")
     async def infer(model: str, request: Request) -> Any:
-        problem, body = await _json_body(request, server.max_body_bytes)
+        problem, body, binary = await _read_body(request, server.max_body_bytes)
         if problem is not None:
             return server.error(*problem)
-        return await server.infer(model, body)
+        return await server.infer(model, body, binary)
 
     app.get("/v2/health/live")(lambda: {"live": True})
     app.get("/v2/health/ready")(lambda: {"ready": True})
+    app.get("/v2")(lambda: {"name": "nasforge", "version": __version__, "extensions": ["binary_tensor_data"]})
     app.get("/v2/models/{model}")(server.metadata)
+    app.get("/v2/models/{model}/ready")(server.ready)
     app.get("/metrics")(
         lambda: PlainTextResponse(generate_latest(server.registry).decode(), media_type=CONTENT_TYPE_LATEST)
     )
@@ -216,27 +236,55 @@ def _guard(app: FastAPI, server: ModelServer, token: str | None) -> None:
         return server.error(422, f"invalid request: {exc.errors()}")
 
 
-async def _json_body(request: Request, max_bytes: int) -> tuple[tuple[int, str] | None, Any]:
-    """((status, problem), None) for a body that is too large or not JSON, else (None, the body)."""
+async def _read_body(request: Request, max_bytes: int) -> tuple[tuple[int, str] | None, Any, bytes]:
+    """((status, problem), None, b"") for a body that is too large or not JSON, else (None, the
+    JSON body, the binary data after it: see `nasforge.deploy.binary_tensors`)."""
     too_large = (413, f"the body is too large: at most {max_bytes:,} bytes")
     declared = request.headers.get("content-length", "0")
     if declared.isdigit() and int(declared) > max_bytes:
-        return too_large, None
+        return too_large, None, b""
     raw = await request.body()
     if len(raw) > max_bytes:
-        return too_large, None
+        return too_large, None, b""
+    problem, head, binary = bt.split_body(raw, request.headers.get(bt.HEADER))
+    if problem is not None:
+        return (400, problem), None, b""
     try:
-        return None, json.loads(raw)
-    except ValueError:
-        return (400, "the body must be JSON"), None
-    except RecursionError:
-        return (400, "the body nests too deeply"), None
+        return None, orjson.loads(head), binary
+    except orjson.JSONDecodeError as exc:
+        if "depth" in str(exc).lower():  # orjson: "depth limit exceeded"
+            return (400, "the body nests too deeply"), None, b""
+        if b"NaN" in head or b"Infinity" in head:  # Python's json writes them; JSON has no such numbers
+            return (400, "the input data holds NaN or Inf, which JSON cannot carry"), None, b""
+        return (400, "the body must be JSON"), None, b""
 
 
-def _parse(body: Any, shape: list[int]) -> tuple[str | None, Any]:
-    """(problem, None) for a bad request body, else (None, the batch as nested lists)."""
-    import numpy as np
+def _parse(body: Any, shape: list[int], binary: bytes = b"") -> tuple[str | None, Any]:
+    """(problem, None) for a bad request body, else (None, the batch as a float32 array)."""
+    problem, tensor = _input_tensor(body, shape)
+    if problem is not None:
+        return problem, None
+    declared = tensor["shape"]
+    needed = math.prod(declared)
+    size = bt.binary_size(tensor)
+    if size is not None:
+        if size != 4 * needed or len(binary) != size:
+            return (
+                f"binary_data_size must be 4 x {needed} = {4 * needed} bytes for the shape {declared}, "
+                f"and the binary data after the header as long: got {size} and {len(binary)} bytes"
+            ), None
+        return _finite(bt.fp32(binary).reshape(declared))
+    numbers = _flat_numbers(tensor.get("data"), needed)
+    if numbers is None:
+        return "the input data must be numbers (nested lists of them, no true/false or text)", None
+    if len(numbers) != needed:
+        more = "more than " if len(numbers) > needed else ""
+        return f"the input data holds {more}{len(numbers)} numbers, the shape {declared} needs {needed}", None
+    return _finite(np.asarray(numbers, dtype=np.float32).reshape(declared))
 
+
+def _input_tensor(body: Any, shape: list[int]) -> tuple[str | None, Any]:
+    """(problem, None), or (None, the one input tensor, its name, datatype and shape checked)."""
     if not isinstance(body, dict) or not isinstance(body.get("inputs"), list) or len(body["inputs"]) != 1:
         return 'the body must be {"inputs": [one tensor]}', None
     tensor = body["inputs"][0]
@@ -245,24 +293,20 @@ def _parse(body: Any, shape: list[int]) -> tuple[str | None, Any]:
         return f"the input tensor must be named 'input', got {name!r}", None
     if tensor.get("datatype") != "FP32":
         return "the input tensor must have datatype FP32", None
-    declared, data = tensor.get("shape"), tensor.get("data")
+    declared = tensor.get("shape")
     if not isinstance(declared, list) or len(declared) != len(shape) + 1 or declared[1:] != shape:
         return f"the input shape must be [batch, {', '.join(map(str, shape))}], got {declared!r}", None
     if not isinstance(declared[0], int) or declared[0] < 1:
         return f"the batch must hold at least one example, got {declared[0]!r}", None
     if declared[0] > MAX_BATCH:
         return f"the batch holds too many examples: at most {MAX_BATCH}, got {declared[0]}", None
-    needed = math.prod(declared)
-    numbers = _flat_numbers(data, needed)
-    if numbers is None:
-        return "the input data must be numbers (nested lists of them, no true/false or text)", None
-    if len(numbers) != needed:
-        more = "more than " if len(numbers) > needed else ""
-        return f"the input data holds {more}{len(numbers)} numbers, the shape {declared} needs {needed}", None
-    array = np.asarray(numbers, dtype=np.float32)
-    if not np.all(np.isfinite(array)):
+    return None, tensor
+
+
+def _finite(batch: np.ndarray) -> tuple[str | None, Any]:
+    if not np.all(np.isfinite(batch)):
         return "the input data holds NaN or Inf", None
-    return None, array.reshape(declared)
+    return None, batch
 
 
 def _flat_numbers(data: Any, limit: int) -> list[float] | None:

@@ -119,7 +119,7 @@ class RayExecutor:
 
     def _watch(self) -> None:
         """Kill the tasks whose heartbeats stopped (their worker frozen), failing them with `WorkerSilent`."""
-        while not self._closed.wait(HEARTBEAT_S):
+        while not self._closed.wait(HEARTBEAT_S) and self._ray.is_initialized():  # never re-starts Ray
             running = dict(self._running)
             tasks = [task for _, task in running.values()]
             try:
