@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import numpy as np
 import pytest
@@ -39,3 +40,18 @@ def test_a_batch_callback_that_raises_fails_its_callers_and_the_batcher_goes_on(
         return await asyncio.wait_for(batcher.submit(np.zeros((1, 1))), timeout=5)
 
     assert asyncio.run(main()).tolist() == [[1.0]]
+
+
+def test_a_lone_request_never_waits_for_company() -> None:
+    """At concurrency 1 micro-batching costs nothing: even with a 1 s window, no request waits."""
+    sizes: list[int] = []
+    batcher = MicroBatcher(lambda x: x, max_batch=64, max_delay_s=1.0, on_batch=sizes.append)
+
+    async def one_after_another() -> float:
+        start = time.perf_counter()
+        for i in range(5):
+            assert (await batcher.submit(np.full((1, 1), float(i)))).tolist() == [[float(i)]]
+        return time.perf_counter() - start
+
+    assert asyncio.run(one_after_another()) < 0.5
+    assert sizes == [1] * 5

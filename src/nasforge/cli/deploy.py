@@ -109,13 +109,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     serve.add_argument(
         "--max-batch",
         type=int_at_least(1),
-        help="micro-batching: run requests that arrive together as one batch of up to this many examples",
+        help="micro-batching: run requests waiting together as one batch of up to this many examples "
+        "(a request alone runs at once)",
     )
     serve.add_argument(
         "--max-delay-ms",
         type=float,
         default=5.0,
-        help="micro-batching: longest wait for more requests after the first (default 5)",
+        help="micro-batching: longest wait for more when several requests arrive together (default 5)",
     )
     serve.add_argument(
         "--docs", action="store_true", help="also serve the API's pages at /docs (off by default)"

@@ -1,10 +1,11 @@
-"""Adaptive micro-batching: requests that arrive within a short window run as one batch.
+"""Adaptive micro-batching: requests that wait together run as one batch.
 
 A server that runs every request on its own pays the per-call overhead of the model once per
-request; under concurrent load, `MicroBatcher` gathers the requests waiting in its queue (up to
-`max_batch` examples, waiting at most `max_delay_s` after the first one), runs them as one
-batch in a worker thread and hands each caller its own rows back. Under light load a request
-waits at most `max_delay_s`.
+request; under concurrent load, `MicroBatcher` takes every request waiting in its queue (up to
+`max_batch` examples) and runs them as one batch in a worker thread, handing each caller its own
+rows back. It never waits for company that is not there: a request that finds the queue empty
+runs at once, so a lone client loses nothing; only when several arrive together does it linger
+up to `max_delay_s` for more (while the model runs, the next batch gathers by itself).
 """
 
 from __future__ import annotations
@@ -46,21 +47,36 @@ class MicroBatcher:
     async def _run(self) -> None:
         assert self.queue is not None
         loop = asyncio.get_running_loop()
+        carried = None  # a request that did not fit the last batch: it starts the next one
         while True:
-            waiting = [await self.queue.get()]
-            rows = len(waiting[0][0])
+            waiting = [carried if carried is not None else await self.queue.get()]
+            carried, rows = None, len(waiting[0][0])
             deadline = time.monotonic() + self.max_delay_s
             while rows < self.max_batch:
-                try:
-                    item = await asyncio.wait_for(self.queue.get(), max(0.0, deadline - time.monotonic()))
-                except TimeoutError:
+                item = await self._next(together=len(waiting) > 1, deadline=deadline)
+                if item is None:
                     break
                 if rows + len(item[0]) > self.max_batch:
-                    await self._compute(loop, waiting)  # this one starts the next batch
-                    waiting, rows, deadline = [], 0, time.monotonic() + self.max_delay_s
+                    carried = item
+                    break
                 waiting.append(item)
                 rows += len(item[0])
             await self._compute(loop, waiting)
+
+    async def _next(
+        self, *, together: bool, deadline: float
+    ) -> tuple[np.ndarray, asyncio.Future[np.ndarray]] | None:
+        """A waiting request; when none waits, one more only if requests are arriving together
+        (and the deadline allows), else None: a lone request runs at once."""
+        assert self.queue is not None
+        if not self.queue.empty():
+            return self.queue.get_nowait()
+        if not together or time.monotonic() >= deadline:
+            return None
+        try:
+            return await asyncio.wait_for(self.queue.get(), deadline - time.monotonic())
+        except TimeoutError:
+            return None
 
     async def _compute(
         self, loop: asyncio.AbstractEventLoop, waiting: list[tuple[np.ndarray, asyncio.Future[np.ndarray]]]

@@ -4,7 +4,7 @@ Routes: `GET /v2/health/live`, `GET /v2/health/ready`, `GET /v2/models/{name}` (
 outputs with datatype and shape, -1 for the batch), `POST /v2/models/{name}/infer` (FP32
 tensors in, probabilities and labels out), `GET /metrics` (Prometheus text, `nasforge_`
 prefix), the OpenAPI schema at `/openapi.json` and, with `docs=True`, its pages at `/docs`.
-With `max_batch`, requests arriving within `max_delay_ms` of each other run as one batch (see
+With `max_batch`, requests waiting together run as one batch; a lone request runs at once (see
 `nasforge.deploy.batching`). With a token, every route but health needs
 `Authorization: Bearer <token>`. Bad requests get a 4xx with `{"error": ...}`; the server
 never dies from a request. (FastAPI is imported at module level: it resolves the handlers'
