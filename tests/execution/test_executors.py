@@ -95,22 +95,26 @@ def test_executor_options_are_checked() -> None:
 def test_ctrl_c_stops_the_workers_and_leaves_a_resumable_study(tmp_path: Path) -> None:
     path = tmp_path / "interrupted.db"
     argv = [sys.executable, "-m", "nasforge.cli.main", "search", "--study", str(path), "--data", "digits"]
-    argv += ["--budget", "30", "--epochs", "3", "--workers", "2", "--final-epochs", "0", "--no-progress"]
-    child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    argv += ["--epochs", "3", "--workers", "2", "--final-epochs", "0", "--no-progress"]
+    # A budget far beyond what runs before the interrupt, so that it always lands mid-search.
+    child = subprocess.Popen(
+        [*argv, "--budget", "300"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(committed(path)) < 2:
         time.sleep(0.2)
+    seen = len(committed(path))
     os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
-    _, err = child.communicate(timeout=60)
-    assert child.returncode == 130, err.decode()
+    out, err = child.communicate(timeout=60)
+    assert child.returncode == 130, (seen, len(committed(path)), out.decode()[-500:], err.decode())
     assert "interrupted" in err.decode() and "Traceback" not in err.decode()
     assert processes_using(path) == [], "a worker outlived the interrupted search"
     with Study.load(path) as study:
         finished = study.n_finished
-        assert 2 <= finished < 30
+        assert 2 <= finished < 300
         assert all(t.reason is None for t in study.trials if t.state.finished)
-    resumed = subprocess.run(argv, capture_output=True, timeout=600)
+    resumed = subprocess.run([*argv, "--budget", str(finished + 3)], capture_output=True, timeout=600)
     assert resumed.returncode == 0, resumed.stderr.decode()
     with Study.load(path) as study:
-        assert study.n_finished == 30
+        assert study.n_finished == finished + 3
         assert len({t.key for t in study.trials}) == len(study.trials)
