@@ -104,9 +104,16 @@ def test_ctrl_c_stops_the_workers_and_leaves_a_resumable_study(tmp_path: Path) -
     while time.monotonic() < deadline and len(committed(path)) < 2:
         time.sleep(0.2)
     seen = len(committed(path))
+    masks = [
+        line for line in Path(f"/proc/{child.pid}/status").read_text().splitlines() if line.startswith("Sig")
+    ]
     os.killpg(child.pid, signal.SIGINT)  # what Ctrl-C sends: the whole foreground group
-    out, err = child.communicate(timeout=60)
-    assert child.returncode == 130, (seen, len(committed(path)), out.decode()[-500:], err.decode())
+    try:
+        out, err = child.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        raise AssertionError(f"Ctrl-C did not stop the search; its signal masks: {masks}") from None
+    assert child.returncode == 130, (seen, len(committed(path)), masks, out.decode()[-500:], err.decode())
     assert "interrupted" in err.decode() and "Traceback" not in err.decode()
     assert processes_using(path) == [], "a worker outlived the interrupted search"
     with Study.load(path) as study:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -35,6 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
+    # Ctrl-C must reach the search even when the process that started this one left SIGINT
+    # blocked (a blocked mask is inherited across exec): Ctrl-C is how a search is stopped.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args))
