@@ -97,8 +97,14 @@ def test_ctrl_c_stops_the_workers_and_leaves_a_resumable_study(tmp_path: Path) -
     argv = [sys.executable, "-m", "nasforge.cli.main", "search", "--study", str(path), "--data", "digits"]
     argv += ["--epochs", "3", "--workers", "2", "--final-epochs", "0", "--no-progress"]
     # A budget far beyond what runs before the interrupt, so that it always lands mid-search.
+    # As in a terminal: SIGINT handled. (A test process can pass SIGINT on ignored, as system()
+    # leaves it while another thread waits, and an ignored SIGINT stays ignored across exec.)
     child = subprocess.Popen(
-        [*argv, "--budget", "300"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+        [*argv, "--budget", "300"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(committed(path)) < 2:

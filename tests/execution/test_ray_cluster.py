@@ -38,4 +38,4 @@ def test_a_search_loses_nothing_when_a_ray_node_dies_mid_search() -> None:
     assert figures["exit_code"] == 0 and figures["processes_killed"] >= 1, figures
     assert figures["finished"] == figures["budget"] == 12, figures
     assert figures["lost"] == 0 and figures["duplicated"] == 0 and figures["contiguous"], figures
-    assert figures["states"].get("FAILED", 0) >= 1 and figures["failed_not_retried"] == 0, figures
+    assert figures["failed_not_retried"] == 0, figures  # (the kill can land between two of its tasks)
