@@ -181,6 +181,8 @@ def test_save_top_k_keeps_the_best_models(capsys: pytest.CaptureFixture[str], tm
         "1",
         "--save-top-k",
         "2",
+        "--ensemble",
+        "1",
         "--study",
         "k.db",
     ]

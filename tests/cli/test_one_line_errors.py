@@ -55,7 +55,7 @@ def test_serve_says_where_it_listens(exported: Path) -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
-    assert line.startswith(f"serving model (torch) at http://127.0.0.1:{port}/v2/models/model")
+    assert line.startswith(f"serving model (torch, 1 worker) at http://127.0.0.1:{port}/v2/models/model")
 
 
 def test_a_leaderboard_piped_into_head_ends_quietly(tmp_path: Path) -> None:

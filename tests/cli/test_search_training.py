@@ -20,13 +20,14 @@ def test_training_search_stores_curves_and_retrains_the_winner(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     db = tmp_path / "s.db"
-    code, out, _ = run(capsys, "search", "--study", str(db), *FAST)
+    code, out, _ = run(capsys, "search", "--study", str(db), *FAST, "--ensemble", "1")
     data = json.loads(out)
     assert code == 0 and data["finished"] == 3 and data["objective"] == "valid_accuracy"
     assert 0 < data["best"]["valid_accuracy"] <= 1
     (retrain,) = data["retrains"]
     assert retrain["trial"] == data["best"]["number"] and retrain["fidelity"] == 2
     assert retrain["metrics"]["epochs"] == 2
+    assert data["final_pick"] == {"pick": f"model-trial{retrain['trial']}-f2", "ensemble": None}
     from nasforge import Study
 
     study = Study.load(db)
@@ -34,6 +35,35 @@ def test_training_search_stores_curves_and_retrains_the_winner(
     assert len(curves["valid_accuracy"]) == 1 and any(k.startswith("norm/") for k in curves)
     code, out, _ = run(capsys, "search", "--study", str(db), "--budget", "3", "--final-epochs", "2", "--json")
     assert len(json.loads(out)["retrains"]) == 1, "the winner is not retrained twice"
+
+
+def test_the_final_pick_averages_the_best_retrained_models(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import numpy as np
+    import torch
+
+    from nasforge import StudyView, load
+    from nasforge.evaluators import make_evaluator
+
+    code, out, _ = run(capsys, "search", "--study", "e.db", *FAST, "--ensemble", "3")
+    data = json.loads(out)
+    assert code == 0 and len(data["retrains"]) == 3
+    ensemble = data["final_pick"]["ensemble"]
+    assert data["final_pick"]["pick"] == ensemble["folder"] == "ensemble-top3-f2" and ensemble["members"] == 3
+    evaluator = make_evaluator({"name": "training", "data": "digits", "seed": 0})
+    test = evaluator.dataset().test
+    x = torch.from_numpy(test.x)
+    with StudyView("e.db") as view, torch.no_grad():
+        members = [load(view, r["trial"], raw_input=False)(x).softmax(1) for r in data["retrains"]]
+        averaged = load(view, raw_input=False)(x).softmax(1)
+    mean = sum(members) / 3
+    assert np.allclose(averaged.numpy(), mean.numpy(), atol=1e-6)
+    expected = float(np.mean(mean.numpy().argmax(1) == test.y))
+    assert ensemble["metrics"]["test_accuracy"] == pytest.approx(expected)
+    code, out, _ = run(capsys, "leaderboard", "--study", "e.db")
+    assert "ensemble of the 3 best retrained: valid accuracy" in out
+    assert "final pick (export and serve use it): ensemble-top3-f2" in out
 
 
 def test_toml_config_with_flags_on_top(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

@@ -82,20 +82,22 @@ def test_export_mistakes_are_one_line(capsys: pytest.CaptureFixture[str]) -> Non
     assert code == 2 and "new or empty folder" in err
 
 
-def test_a_study_loads_its_kept_models_by_trial(exported: Path, tmp_path: Path) -> None:
+def test_a_study_loads_its_final_pick_and_each_kept_model(exported: Path, tmp_path: Path) -> None:
     from nasforge import StudyView
 
     with StudyView(tmp_path / "s.db") as view:
         best = view.best_trial
-        assert best is not None and view.model_folder() == view.model_folder(best.number)
-        folder = view.model_folder()
-        assert folder is not None and folder.is_dir()
+        assert best is not None and view.model_folder(best.number) == view.model_folder(best)
+        folder = view.model_folder()  # the final pick: the two retrained trials averaged
+        assert folder is not None and folder.name == "ensemble-top2-f1" and folder.is_dir()
         x = torch.randn(3, 1, 8, 8)
         with torch.no_grad():
             assert torch.equal(load(view)(x), load(folder)(x))
-        other = next(t.number for t in view.trials if t.number != best.number)
-        with pytest.raises(NasforgeError, match=f"kept no model of trial {other}"):
-            load(view, other)
+            members = [load(view, t.number)(x).softmax(1) for t in view.trials]  # both were retrained
+            mean = torch.stack(members).mean(0)
+            assert torch.allclose(load(view)(x).softmax(1), mean, atol=1e-6)
+        with pytest.raises(NasforgeError, match="kept no model of trial 5"):
+            load(view, 5)
 
 
 def test_export_is_all_or_nothing_with_ordinary_file_modes(

@@ -98,6 +98,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     serve.add_argument("folder", help="model folder (nasforge export)")
     serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     serve.add_argument("--port", type=int_at_least(1, 65535), default=8000, help="port (default 8000)")
+    serve.add_argument(
+        "--workers",
+        type=int_at_least(1),
+        default=1,
+        help="server processes sharing the port, each with its own copy of the model and an equal "
+        "share of the cores (default 1)",
+    )
     serve.add_argument("--token", help="require Authorization: Bearer TOKEN (health routes excepted)")
     serve.add_argument(
         "--runtime",
@@ -212,6 +219,7 @@ def run_serve(args: argparse.Namespace) -> int:
         args.folder,
         host=args.host,
         port=args.port,
+        workers=args.workers,
         token=args.token,
         runtime=args.runtime,
         max_batch=args.max_batch,

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nasforge.cli.common import finite, int_at_least, print_json, stdout, write_output
+from nasforge.study.picks import pick_summary
 from nasforge.study.record import StudyRecord, StudyView
 from nasforge.study.trial_rows import curve_rows, to_csv, trial_rows
 from nasforge.workflows.baselines import reference_baselines
@@ -68,6 +69,7 @@ def summary(record: StudyRecord, path: Path, top: int, retrains: list[dict[str, 
         "leaderboard": trial_rows(record, record.leaderboard(top)),
         "pareto_front": [t.number for t in record.pareto_front()] if len(record.objectives) > 1 else None,
         "retrains": retrains,
+        "final_pick": pick_summary(record),
         "selection": (record.config.get("metadata") or {}).get("selection"),
         "baselines": reference_baselines(record.config),
     }
@@ -115,6 +117,23 @@ def retrain_lines(retrains: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def pick_lines(pick: dict[str, Any] | None) -> list[str]:
+    """The ensemble's figures and which model is the final pick (what export and serve use)."""
+    if pick is None:
+        return []
+    lines = []
+    ensemble = pick["ensemble"]
+    if ensemble is not None:
+        metrics = ensemble["metrics"]
+        name, label = ("r2", "R²") if "test_r2" in metrics else ("accuracy", "accuracy")
+        lines.append(
+            f"ensemble of the {ensemble['members']} best retrained: valid {label} "
+            f"{metrics[f'valid_{name}']:.4f}, test {label} {metrics[f'test_{name}']:.4f}"
+        )
+    lines.append(f"final pick (export and serve use it): {pick['pick']}")
+    return lines
+
+
 def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[dict[str, Any]]) -> None:
     """Leaderboard, best architecture, retrainings and a count of trials."""
     stdout.print(leaderboard_table(record, top))
@@ -126,7 +145,7 @@ def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[dict
     if len(record.objectives) > 1:
         front = ", ".join(str(t.number) for t in record.pareto_front())
         stdout.print(f"Pareto front (trials): {front or '-'}")
-    for line in retrain_lines(retrains):
+    for line in retrain_lines(retrains) + pick_lines(pick_summary(record)):
         stdout.print(line)
     metadata = record.config.get("metadata") or {}
     if (metadata.get("dataset") or {}).get("task") == "regression":

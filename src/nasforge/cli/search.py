@@ -29,7 +29,7 @@ from nasforge.cli.search_options import search_options
 from nasforge.errors import NasforgeError
 from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
-from nasforge.study.settings import BUDGET, FINAL_EPOCHS, StudySettings
+from nasforge.study.settings import BUDGET, ENSEMBLE, FINAL_EPOCHS, StudySettings
 from nasforge.workflows.config import DEFAULT_EVALUATOR, SearchConfig, WarmupConfig
 
 
@@ -141,6 +141,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "--final-epochs",
         **setting("final_epochs"),
         help=f"retrain the winner this many epochs at the end (0: no; default {FINAL_EPOCHS})",
+    )
+    parser.add_argument(
+        "--ensemble",
+        **setting("ensemble"),
+        metavar="K",
+        help=f"retrain the K best and average them into one model, the final pick that export and "
+        f"serve use (1: the best alone; default {ENSEMBLE})",
     )
     parser.add_argument(
         "--warmup",

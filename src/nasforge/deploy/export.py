@@ -38,7 +38,9 @@ def export_model(
 ) -> Path:
     """Write the model folder of `trial` ("best" or a number) of the study stored at `study`.
 
-    The weights come from the trial's kept model (the study's final retraining, or `--save-top-k`),
+    "best" is the search's final pick: the best trial's retrained model, or the ensemble of the
+    top few when it scored higher on validation data (see `nasforge.workflows.ensemble`). The
+    weights come from the trial's kept model (the study's final retraining, or `--save-top-k`),
     or, with `retrain_epochs`, from training the architecture again now with the study's recipe on
     the training and validation splits together (the card then has test metrics only).
 
@@ -53,7 +55,8 @@ def export_model(
     check_out(out)
     with StudyView(study) as view, tempfile.TemporaryDirectory() as scratch:
         chosen = _pick(view, trial)
-        source = view.model_folder(chosen) if retrain_epochs is None else None
+        kept = view.model_folder() if trial == "best" else view.model_folder(chosen)  # the final pick
+        source = kept if retrain_epochs is None else None
         if source is None:
             if retrain_epochs is None:
                 raise InvalidArgumentError(
@@ -108,6 +111,8 @@ def write_folder(source: Path, out: Path, *, trust_code: bool = False) -> None:
         config = {k: card[k] for k in ("genotype", "space", "task")} | {
             "transforms": card.get("transforms", [])
         }
+        if card.get("members"):
+            config["members"] = card["members"]
         (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         model = load_model(source, trust_code=trust_code)
         max_diff = export_onnx(model, card["task"]["input_shape"], partial / "model.onnx")
@@ -195,12 +200,23 @@ def _model_card(card: dict[str, Any], max_diff: float) -> str:
         f"data's mean and std); {card['task']['num_classes']} classes"
         + (f" ({', '.join(map(str, classes))})" if classes else "")
         + ".\n\n"
-        f"Genotype: `{json.dumps(card['genotype'])}`\n\n"
-        f"The ONNX file matches PyTorch within {max_diff:.1e} on {ONNX_CHECK_INPUTS} random inputs.\n\n"
+        + _architecture(card)
+        + f"The ONNX file matches PyTorch within {max_diff:.1e} on {ONNX_CHECK_INPUTS} random inputs.\n\n"
         "Load with `nasforge.load(folder)` (weights are safetensors; files are checked by sha256).\n\n"
         f"| metric | split | value |\n|---|---|---|\n{rows}"
     )
     return text + compression_section(card.get("compression"))
+
+
+def _architecture(card: dict[str, Any]) -> str:
+    members = card.get("members")
+    if not members:
+        return f"Genotype: `{json.dumps(card['genotype'])}`\n\n"
+    listed = "".join(f"- `{json.dumps(g)}`\n" for g in members)
+    return (
+        f"An ensemble of {len(members)} networks (the search's best, retrained), whose class "
+        f"probabilities are averaged; their genotypes:\n\n{listed}\n"
+    )
 
 
 def compression_section(compression: dict[str, Any] | None) -> str:

@@ -16,6 +16,9 @@ from nasforge.trial import Trial
 if TYPE_CHECKING:
     from torch import nn
 
+    from nasforge.spaces.base import SearchSpace
+    from nasforge.task import Task
+
 
 def check_trusted(card: dict[str, Any], trust_code: bool) -> None:
     """Refuse a card whose space is a user's function (to be imported) unless the code is trusted.
@@ -121,7 +124,7 @@ def load_model(
     check_trusted(card, trust_code)
     space = make_space(card["space"])
     task = Task(tuple(card["task"]["input_shape"]), int(card["task"]["num_classes"]))
-    model = space.build(Genotype.from_dict(card["genotype"]), task)
+    model = _network(card, space, task)
     state = _weights(Path(folder) / WEIGHTS)
     transforms = card.get("transforms", [])  # the saved weights belong to the transformed structure
     if "fold_bn" in transforms:
@@ -141,6 +144,17 @@ def load_model(
         model = Standardized(model, task.input_shape, data["mean"], data["std"], target)
     model.eval()
     return model
+
+
+def _network(card: dict[str, Any], space: SearchSpace, task: Task) -> nn.Module:
+    """The untrained network the card describes: one architecture, or an ensemble of several."""
+    members = card.get("members")
+    if not members:
+        return space.build(Genotype.from_dict(card["genotype"]), task)
+    from nasforge.evaluators.ensemble import Ensemble
+
+    regression = (card.get("data") or {}).get("task") == "regression"
+    return Ensemble([space.build(Genotype.from_dict(g), task) for g in members], regression=regression)
 
 
 def _weights(path: Path) -> dict[str, Any]:

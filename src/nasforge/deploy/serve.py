@@ -14,7 +14,9 @@ type hints from here. Only `nasforge serve` imports this module.)
 from __future__ import annotations
 
 import hmac
+import json
 import math
+import os
 import socket
 import time
 from pathlib import Path
@@ -51,6 +53,7 @@ class ModelServer:
         max_delay_ms: float = 5.0,
         trust_code: bool = False,
         check_integrity: bool = True,
+        threads: int | None = None,
     ) -> None:
         from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -60,7 +63,7 @@ class ModelServer:
         self.runtime = check_choice("runtime", runtime, RUNTIMES)
         self.model = load_model(folder, trust_code=trust_code, check_integrity=check_integrity)
         onnx_file = RUNTIMES[self.runtime]
-        self.session = None if onnx_file is None else _onnx_session(Path(folder), onnx_file)
+        self.session = None if onnx_file is None else _onnx_session(Path(folder), onnx_file, threads)
         self.shape = list(card["task"]["input_shape"])
         names = card.get("data", {}).get("class_names")
         self.classes = names or [str(i) for i in range(card["task"]["num_classes"])]
@@ -70,6 +73,7 @@ class ModelServer:
         self.requests = Counter(
             "nasforge_requests", "Inference requests", ["outcome"], registry=self.registry
         )
+        self._counters: dict[int, Any] = {}
         self.latency = Histogram("nasforge_inference_seconds", "Inference latency", registry=self.registry)
         self.max_body_bytes = MAX_BATCH * math.prod(self.shape) * BYTES_PER_NUMBER + 65536
         self.batcher = None
@@ -86,6 +90,13 @@ class ModelServer:
 
     def error(self, status: int, message: str) -> Any:
         return JSONResponse({"error": message}, status_code=status)
+
+    def count(self, status: int) -> None:
+        """One more inference request answered with `status` (counters cached per status)."""
+        counter = self._counters.get(status)
+        if counter is None:
+            counter = self._counters[status] = self.requests.labels(outcome=str(status))
+        counter.inc()
 
     def metadata(self, model: str) -> Any:
         if model != self.name:
@@ -160,13 +171,16 @@ def _answer(name: str, outputs: list[tuple[str, str, Any]], asked: set[str] | No
     return Response(b"".join([text, *blobs]), media_type="application/octet-stream", headers=headers)
 
 
-def _onnx_session(folder: Path, name: str) -> Any:
+def _onnx_session(folder: Path, name: str, threads: int | None) -> Any:
     import onnxruntime
 
     if not (folder / name).exists():
         made_by = "nasforge compress --quantize int8" if "int8" in name else "nasforge export"
         raise InvalidArgumentError(f"this --runtime needs {folder / name} (write it with {made_by})")
-    return onnxruntime.InferenceSession(str(folder / name), providers=["CPUExecutionProvider"])
+    options = onnxruntime.SessionOptions()
+    if threads is not None:
+        options.intra_op_num_threads = threads
+    return onnxruntime.InferenceSession(str(folder / name), options, providers=["CPUExecutionProvider"])
 
 
 def make_app(
@@ -180,11 +194,13 @@ def make_app(
     trust_code: bool = False,
     check_integrity: bool = True,
     docs: bool = False,
+    threads: int | None = None,
 ) -> Any:
-    """A FastAPI application serving the model folder `folder` (see the module docstring)."""
+    """A FastAPI application serving the model folder `folder` (see the module docstring);
+    `threads`: onnxruntime's threads (default: its own choice)."""
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-    server = ModelServer(folder, name, runtime, max_batch, max_delay_ms, trust_code, check_integrity)
+    server = ModelServer(folder, name, runtime, max_batch, max_delay_ms, trust_code, check_integrity, threads)
     hidden: dict[str, Any] = {} if docs else {"docs_url": None, "redoc_url": None}
     app = FastAPI(title="nasforge model server", version="2", **hidden)
     _guard(app, server, token)
@@ -211,21 +227,7 @@ def make_app(
 def _guard(app: FastAPI, server: ModelServer, token: str | None) -> None:
     """Every route but health behind the token; errors as `{"error": ...}` (also those FastAPI
     raises itself: unknown routes, wrong methods); each inference request counted by status."""
-
-    @app.middleware("http")
-    async def authorize_and_count(request: Request, call_next: Any) -> Any:
-        open_route = request.url.path.startswith("/v2/health")
-        given = request.headers.get("authorization", "")
-        if token and not open_route and not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-            response = server.error(401, "missing or wrong bearer token")
-        else:
-            try:
-                response = await call_next(request)
-            except Exception as exc:  # the request fails as JSON, the server goes on
-                response = server.error(500, f"internal error: {type(exc).__name__}")
-        if request.url.path.endswith("/infer"):
-            server.requests.labels(outcome=str(response.status_code)).inc()
-        return response
+    app.add_middleware(_Guard, server=server, token=token)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Any:
@@ -234,6 +236,43 @@ def _guard(app: FastAPI, server: ModelServer, token: str | None) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> Any:
         return server.error(422, f"invalid request: {exc.errors()}")
+
+
+class _Guard:
+    """ASGI middleware (a plain one: Starlette's `BaseHTTPMiddleware` costs a task and a stream
+    per request) for the token check, the 500 of a failing handler, and the request counter."""
+
+    def __init__(self, app: Any, server: ModelServer, token: str | None) -> None:
+        self.app, self.server = app, server
+        self.expected = None if not token else f"Bearer {token}".encode()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path: str = scope["path"]
+        status = [0]
+
+        async def observed(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+            await send(message)
+
+        if self.expected is not None and not path.startswith("/v2/health") and not self._authorized(scope):
+            await self.server.error(401, "missing or wrong bearer token")(scope, receive, observed)
+        else:
+            try:
+                await self.app(scope, receive, observed)
+            except Exception as exc:  # the request fails as JSON, the server goes on
+                failed = self.server.error(500, f"internal error: {type(exc).__name__}")
+                if not status[0]:
+                    await failed(scope, receive, observed)
+        if path.endswith("/infer"):
+            self.server.count(status[0] or 500)
+
+    def _authorized(self, scope: Any) -> bool:
+        given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
+        return hmac.compare_digest(given, self.expected or b"")
 
 
 async def _read_body(request: Request, max_bytes: int) -> tuple[tuple[int, str] | None, Any, bytes]:
@@ -332,39 +371,51 @@ def _flat_numbers(data: Any, limit: int) -> list[float] | None:
 _END = object()
 
 
+WORKER_OPTIONS = "NASFORGE_SERVE_OPTIONS"  # how `serve(workers=N)` hands its options to each worker
+
+
 def serve(
-    folder: str | Path,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    token: str | None = None,
-    runtime: str = "torch",
-    max_batch: int | None = None,
-    max_delay_ms: float = 5.0,
-    trust_code: bool = False,
-    check_integrity: bool = True,
-    docs: bool = False,
+    folder: str | Path, *, host: str = "127.0.0.1", port: int = 8000, workers: int = 1, **options: Any
 ) -> None:
-    """Run the server until interrupted (uvicorn); `runtime` is "torch", "onnx" or "int8"
-    (onnxruntime on `model.onnx` or `model.int8.onnx`);
-    `max_batch` turns on micro-batching (requests within `max_delay_ms` run as one batch)."""
+    """Run the server until interrupted (uvicorn); `options` are `make_app`'s (`runtime` "torch",
+    "onnx" or "int8": onnxruntime on `model.onnx` or `model.int8.onnx`; `max_batch` turns on
+    micro-batching). With `workers` > 1, that many processes share the port, each with its own
+    copy of the model and an equal share of the CPU cores; a worker that dies is replaced."""
     import uvicorn
 
-    app = make_app(
-        folder,
-        token=token,
-        runtime=runtime,
-        max_batch=max_batch,
-        max_delay_ms=max_delay_ms,
-        trust_code=trust_code,
-        check_integrity=check_integrity,
-        docs=docs,
-    )
+    if workers < 1:
+        raise InvalidArgumentError(f"--workers must be at least 1, got {workers}")
+    app = make_app(folder, **options)  # loaded here first: a model that cannot load is one line
     listening = _listen(host, port)
     name = Path(folder).name
-    print(f"serving {name} ({runtime}) at http://{host}:{port}/v2/models/{name} (Ctrl-C to stop)", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", server_header=False))
-    server.run(sockets=[listening])
+    runtime = options.get("runtime", "torch")
+    print(
+        f"serving {name} ({runtime}, {workers} worker{'s' * (workers > 1)}) at "
+        f"http://{host}:{port}/v2/models/{name} (Ctrl-C to stop)",
+        flush=True,
+    )
+    settings: dict[str, Any] = {"log_level": "warning", "server_header": False}
+    if workers == 1:
+        uvicorn.Server(uvicorn.Config(app, **settings)).run(sockets=[listening])
+        return
+    from uvicorn.supervisors import Multiprocess
+
+    del app
+    os.environ[WORKER_OPTIONS] = json.dumps({"folder": str(folder), "workers": workers, **options})
+    target = f"{__name__}:app_from_environment"
+    config = uvicorn.Config(target, factory=True, workers=workers, **settings)
+    Multiprocess(config, sockets=[listening]).run()
+
+
+def app_from_environment() -> Any:
+    """A worker's application, from the options `serve` left in the environment."""
+    options = json.loads(os.environ[WORKER_OPTIONS])
+    folder, workers = options.pop("folder"), options.pop("workers")
+    share = max(1, (os.cpu_count() or 1) // workers)
+    import torch
+
+    torch.set_num_threads(share)
+    return make_app(folder, **options, threads=share)
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -350,6 +350,16 @@ class TrainingEvaluator(Evaluator):
         )
         return Result(metrics=metrics, cost_s=train_seconds, artifacts=artifacts, pruned_at=pruned_at)
 
+    def measure(self, model: torch.nn.Module) -> dict[str, float]:
+        """Valid and test quality of a trained model that takes standardised input (as in
+        training), on this evaluator's splits: how a final pick made of retrained models (an
+        ensemble) is scored."""
+        data = self.dataset()
+        device = next(model.parameters()).device
+        tensors = {name: _tensors(getattr(data, name), device) for name in ("valid", "test")}
+        with prof.torch_threads(self.threads or auto_threads()):
+            return self._quality(model, data, tensors, test=True)
+
     def _zero_cost(self, model: torch.nn.Module, data: Dataset) -> dict[str, float]:
         """The chosen proxies on the untrained model, with a batch of training examples."""
         if not self.proxies:

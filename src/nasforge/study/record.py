@@ -151,17 +151,21 @@ class StudyRecord:
         return done[-1] if done else None
 
     def model_folder(self, trial: Trial | int | None = None) -> Path | None:
-        """The newest model kept for `trial` (default: the best trial), or None when none was kept.
+        """The newest model kept for `trial`, or None when none was kept. By default: the search's
+        final pick (the best retrained model, or an ensemble of the top few), else the best trial's.
 
         Load it with `nasforge.load(folder)`, or directly with `nasforge.load(study, trial)`.
         """
+        folder = self.artifact_dir
         if trial is None:
+            picks = [a for a in self.artifact_records() if a["kind"] == "pick"]  # see study.picks
+            if picks and folder is not None:  # the search's final pick (an ensemble, maybe)
+                return folder / picks[-1]["path"]
             trial = self.best_trial
             if trial is None:
                 return None
         number = trial if isinstance(trial, int) else trial.number
         kept = [a for a in self.artifact_records() if a["kind"] == "model" and a["trial"] == number]
-        folder = self.artifact_dir
         return None if not kept or folder is None else folder / kept[-1]["path"]
 
     def format(self, genotype: Genotype) -> str:

@@ -15,6 +15,7 @@ from nasforge.validation import pydantic_problems
 
 BUDGET = 100
 FINAL_EPOCHS = 40
+ENSEMBLE = 5
 
 
 class ParentStudy(BaseModel):
@@ -44,6 +45,7 @@ class StudySettings(BaseModel):
     RUN: ClassVar[tuple[str, ...]] = (
         "budget",
         "final_epochs",
+        "ensemble",
         "workers",
         "executor",
         "ray_address",
@@ -56,6 +58,9 @@ class StudySettings(BaseModel):
     budget: int = Field(BUDGET, ge=1, description="trials in total")
     final_epochs: int = Field(
         FINAL_EPOCHS, ge=0, description="retrain the winner this long at the end (0: no)"
+    )
+    ensemble: int = Field(
+        ENSEMBLE, ge=1, description="the final pick averages the k best retrained models (1: the best alone)"
     )
     workers: int | None = Field(None, ge=1, description="trials at once")
     executor: ExecutorName = "auto"

@@ -8,6 +8,7 @@ from typing import Any
 from nasforge.evaluators.base import Evaluator
 from nasforge.study.study import Study
 from nasforge.trial import Trial
+from nasforge.workflows.ensemble import final_pick
 
 # Called before a trial is retrained with the trial and the epochs; may return an
 # `on_epoch(done, total)` progress callback.
@@ -49,11 +50,13 @@ def retrain_top(
 def final_retrain(
     study: Study, evaluator: Evaluator, on_retrain: OnRetrain | None = None
 ) -> list[tuple[Trial, dict[str, Any]]]:
-    """What a search ends with: the winner (and `save_top_k` more) retrained for the study's
-    `final_epochs`; nothing where the evaluator does not train or `final_epochs` is 0."""
+    """What a search ends with: the `ensemble` (or `save_top_k`) best trials retrained for the
+    study's `final_epochs` and the final pick (`final_pick`: the best of them, or their average);
+    nothing where the evaluator does not train or `final_epochs` is 0."""
     settings = study.settings
     if not settings.final_epochs or evaluator.name != "training":
         return []
-    return retrain_top(
-        study, evaluator, settings.final_epochs, k=max(1, settings.save_top_k), on_retrain=on_retrain
-    )
+    k = max(1, settings.save_top_k, settings.ensemble)
+    retrained = retrain_top(study, evaluator, settings.final_epochs, k=k, on_retrain=on_retrain)
+    final_pick(study, evaluator, retrained, settings.ensemble, settings.final_epochs)
+    return retrained

@@ -1,0 +1,79 @@
+"""The final pick of a search: the average of the best few retrained models.
+
+After the final retraining, the `ensemble` best retrained models are averaged into one model
+(`Ensemble`), kept beside the study like any model (weights, card, manifest), scored on the same
+validation and test splits, and recorded as the final pick that `nasforge.load(study)`,
+`export` and `serve` use. The pick is not chosen between the ensemble and its members on
+validation data: on a few hundred validation examples, near-equal models differ by a handful
+of examples, and the member that wins there is as often the one that lost on unseen data (the
+README's main-job section has the measurement).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nasforge.evaluators.base import Evaluator
+from nasforge.evaluators.model_card import read_card, save_model
+from nasforge.evaluators.training import TrainingEvaluator
+from nasforge.study.picks import ENSEMBLE, PICK
+from nasforge.study.study import Study
+from nasforge.trial import Trial
+
+
+def ensemble_folder_name(size: int, epochs: int) -> str:
+    return f"ensemble-top{size}-f{epochs}"
+
+
+def final_pick(
+    study: Study, evaluator: Evaluator, retrained: list[tuple[Trial, dict[str, Any]]], size: int, epochs: int
+) -> dict[str, Any] | None:
+    """Record the final pick among `retrained` (best first): the average of its `size` best
+    (kept as one model), or with `size` 1 (or a single model retrained) the best alone.
+    Returns the ensemble's `{"folder", "members", "metrics"}`, or None when there is none."""
+    kept = [(t, study.model_folder(t)) for t, record in retrained if not record["error"]]
+    members = [(t, folder) for t, folder in kept if folder is not None][:size]
+    if not members or not isinstance(evaluator, TrainingEvaluator) or study.artifact_dir is None:
+        return None
+    if len(members) == 1:
+        _record_pick(study, members[0][0], epochs, members[0][1].name)
+        return None
+    name = ensemble_folder_name(len(members), epochs)
+    folder = study.artifact_dir / name
+    stored = [a for a in study.artifact_records() if a["kind"] == ENSEMBLE and a["path"] == name]
+    if stored and folder.is_dir():  # a resumed search: built already
+        metrics = {k: v["value"] for k, v in read_card(folder)["metrics"].items()}
+    else:
+        metrics = _build(evaluator, [f for _, f in members], folder)
+        with study.storage.writing():
+            study.storage.add_artifact(members[0][0].number, ENSEMBLE, epochs, name)
+    _record_pick(study, members[0][0], epochs, name)
+    return {"folder": folder, "members": [t.number for t, _ in members], "metrics": metrics}
+
+
+def _record_pick(study: Study, trial: Trial, epochs: int, name: str) -> None:
+    picks = [a for a in study.artifact_records() if a["kind"] == PICK]
+    if not picks or picks[-1]["path"] != name:
+        with study.storage.writing():
+            study.storage.add_artifact(trial.number, PICK, epochs, name)
+
+
+def _build(evaluator: TrainingEvaluator, folders: list[Any], out: Any) -> dict[str, float]:
+    """Load the members (standardised input, as trained), average them, score and keep the result."""
+    from nasforge.deploy.load import load_model
+    from nasforge.evaluators.ensemble import Ensemble
+
+    cards = [read_card(f) for f in folders]
+    networks = [load_model(f, raw_input=False, trust_code=True) for f in folders]  # the study's own
+    regression = (cards[0].get("data") or {}).get("task") == "regression"
+    model = Ensemble(networks, regression=regression).eval()
+    metrics = {**evaluator.measure(model), "params": float(sum(p.numel() for p in model.parameters()))}
+    splits = {s.name: s.split for s in evaluator.metric_schema()}
+    card = {
+        **cards[0],
+        "members": [c["genotype"] for c in cards],
+        "metrics": {k: {"value": v, "split": splits.get(k, "none")} for k, v in metrics.items()},
+    }
+    card.pop("versions", None)
+    save_model(out, model, card)
+    return metrics
