@@ -48,7 +48,7 @@ class ExportedModel(Model):
             InferOutput("probabilities", list(probs.shape), "FP32", probs),
             InferOutput("labels", [len(labels)], "BYTES", labels),
         ]
-        return InferResponse(response_id=payload.id, model_name=self.name, infer_outputs=outputs)
+        return InferResponse(response_id=payload.id or "", model_name=self.name, infer_outputs=outputs)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ Fashion-MNIST winner (`benchmarks/compress.py`'s, trained one epoch here: its we
 change its speed). Each is exported, then served by:
 
   - baseline: `nasforge serve` as it was before the speed work (commit BASELINE, copied out of
-    git into a scratch folder), onnxruntime;
+    git into a scratch folder), onnxruntime, in its own environment (no httptools or uvloop,
+    which nasforge did not depend on then), and with them (+httptools) for comparison;
   - nasforge: today's `nasforge serve`, onnxruntime, 1 and 2 workers, and PyTorch;
   - nasforge batching: `--max-batch 64` (micro-batching), to compare with per-request inference;
   - kserve: KServe's own Python model server on the same ONNX file (`kserve_server.py`, in a
@@ -93,11 +94,23 @@ def start(argv: list[str], port: int, env: dict[str, str] | None = None) -> subp
     raise SystemExit(f"the server did not start: {' '.join(argv)}")
 
 
+def without_fast_parsers(scratch: Path) -> Path:
+    """A folder whose `httptools` and `uvloop` fail to import: uvicorn then falls back to h11 and
+    asyncio's loop, as it did for the baseline, whose dependencies did not include them."""
+    folder = scratch / "no-fast-parsers"
+    folder.mkdir(exist_ok=True)
+    for name in ("httptools", "uvloop"):
+        (folder / f"{name}.py").write_text(f"raise ImportError('{name} left out: the baseline had none')\n")
+    return folder
+
+
 def servers(folder: Path, baseline: Path, kserve: Path) -> dict[str, tuple[list[str], dict[str, str]]]:
     """Name -> (argv with PORT to fill in, environment) for each server compared."""
     nasforge = [sys.executable, "-m", "nasforge.cli.main", "serve", str(folder), "--port", "PORT"]
+    slow = without_fast_parsers(baseline.parent)
     return {
-        "baseline onnx": ([*nasforge, "--runtime", "onnx"], {"PYTHONPATH": str(baseline)}),
+        "baseline onnx": ([*nasforge, "--runtime", "onnx"], {"PYTHONPATH": f"{slow}:{baseline}"}),
+        "baseline onnx+httptools": ([*nasforge, "--runtime", "onnx"], {"PYTHONPATH": str(baseline)}),
         "nasforge onnx": ([*nasforge, "--runtime", "onnx"], {}),
         "nasforge onnx 2 workers": ([*nasforge, "--runtime", "onnx", "--workers", "2"], {}),
         "nasforge torch": (nasforge, {}),

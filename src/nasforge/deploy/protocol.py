@@ -97,7 +97,8 @@ def documented(app: Any, model_name: str, input_shape: list[int], token: bool) -
         "required": True,
         "schema": {"type": "string", "enum": [model_name]},
     }
-    infer = paths["/v2/models/{model}/infer"]["post"]
+    infer = paths.setdefault("/v2/models/{model}/infer", {}).setdefault("post", {})  # a plain route
+    infer["summary"], infer["operationId"] = "Infer", "infer_v2_models__model__infer_post"
     infer["requestBody"] = infer_request(input_shape)
     infer["parameters"] = [name]
     infer["responses"] = {

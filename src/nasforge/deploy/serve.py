@@ -67,6 +67,7 @@ class ModelServer:
         self.shape = list(card["task"]["input_shape"])
         names = card.get("data", {}).get("class_names")
         self.classes = names or [str(i) for i in range(card["task"]["num_classes"])]
+        self.labels = np.asarray(self.classes, dtype=object)
         self.regression = card.get("data", {}).get("task") == "regression"
         self.name = name or Path(folder).name
         self.registry = CollectorRegistry()
@@ -120,14 +121,17 @@ class ModelServer:
 
     def predict(self, batch: Any) -> Any:
         """Class probabilities (numpy) for a float32 numpy batch; a regression's predictions."""
-        import torch
-
         if self.session is not None:
-            logits = torch.from_numpy(self.session.run(["logits"], {"input": batch})[0])
+            outputs = self.session.run(["logits"], {"input": batch})[0]
         else:
-            with torch.no_grad():
-                logits = self.model(torch.from_numpy(batch))
-        return logits.numpy() if self.regression else torch.softmax(logits, dim=1).numpy()
+            import torch
+
+            with torch.inference_mode():
+                outputs = self.model(torch.from_numpy(batch)).numpy()
+        if self.regression:
+            return outputs
+        exp = np.exp(outputs - outputs.max(axis=1, keepdims=True))
+        return exp / exp.sum(axis=1, keepdims=True)
 
     async def infer(self, model: str, body: Any, binary: bytes = b"") -> Any:
         if model != self.name:
@@ -144,7 +148,7 @@ class ModelServer:
         if self.regression:
             outputs = [("predictions", "FP32", scores)]
         else:
-            labels = np.asarray(self.classes, dtype=object)[scores.argmax(1)]
+            labels = self.labels[scores.argmax(1)]
             outputs = [("probabilities", "FP32", scores), ("labels", "BYTES", labels)]
         return _answer(self.name, outputs, *bt.wanted_binary(body))
 
@@ -205,12 +209,13 @@ def make_app(
     app = FastAPI(title="nasforge model server", version="2", **hidden)
     _guard(app, server, token)
 
-    @app.post("/v2/models/{model}/infer")
-    async def infer(model: str, request: Request) -> Any:
+    async def infer(request: Request) -> Any:  # a plain Starlette route: no per-request dependency solving
         problem, body, binary = await _read_body(request, server.max_body_bytes)
         if problem is not None:
             return server.error(*problem)
-        return await server.infer(model, body, binary)
+        return await server.infer(request.path_params["model"], body, binary)
+
+    app.add_route("/v2/models/{model}/infer", infer, methods=["POST"])
 
     app.get("/v2/health/live")(lambda: {"live": True})
     app.get("/v2/health/ready")(lambda: {"ready": True})
