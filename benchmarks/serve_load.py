@@ -60,7 +60,7 @@ def baseline_source(scratch: Path) -> Path:
     out = scratch / "baseline"
     out.mkdir()
     archive = subprocess.run(
-        ["git", "-C", str(HERE), "archive", BASELINE, "src"], check=True, capture_output=True
+        ["git", "-C", str(HERE.parent), "archive", BASELINE, "src"], check=True, capture_output=True
     ).stdout
     subprocess.run(["tar", "-x", "-C", str(out)], input=archive, check=True)
     return out / "src"
@@ -77,14 +77,16 @@ def kserve_python(path: Path) -> Path:
     return python
 
 
-def start(argv: list[str], port: int, env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={**os.environ, **(env or {})}
-    )
+def start(
+    argv: list[str], port: int, log: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """The server, its output to `log` (a pipe nobody reads would fill and stop a chatty server)."""
+    with log.open("wb") as out:
+        server = subprocess.Popen(argv, stdout=out, stderr=out, env={**os.environ, **(env or {})})
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"the server exited: {' '.join(argv)}\n{server.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+            raise SystemExit(f"the server exited: {' '.join(argv)}\n{log.read_text()[-2000:]}")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/health/ready", timeout=1)
             return server
@@ -143,7 +145,8 @@ def measure(
     rows = []
     for name, (argv, env) in servers(folder, baseline, kserve).items():
         port = free_port()
-        server = start([str(port) if a == "PORT" else a for a in argv], port, env)
+        log = scratch / f"{model}-{name.replace(' ', '-')}.log"
+        server = start([str(port) if a == "PORT" else a for a in argv], port, log, env)
         url = f"http://127.0.0.1:{port}/v2/models/{folder.name}/infer"
         try:
             for concurrency in CONCURRENCY:
@@ -156,7 +159,11 @@ def measure(
                 )
         finally:
             server.terminate()
-            server.wait(timeout=30)
+            try:
+                server.wait(timeout=10)
+            except subprocess.TimeoutExpired:  # kserve waits out a 30 s grace period
+                server.kill()
+                server.wait()
     return rows
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 
 import numpy as np
@@ -43,9 +44,16 @@ def test_a_batch_callback_that_raises_fails_its_callers_and_the_batcher_goes_on(
 
 
 def test_a_lone_request_never_waits_for_company() -> None:
-    """At concurrency 1 micro-batching costs nothing: even with a 1 s window, no request waits."""
+    """At concurrency 1 micro-batching costs nothing: even with a 1 s window, no request waits,
+    and each runs in place, in the event loop's thread (no hand-off to a worker thread)."""
     sizes: list[int] = []
-    batcher = MicroBatcher(lambda x: x, max_batch=64, max_delay_s=1.0, on_batch=sizes.append)
+    threads: set[int] = set()
+
+    def predict(x: np.ndarray) -> np.ndarray:
+        threads.add(threading.get_ident())
+        return x
+
+    batcher = MicroBatcher(predict, max_batch=64, max_delay_s=1.0, on_batch=sizes.append)
 
     async def one_after_another() -> float:
         start = time.perf_counter()
@@ -54,4 +62,4 @@ def test_a_lone_request_never_waits_for_company() -> None:
         return time.perf_counter() - start
 
     assert asyncio.run(one_after_another()) < 0.5
-    assert sizes == [1] * 5
+    assert sizes == [1] * 5 and threads == {threading.get_ident()}

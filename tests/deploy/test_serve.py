@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +18,7 @@ import pytest
 import torch
 
 from nasforge import load
-from tests.helpers import TOKEN, call, serving, tensor
+from tests.helpers import TOKEN, call, free_port, serving, tensor
 
 
 @pytest.fixture(params=["torch", "onnx", "torch --max-batch 64 --max-delay-ms 20"])
@@ -176,3 +181,59 @@ def too_large_declared(url: str, path: str) -> int:
     status = connection.getresponse().status
     connection.close()
     return status
+
+
+def _workers(pid: int) -> set[int]:
+    """The serving processes uvicorn's supervisor `pid` has started (spawned, not its helpers)."""
+    found = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            cmdline = Path(f"/proc/{child}/cmdline").read_bytes()
+            if b"spawn_main" in cmdline:
+                found.add(int(child))
+    return found
+
+
+def _until(predicate: Callable[[], bool], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)
+
+
+def test_workers_share_the_port_and_a_dead_one_is_replaced(exported: Path) -> None:
+    port = free_port()
+    argv = [sys.executable, "-m", "nasforge.cli.main", "serve", str(exported), "--port", str(port)]
+    server = subprocess.Popen([*argv, "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}/v2/models/{exported.name}/infer"
+    x = np.random.default_rng(1).normal(size=(3, 1, 8, 8)).astype(np.float32)
+    with torch.no_grad():
+        expected = torch.softmax(load(exported)(torch.from_numpy(x)), dim=1).numpy()
+
+    def answers() -> bool:
+        status, answer = call(url, tensor(x), token=None)
+        assert status == 200, answer
+        got = np.array(answer["outputs"][0]["data"], dtype=np.float32).reshape(3, 10)
+        return bool(np.allclose(got, expected, atol=1e-5))
+
+    try:
+        _until(lambda: len(_workers(server.pid)) == 2)
+        first = _workers(server.pid)
+        _until(lambda: _ready(url))
+        assert all(answers() for _ in range(20))
+        os.kill(min(first), signal.SIGKILL)
+        _until(lambda: len(_workers(server.pid)) == 2 and _workers(server.pid) != first)
+        assert max(first) in _workers(server.pid)  # the other worker served on
+        _until(lambda: _ready(url))
+        assert all(answers() for _ in range(20))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert server.returncode == 0, server.stderr.read().decode() if server.stderr else ""
+
+
+def _ready(url: str) -> bool:
+    try:
+        return call(url.replace("/infer", "/ready"), token=None)[0] == 200
+    except OSError:
+        return False

@@ -3,9 +3,10 @@
 A server that runs every request on its own pays the per-call overhead of the model once per
 request; under concurrent load, `MicroBatcher` takes every request waiting in its queue (up to
 `max_batch` examples) and runs them as one batch in a worker thread, handing each caller its own
-rows back. It never waits for company that is not there: a request that finds the queue empty
-runs at once, so a lone client loses nothing; only when several arrive together does it linger
-up to `max_delay_s` for more (while the model runs, the next batch gathers by itself).
+rows back. It never waits for company that is not there: a request that finds the batcher idle
+and no other arriving runs at once, in place, so a lone client loses nothing; only when several
+arrive together does it linger up to `max_delay_s` for more (while the model runs, the next batch
+gathers by itself).
 """
 
 from __future__ import annotations
@@ -34,9 +35,26 @@ class MicroBatcher:
         self.on_batch = on_batch  # told the number of examples of every batch run
         self.queue: asyncio.Queue[tuple[np.ndarray, asyncio.Future[np.ndarray]]] | None = None
         self.worker: asyncio.Task[None] | None = None
+        self.arrivals = 0  # requests submitted so far
+        self.computing = False  # a batch is running in the worker thread
+
+    def _idle(self) -> bool:
+        return not self.computing and (self.queue is None or self.queue.empty())
 
     async def submit(self, batch: np.ndarray) -> np.ndarray:
-        """The rows of `predict` for `batch`, computed together with other waiting requests."""
+        """The rows of `predict` for `batch`, computed together with other waiting requests.
+
+        A request that finds the batcher idle yields to the event loop once; if no other request
+        arrived meanwhile, it runs at once, here, as it would without micro-batching (no queue,
+        no thread): a lone client pays one loop turn, not a hand-off to a worker thread."""
+        self.arrivals += 1
+        if self._idle():
+            seen = self.arrivals
+            await asyncio.sleep(0)
+            if self.arrivals == seen and self._idle():
+                if self.on_batch is not None:
+                    self.on_batch(len(batch))
+                return self.predict(batch)
         if self.queue is None or self.worker is None or self.worker.done():
             self.queue = asyncio.Queue()
             self.worker = asyncio.create_task(self._run())
@@ -85,7 +103,11 @@ class MicroBatcher:
             inputs = np.concatenate([batch for batch, _ in waiting])
             if self.on_batch is not None:
                 self.on_batch(len(inputs))
-            outputs = await loop.run_in_executor(None, self.predict, inputs)
+            self.computing = True
+            try:
+                outputs = await loop.run_in_executor(None, self.predict, inputs)
+            finally:
+                self.computing = False
         except Exception as exc:  # every caller of this batch gets the error; the batcher goes on
             for _, future in waiting:
                 if not future.done():
