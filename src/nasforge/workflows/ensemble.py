@@ -32,7 +32,7 @@ def final_pick(
     (kept as one model), or with `size` 1 (or a single model retrained) the best alone.
     Returns the ensemble's `{"folder", "members", "metrics"}`, or None when there is none."""
     kept = [(t, study.model_folder(t)) for t, record in retrained if not record["error"]]
-    members = [(t, folder) for t, folder in kept if folder is not None][:size]
+    members = [(t, folder) for t, folder in kept if folder is not None and folder.is_dir()][:size]
     if not members or not isinstance(evaluator, TrainingEvaluator) or study.artifact_dir is None:
         return None
     if len(members) == 1:
