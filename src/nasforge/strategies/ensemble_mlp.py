@@ -8,7 +8,9 @@ a few hundred full-batch Adam steps of a handful of small tensor operations on o
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -39,14 +41,12 @@ class EnsembleMLP:
     def fit(self, x: np.ndarray, y: np.ndarray, steps: int = STEPS) -> EnsembleMLP:
         import torch
 
-        from nasforge.evaluators.profiling import torch_threads
-
         if self._optimizer is None:
             self._initialise(x.shape[1])
         assert self._optimizer is not None
         inputs = torch.as_tensor(x, dtype=torch.float32)
         target = torch.as_tensor(y, dtype=torch.float32).view(1, -1, 1).expand(self.members, -1, 1)
-        with torch_threads(1):  # tiny tensors: threads only add overhead
+        with _one_thread():  # tiny tensors: threads only add overhead
             for _ in range(steps):
                 self._optimizer.zero_grad(set_to_none=True)
                 loss = ((_forward(self.weights, inputs) - target) ** 2).mean(dim=(1, 2)).sum()
@@ -58,9 +58,7 @@ class EnsembleMLP:
         """Predictions of every member: shape (members, len(x))."""
         import torch
 
-        from nasforge.evaluators.profiling import torch_threads
-
-        with torch.no_grad(), torch_threads(1):
+        with torch.no_grad(), _one_thread():
             out = _forward(self.weights, torch.as_tensor(x, dtype=torch.float32))
         return out[..., 0].double().numpy()
 
@@ -80,6 +78,18 @@ class EnsembleMLP:
         self._optimizer = torch.optim.AdamW(
             self.weights, lr=LEARNING_RATE, weight_decay=WEIGHT_DECAY, fused=True
         )
+
+
+@contextlib.contextmanager
+def _one_thread() -> Iterator[None]:
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def _forward(weights: list[torch.Tensor], x: torch.Tensor) -> torch.Tensor:
