@@ -1,8 +1,9 @@
 """The default search (`nasforge search` with no options) on MNIST-1D: time, accuracy, memory.
 
-Runs the main job's configuration in a fresh in-memory study and prints the wall time, the best
-architecture (picked by validation accuracy) with its test accuracy, and the process's peak
-memory. Target: test accuracy >= 97% within 10 minutes on 2 CPU cores (published CNN: 94%).
+Runs the main job's configuration in a fresh study (a temporary file: the retrained models are
+kept beside it) and prints the wall time, every retrained model's and the final pick's (the
+ensemble's) accuracy, and the process's peak memory. Target: the final pick's test accuracy
+>= 99% within 5 minutes on 2 idle CPU cores, set-up excluded (published CNN: 94%).
 
     python benchmarks/mnist1d_search.py [--budget N] [--seed S]
 """
@@ -11,9 +12,14 @@ from __future__ import annotations
 
 import argparse
 import resource
+import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
+from nasforge.study.picks import pick_summary
 from nasforge.workflows.config import load_config
+from nasforge.workflows.retrain import final_retrain
 from nasforge.workflows.search import open_search
 
 
@@ -22,8 +28,17 @@ def main() -> None:
     parser.add_argument("--budget", type=int, help="trials (default: the main job's)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    overrides = {"study": ":memory:", "seed": args.seed, **({"budget": args.budget} if args.budget else {})}
-    config = load_config(None, overrides)
+    with tempfile.TemporaryDirectory() as scratch:
+        study_path = str(Path(scratch) / "main.db")
+        overrides = {
+            "study": study_path,
+            "seed": args.seed,
+            **({"budget": args.budget} if args.budget else {}),
+        }
+        run(load_config(None, overrides))
+
+
+def run(config: Any) -> None:
     start = time.perf_counter()
     opened = open_search(config)
     study, evaluator = opened.study, opened.evaluator
@@ -37,25 +52,27 @@ def main() -> None:
         ),
     )
     search_seconds = time.perf_counter() - start
-    best = study.best_trial
-    assert best is not None
-    final = study.retrain(evaluator, best, config.final_epochs)
+    retrained = final_retrain(study, evaluator)
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"space {config.space}, strategy {config.strategy}, evaluator {config.evaluator}")
     print(f"search: {search_seconds:.0f} s for {study.n_finished} trials")
-    print(
-        f"best (trial {best.number}) as searched ({config.evaluator['epochs']} epochs): "
-        f"valid {best.metrics['valid_accuracy']:.4f}, params {best.metrics['params']:.0f} "
-        "(the test split is looked at once, for the retrained winner)"
-    )
-    print(
-        f"best retrained for {config.final_epochs} epochs: valid {final.metrics['valid_accuracy']:.4f}, "
-        f"test {final.metrics['test_accuracy']:.4f} (target >= 0.97)"
-    )
-    print(f"total time: {seconds:.0f} s ({seconds / 60:.1f} min; target <= 10 min)")
-    print(f"best genotype: {study.space.format(best.genotype)}")
+    for trial, record in retrained:
+        metrics = record["metrics"]
+        print(
+            f"trial {trial.number} retrained for {config.final_epochs} epochs: "
+            f"valid {metrics['valid_accuracy']:.4f}, test {metrics['test_accuracy']:.4f}"
+        )
+    pick = pick_summary(study)
+    if pick is not None and pick["ensemble"] is not None:
+        metrics, members = pick["ensemble"]["metrics"], pick["ensemble"]["members"]
+        print(
+            f"final pick, the ensemble of {members}: valid {metrics['valid_accuracy']:.4f}, "
+            f"test {metrics['test_accuracy']:.4f} (target >= 0.99)"
+        )
+    print(f"total time: {seconds:.0f} s ({seconds / 60:.1f} min; target <= 5 min)")
     print(f"peak memory (max RSS of this process): {peak_mb:.0f} MB (target <= 2048 MB)")
+    study.close()
 
 
 if __name__ == "__main__":
