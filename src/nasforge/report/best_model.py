@@ -1,6 +1,7 @@
 """The best model's test-set picture for the report: confusion matrix, per-class precision and
-recall, and accuracy under input noise, from the kept model of the best trial (the study's
-final retraining) and the data it was trained on, where both load here."""
+recall, and accuracy under input noise, from the search's final pick (the best trial's
+retrained model, or the ensemble of the best few) and the data it was trained on, where both
+load here."""
 
 from __future__ import annotations
 
@@ -9,16 +10,13 @@ from typing import Any
 import numpy as np
 
 from nasforge.errors import NasforgeError
-from nasforge.study.record import StudyView, artifact_dir
+from nasforge.study.record import StudyView
 
 
 def best_model_checks(view: StudyView) -> dict[str, Any] | None:
     """`{"trial", "classes", "confusion", "precision", "recall", "noise": {σ: accuracy}}`, or None."""
-    best = view.best_trial
-    kept = [
-        a for a in view.artifacts if a["kind"] == "model" and best is not None and a["trial"] == best.number
-    ]
-    if best is None or not kept:
+    best, folder = view.best_trial, view.model_folder()  # the search's final pick (an ensemble, maybe)
+    if best is None or folder is None or not folder.is_dir():
         return None
     import torch
     from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
@@ -27,7 +25,6 @@ def best_model_checks(view: StudyView) -> dict[str, Any] | None:
     from nasforge.deploy.load import load_model
     from nasforge.evaluators.model_card import read_card
 
-    folder = artifact_dir(view.path) / kept[-1]["path"]
     try:
         card, model = (
             read_card(folder),
