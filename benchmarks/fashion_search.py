@@ -1,37 +1,50 @@
-"""Search on Fashion-MNIST (subsampled training, few epochs), then retrain the winner on all of it.
+"""Search on Fashion-MNIST, then retrain the best few on all of it and average them.
 
 The search trains each candidate on a seeded subset of the training split for a few epochs and
-picks by validation accuracy; the winner is then retrained, with flip and shift augmentation, on
-the full training set (60,000 images, 1% held out to validate) and scored on the 10,000 test
-images. Target: test accuracy >= 92% with the whole run within 30 minutes on 2 CPU cores.
+ranks by validation accuracy. Its `--ensemble` best are then retrained on the full training
+set (60,000 images, 1% held out to validate) with flip and shift augmentation, and averaged
+into one model, the final pick, as `nasforge search` ends (`final_retrain`); the pick is scored
+once on the 10,000 test images. Target: test accuracy >= 93.5% with the whole run within 30
+minutes on 2 idle CPU cores.
 
-    python benchmarks/fashion_search.py [--budget 40] [--search-minutes 15] [--final-epochs 20]
+    python benchmarks/fashion_search.py [--seed S] [--search-minutes 5] [--final-epochs 20] [--ensemble 2]
 
-The space is the macro space narrowed to a classic image-CNN shape (conv-BN-activation-max-pool
-blocks, a flatten head with a 128-unit hidden layer): the search picks depth, widths, kernels,
-activations and dropout. With the hidden layer optional, 3-epoch trials favoured linear heads,
-which converge fastest but stop near 91.5% on the full set (see benchmarks/results/earlier/).
+The defaults were chosen on the training images only (10% of them held out, 32-64-128
+channels, dropout 0.25): 10 epochs 92.6/92.6/92.5% (seeds 0-2), their average 92.9%; 20
+epochs 93.3%; SGD (lr 0.05, weight decay 5e-4) 91.9% at 10 epochs. Longer training gains
+more than more members, so two members of 20 epochs each.
+
+The space is the macro space narrowed to a classic image-CNN shape: three conv-BN-activation-
+max-pool blocks and a flatten head with a 128-unit hidden layer; the search picks widths,
+activations and dropout. `max_flops` keeps every candidate at or under a 32-64-128-channel
+network, so that retraining the best few stays within the time. (With the hidden layer
+optional, 3-epoch trials favoured linear heads, which converge fastest but stop near 91.5% on
+the full set: see benchmarks/results/earlier/.)
 """
 
 from __future__ import annotations
 
 import argparse
+import tempfile
 import time
+from pathlib import Path
+from typing import Any
 
-from nasforge.evaluators import EvalOptions, make_evaluator
+from nasforge.evaluators import make_evaluator
+from nasforge.study.picks import pick_summary
 from nasforge.workflows.config import load_config
+from nasforge.workflows.retrain import final_retrain
 from nasforge.workflows.search import open_search
 
 SEARCH = {
-    "study": ":memory:",
     "space": {
         "name": "macro",
-        "min_blocks": 2,
+        "min_blocks": 3,
         "max_blocks": 3,
         "choices": {
-            "kernel": [3, 5],
+            "kernel": [3],
             "stride": [1],
-            "channels": [16, 32, 64],
+            "channels": [32, 64, 128],
             "dilation": [1],
             "batchnorm": [True],
             "activation": ["relu", "elu", "leaky_relu"],
@@ -39,7 +52,7 @@ SEARCH = {
             "pool_size": [2],
             "global_pool": ["flatten"],
             "hidden": [128],
-            "dropout": [0.0, 0.25, 0.5],
+            "dropout": [0.25, 0.5],
         },
     },
     "strategy": {"name": "evolution", "population_size": 8, "sample_size": 4},
@@ -47,15 +60,15 @@ SEARCH = {
         "name": "training",
         "data": "fashion-mnist",
         "epochs": 3,
-        "train_subset": 20_000,
+        "train_subset": 15_000,
         "batch_size": 128,
         "learning_rate": 0.01,
-        "max_flops": 8_000_000,
+        "max_flops": 16_000_000,
         "noise_levels": [],
     },
 }
-# The winner is retrained on the official 60,000 training images (all but 1% kept to validate),
-# with random flips and shifts of each batch.
+# The final members are retrained on the official 60,000 training images (all but 1% kept to
+# validate), with random flips and shifts of each batch.
 FINAL = {
     "train_subset": None,
     "batch_size": 256,
@@ -67,18 +80,29 @@ FINAL = {
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget", type=int, default=40)
-    parser.add_argument(
-        "--search-minutes", type=float, default=15.0, help="stop asking for trials after this"
-    )
-    parser.add_argument("--final-epochs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--budget", type=int, default=60, help="trials at most")
+    parser.add_argument("--search-minutes", type=float, default=5.0, help="ask for no trial after this")
+    parser.add_argument("--final-epochs", type=int, default=20)
+    parser.add_argument("--ensemble", type=int, default=2, help="models averaged in the final pick")
     args = parser.parse_args()
-    config = load_config(None, {**SEARCH, "budget": args.budget, "seed": args.seed})
+    with tempfile.TemporaryDirectory() as scratch:
+        overrides = {
+            **SEARCH,
+            "study": str(Path(scratch) / "fashion.db"),
+            "budget": args.budget,
+            "seed": args.seed,
+            "final_epochs": args.final_epochs,
+            "ensemble": args.ensemble,
+        }
+        run(load_config(None, overrides), args.search_minutes * 60)
+
+
+def run(config: Any, search_seconds: float) -> None:
     start = time.perf_counter()
     opened = open_search(config)
     study, evaluator = opened.study, opened.evaluator
-    while study.n_finished < args.budget and time.perf_counter() - start < args.search_minutes * 60:
+    while study.n_finished < config.budget and time.perf_counter() - start < search_seconds:
         study.optimize(evaluator, study.n_finished + 1)
         last = study.trials[-1]
         print(
@@ -86,29 +110,40 @@ def main() -> None:
             f"valid {last.metrics.get('valid_accuracy', float('nan')):.4f} {last.reason or ''}",
             flush=True,
         )
-    search_s = time.perf_counter() - start
-    best = study.best_trial
-    assert best is not None
-    searched = config.evaluator
+    searched = time.perf_counter() - start
     print(
-        f"search: {study.n_finished} trials in {search_s / 60:.1f} min; best trial {best.number} "
-        f"valid {best.metrics['valid_accuracy']:.4f} "
-        f"(subset of {searched['train_subset']:,}, {searched['epochs']} epochs)"
+        f"search: {study.n_finished} trials in {searched / 60:.1f} min "
+        f"(subset of {config.evaluator['train_subset']:,}, {config.evaluator['epochs']} epochs)"
     )
-    for trial in study.leaderboard(5):
-        valid, params = trial.metrics["valid_accuracy"], trial.metrics["params"]
-        print(f"  trial {trial.number}: valid {valid:.4f}, {params:,.0f} params")
-    print(f"winner: {study.space.format(best.genotype)}")
-    final = make_evaluator({**config.evaluator, **FINAL, "seed": args.seed, "epochs": args.final_epochs})
-    result = final.evaluate(best.genotype, study.space, options=EvalOptions(test=True))  # test: once
+    for trial in study.leaderboard(config.ensemble):
+        print(
+            f"  trial {trial.number}: valid {trial.metrics['valid_accuracy']:.4f}, "
+            f"{trial.metrics['params']:,.0f} params: {study.space.format(trial.genotype)}"
+        )
+    final = make_evaluator({**config.evaluator, **FINAL, "seed": config.seed})
+    retrained = final_retrain(
+        study,
+        final,
+        on_retrain=lambda t, e: print(
+            f"{time.perf_counter() - start:6.0f}s retraining trial {t.number}", flush=True
+        ),
+    )
+    for trial, record in retrained:
+        metrics = record["metrics"]
+        print(
+            f"trial {trial.number} retrained on the full training set for {config.final_epochs} "
+            f"epochs: valid {metrics['valid_accuracy']:.4f}, test {metrics['test_accuracy']:.4f}"
+        )
+    pick = pick_summary(study)
     total = time.perf_counter() - start
-    if result.error:
-        raise SystemExit(f"retraining failed: {result.error}")
-    print(
-        f"retrained on the full training set, {args.final_epochs} epochs, {result.cost_s / 60:.1f} min: "
-        f"test accuracy {result.metrics['test_accuracy']:.4f} (target >= 0.92)"
-    )
+    if pick is not None and pick["ensemble"] is not None:
+        metrics, members = pick["ensemble"]["metrics"], pick["ensemble"]["members"]
+        print(
+            f"final pick, the ensemble of {members} models: valid {metrics['valid_accuracy']:.4f}, "
+            f"test {metrics['test_accuracy']:.4f} (target >= 0.935)"
+        )
     print(f"total time: {total / 60:.1f} min (target <= 30 min)")
+    study.close()
 
 
 if __name__ == "__main__":
