@@ -32,6 +32,10 @@ CASES = {
         },
         {"name": "user", "function": "tests.spaces.user_spaces:knobs_only"},
     ),
+    "supernet": (
+        {"name": "supernet", "data": "digits", "epochs": 1, "threads": 1},
+        {"name": "macro", "max_blocks": 2, "choices": {"channels": [8, 16]}},
+    ),
     "proxy": (
         {"name": "proxy", "proxies": ["synflow", "naswot"], "input_shape": [3, 8, 8], "batch_size": 8},
         {"name": "nb201", "channels": 4, "cells_per_stage": 1},

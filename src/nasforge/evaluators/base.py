@@ -112,6 +112,11 @@ class Evaluator(ABC):
         """Raise a clear error now for a setting that would fail every trial (e.g. a missing device)."""
         del space  # nothing to check by default
 
+    def stand_alone(self) -> Evaluator:
+        """What trains a chosen architecture on its own (the final retraining): this evaluator,
+        or for one that scores on shared weights, the training evaluator of the same data."""
+        return self
+
 
 def run_evaluation(
     evaluator: Evaluator,

@@ -52,8 +52,10 @@ def final_retrain(
 ) -> list[tuple[Trial, dict[str, Any]]]:
     """What a search ends with: the `ensemble` (or `save_top_k`) best trials retrained for the
     study's `final_epochs` and the final pick (`final_pick`: the best of them, or their average);
-    nothing where the evaluator does not train or `final_epochs` is 0."""
+    nothing where the evaluator does not train or `final_epochs` is 0. Architectures scored on a
+    supernet are retrained on their own (`Evaluator.stand_alone`)."""
     settings = study.settings
+    evaluator = evaluator.stand_alone()
     if not settings.final_epochs or evaluator.name != "training":
         return []
     k = max(1, settings.save_top_k, settings.ensemble)

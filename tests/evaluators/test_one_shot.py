@@ -1,0 +1,104 @@
+"""Single-path one-shot: the supernet learns, its paths are scored with their own BatchNorm
+statistics, and a search runs on it as on any evaluator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import nasforge
+from nasforge import Study, make_space
+from nasforge.errors import InvalidArgumentError
+from nasforge.evaluators.one_shot import SupernetEvaluator, recalibrate
+from nasforge.spaces.macro_supernet import MacroSupernet
+from nasforge.task import Task
+from nasforge.workflows.retrain import final_retrain
+
+# A space of per-block operation choices, as one-shot papers search (on 1,300 small images a
+# supernet over every knob of the macro space, heads included, stays near chance for 20 epochs).
+SPACE = {
+    "name": "macro",
+    "min_blocks": 2,
+    "max_blocks": 3,
+    "choices": {
+        "kernel": [3, 5],
+        "channels": [8, 16],
+        "stride": [1],
+        "dilation": [1],
+        "activation": ["relu", "elu"],
+        "batchnorm": [True],
+        "pool": ["none", "max"],
+        "global_pool": ["avg"],
+        "hidden": [0],
+        "dropout": [0.0],
+    },
+}
+
+
+def test_a_trained_supernet_scores_paths_far_above_chance_and_the_untrained_one_near_it() -> None:
+    space = make_space(SPACE)
+    rng = np.random.default_rng(0)
+    genotypes = [space.sample(rng) for _ in range(6)]
+    untrained = SupernetEvaluator(data="digits", epochs=1, threads=1)
+    untrained._trained = (space.config(), MacroSupernet(space, untrained.training.dataset().task).eval())
+    trained = SupernetEvaluator(data="digits", epochs=20, learning_rate=0.01, threads=1)
+    score = lambda ev: np.mean([ev.evaluate(g, space).metrics["supernet_valid_accuracy"] for g in genotypes])  # noqa: E731
+    assert score(untrained) < 0.3 < 0.45 < score(trained)
+
+
+def test_recalibration_gives_a_path_the_statistics_of_its_own_activations() -> None:
+    space = make_space(
+        {"name": "macro", "max_blocks": 2, "choices": {"channels": [8, 16], "batchnorm": [True]}}
+    )
+    task = Task((1, 20), 4)
+    supernet = MacroSupernet(space, task)
+    genotype = space.sample(np.random.default_rng(2))
+    x = torch.randn(64, 1, 20)
+    recalibrate(supernet, genotype, x, count=1, batch_size=64)
+    step = genotype.spec[0][0]
+    channels = step[2]
+    network = supernet.extract(genotype)
+    with torch.no_grad():
+        first_conv = network.features[0](x)
+    torch.testing.assert_close(
+        supernet.running_mean[0, :channels], first_conv.mean((0, 2)), rtol=1e-4, atol=1e-5
+    )
+    assert not supernet.training
+
+
+def test_a_space_without_a_supernet_is_refused_in_one_line() -> None:
+    evaluator = SupernetEvaluator(data="digits", epochs=1)
+    with pytest.raises(
+        InvalidArgumentError, match="space 'nb201' has no supernet; one-shot search works on: macro"
+    ):
+        evaluator.check(make_space({"name": "nb201"}))
+
+
+def test_an_evolution_search_on_the_supernet_is_a_study_like_any_other(tmp_path: Path) -> None:
+    space = make_space(SPACE)
+    evaluator = SupernetEvaluator(data="digits", epochs=3, learning_rate=0.01, threads=1)
+    study = Study.create(
+        space,
+        "evolution",
+        objective=evaluator.objective,
+        path=tmp_path / "spos.db",
+        evaluator=evaluator,
+        settings={"final_epochs": 2, "ensemble": 1},
+    )
+    study.optimize(evaluator, 12)
+    scores = [t.metrics["supernet_valid_accuracy"] for t in study.trials if t.metrics]
+    assert len(scores) == 12 and len(set(scores)) > 1
+    best = study.best_trial
+    assert best is not None and best.metrics["supernet_valid_accuracy"] == max(scores)
+    # The winner is retrained on its own, as after any search, and kept as an ordinary model.
+    [(trial, record)] = final_retrain(study, evaluator)
+    assert trial.number == best.number and record["error"] is None
+    assert (
+        0.0 <= record["metrics"]["test_accuracy"] <= 1.0
+        and "supernet_valid_accuracy" not in record["metrics"]
+    )
+    network = nasforge.load(study.model_folder(best))
+    assert network(torch.zeros(1, 1, 8, 8)).shape == (1, 10)
