@@ -10,7 +10,9 @@ score is `supernet_valid_accuracy`, kept apart from trained `valid_accuracy`, so
 
 from __future__ import annotations
 
+import inspect
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -83,6 +85,19 @@ def check_supernet_space(space: SearchSpace) -> MacroSpace:
     return space
 
 
+def _with_training_parameters(init: Callable[..., None]) -> Callable[..., None]:
+    """`init` whose signature lists the training evaluator's keyword-only parameters after its
+    own, so that the registry checks, lists and documents them."""
+    own = inspect.signature(init)
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    training = [
+        p for p in inspect.signature(TrainingEvaluator.__init__).parameters.values() if p.kind is keyword
+    ]
+    mine = [p for p in own.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    setattr(init, "__signature__", own.replace(parameters=mine + training))  # noqa: B010
+    return init
+
+
 class SupernetEvaluator(Evaluator):
     """Scores architectures on a supernet trained once with uniformly sampled single paths (SPOS).
 
@@ -102,6 +117,7 @@ class SupernetEvaluator(Evaluator):
     name = "supernet"
     objective = "supernet_valid_accuracy"
 
+    @_with_training_parameters
     def __init__(self, *, calibration_batches: int = 10, **training: Any) -> None:
         self.calibration_batches = check_int("calibration_batches", calibration_batches, minimum=1)
         self.training = TrainingEvaluator(**training)
