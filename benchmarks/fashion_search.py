@@ -31,8 +31,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mnist1d_search import print_final
+
 from nasforge.evaluators import make_evaluator
-from nasforge.study.picks import pick_summary
 from nasforge.workflows.config import load_config
 from nasforge.workflows.retrain import final_retrain
 from nasforge.workflows.search import open_search
@@ -132,20 +133,8 @@ def run(config: Any, search_seconds: float) -> None:
             f"{time.perf_counter() - start:6.0f}s retraining trial {t.number}", flush=True
         ),
     )
-    for trial, record in retrained:
-        metrics = record["metrics"]
-        print(
-            f"trial {trial.number} retrained on the full training set for {config.final_epochs} "
-            f"epochs: valid {metrics['valid_accuracy']:.4f}, test {metrics['test_accuracy']:.4f}"
-        )
-    pick = pick_summary(study)
+    print_final(study, retrained, config.final_epochs, target=0.935)
     total = time.perf_counter() - start
-    if pick is not None and pick["ensemble"] is not None:
-        metrics, members = pick["ensemble"]["metrics"], pick["ensemble"]["members"]
-        print(
-            f"final pick, the ensemble of {members} models: valid {metrics['valid_accuracy']:.4f}, "
-            f"test {metrics['test_accuracy']:.4f} (target >= 0.935)"
-        )
     print(f"total time: {total / 60:.1f} min (target <= 30 min)")
     study.close()
 

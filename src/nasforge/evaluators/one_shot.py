@@ -122,7 +122,6 @@ class SupernetEvaluator(Evaluator):
         self.calibration_batches = check_int("calibration_batches", calibration_batches, minimum=1)
         self.training = TrainingEvaluator(**training)
         self._trained: tuple[dict[str, Any], MacroSupernet] | None = None
-        self.supernet_seconds = 0.0
 
     def config(self) -> dict[str, Any]:
         return {**self.training.config(), "name": self.name, "calibration_batches": self.calibration_batches}
@@ -154,13 +153,11 @@ class SupernetEvaluator(Evaluator):
             return self._trained[1]
         data = self.training.dataset()
         config = self.training.train_config(space.sample(np.random.default_rng(0)), space, None)
-        start = time.perf_counter()
         torch.manual_seed(config.seed)
         supernet = MacroSupernet(check_supernet_space(space), data.task)
         with prof.torch_threads(self.training.threads or auto_threads()):
             x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
             Trainer(UniformPaths(supernet, config.seed), config, len(y)).run(x, y)
-        self.supernet_seconds = time.perf_counter() - start
         self._trained = (space.config(), supernet.eval())
         return supernet
 
