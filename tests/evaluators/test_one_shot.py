@@ -102,3 +102,19 @@ def test_an_evolution_search_on_the_supernet_is_a_study_like_any_other(tmp_path:
     )
     network = nasforge.load(study.model_folder(best))
     assert network(torch.zeros(1, 1, 8, 8)).shape == (1, 10)
+
+
+def test_candidates_trained_on_their_own_put_the_supernet_score_beside_trained_accuracy() -> None:
+    from nasforge.analysis.proxy_agreement import fidelity_correlations
+
+    evaluator = SupernetEvaluator(
+        data="digits", epochs=3, train_candidates=1, proxies=("synflow",), threads=1, learning_rate=0.01
+    )
+    study = Study.create(make_space(SPACE), "random", objective=evaluator.objective, evaluator=evaluator)
+    study.optimize(evaluator, 6)
+    for trial in study.trials:
+        assert {"supernet_valid_accuracy", "valid_accuracy", "proxy_synflow", "params"} <= set(trial.metrics)
+    correlations = fidelity_correlations(study)
+    assert correlations["supernet_valid_accuracy"]["valid_accuracy"]["n"] == 6
+    assert correlations["proxy_synflow"]["valid_accuracy"]["n"] == 6
+    assert -1.0 <= correlations["supernet_valid_accuracy"]["valid_accuracy"]["kendall"] <= 1.0

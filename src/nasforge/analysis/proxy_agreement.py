@@ -11,10 +11,14 @@ from nasforge.trial import TrialState
 
 TRAINED_PREFIXES = ("valid", "test")
 COMPLEXITY = ("params", "flops", "activation_bytes", "latency_sample_ms")  # measured before training
+SUPERNET_PREFIX = "supernet_"  # scores on a shared-weight supernet, e.g. supernet_valid_accuracy
 
 
 def proxy_name(metric: str) -> str | None:
-    """The proxy a metric holds: `proxy_synflow` (or, in studies of release 0.1, `synflow`)."""
+    """The proxy a metric holds: `proxy_synflow` (or, in studies of release 0.1, `synflow`), or
+    the supernet's score (`supernet_valid_accuracy`: itself)."""
+    if metric.startswith(SUPERNET_PREFIX):
+        return metric
     name = metric.removeprefix("proxy_")
     if metric.startswith("proxy_") and (name in PROXIES or name in ENSEMBLES):
         return name
@@ -24,9 +28,9 @@ def proxy_name(metric: str) -> str | None:
 def fidelity_correlations(
     study: StudyRecord, complexity: bool = False
 ) -> dict[str, dict[str, dict[str, float]]]:
-    """For every proxy metric (and, with `complexity`, every complexity measure: parameters,
-    FLOPs, activation memory, latency) and every trained (valid_* / test_*) metric of the COMPLETE
-    trials: Spearman ρ, Kendall τ and the number of trials both are known for.
+    """For every proxy metric and supernet score (and, with `complexity`, every complexity
+    measure: parameters, FLOPs, activation memory, latency) and every trained (valid_* / test_*)
+    metric of the COMPLETE trials: Spearman ρ, Kendall τ and the number of trials both are known for.
 
     Example:
         >>> from nasforge import NB201Space, Study

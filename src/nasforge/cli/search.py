@@ -25,7 +25,7 @@ from nasforge.cli.common import (
 )
 from nasforge.cli.progress import Display
 from nasforge.cli.results import print_outcome, summary
-from nasforge.cli.search_options import search_options
+from nasforge.cli.search_options import ONE_SHOT, SUPERNET_EPOCHS, search_options
 from nasforge.errors import NasforgeError
 from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
@@ -60,6 +60,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "knobs and values: nasforge spaces)",
     )
     parser.add_argument("--strategy", help=f"one of {', '.join(STRATEGIES.names())} (default evolution)")
+    parser.add_argument(
+        "--one-shot",
+        choices=ONE_SHOT,
+        help="weight sharing: spos trains one supernet of the space (--epochs: its epochs, default "
+        f"{SUPERNET_EPOCHS}) and scores each candidate on it in a fraction of a second; the winners "
+        "are retrained on their own at the end (macro space)",
+    )
     add_param_option(parser)
     parser.add_argument(
         "--seed",
@@ -204,6 +211,7 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from nasforge.workflows.one_shot import prepare_supernet
     from nasforge.workflows.retrain import final_retrain
     from nasforge.workflows.search import open_search
 
@@ -222,6 +230,8 @@ def run(args: argparse.Namespace) -> int:
         if settings != study.settings:  # stored once the executor they ask for could start
             study.update_settings(**settings.model_dump())
         try:
+            if prepare_supernet(study, opened.evaluator, _supernet_progress(display, opened.evaluator)):
+                display.note(f"supernet trained and kept beside the study: {study.artifact_dir}")
             _optimize(study, opened.evaluator, display, executor)
         finally:
             executor.shutdown()
@@ -255,20 +265,42 @@ def _retrain_progress(display: Display) -> Callable[[Any, int | None], Callable[
 
     def on_retrain(trial: Any, epochs: int | None) -> Callable[[int, int], None]:
         display.note(f"retraining trial {trial.number} for {epochs} epochs …")
-        columns = (TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn())
-        progress = display.progress(*columns, transient=True)
-        task = progress.add_task("retrain", total=epochs)
-        progress.start()
-
-        def on_epoch(done: int, total: int) -> None:
-            progress.update(task, completed=done)
-            display.every(done, total, f"  epoch {done}/{total}")
-            if done == total:
-                progress.stop()
-
-        return on_epoch
+        return _epoch_bar(display, epochs)
 
     return on_retrain
+
+
+def _supernet_progress(display: Display, evaluator: Any) -> Callable[[int, int], None] | None:
+    """An epoch bar for the supernet's training, announced by a line (one-shot studies only)."""
+    if evaluator.name != "supernet":
+        return None
+    bar: list[Callable[[int, int], None]] = []
+
+    def on_epoch(done: int, total: int) -> None:
+        if not bar:  # training starts (or continues from a checkpoint after `done` epochs)
+            display.note(f"training the supernet ({total} epochs, a uniformly drawn path per batch) …")
+            bar.append(_epoch_bar(display, total, start=done))
+        else:
+            bar[0](done, total)
+
+    return on_epoch
+
+
+def _epoch_bar(display: Display, epochs: int | None, start: int = 0) -> Callable[[int, int], None]:
+    """An epoch bar (or a line every fifth of the epochs without one); `on_epoch(done, total)`
+    moves it and ends it after the last epoch."""
+    columns = (TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn())
+    progress = display.progress(*columns, transient=True)
+    task = progress.add_task("epochs", total=epochs, completed=start)
+    progress.start()
+
+    def on_epoch(done: int, total: int) -> None:
+        progress.update(task, completed=done)
+        display.every(done, total, f"  epoch {done}/{total}")
+        if done == total:
+            progress.stop()
+
+    return on_epoch
 
 
 def _optimize(study: Any, evaluator: Any, display: Display, executor: Any) -> None:

@@ -13,63 +13,28 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable
+from pathlib import Path as FilePath
 from typing import Any
 
 import numpy as np
 import torch
-from torch import Tensor, nn
+from safetensors.torch import load_file, save_file
 
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.base import EvalOptions, Evaluator, Result
 from nasforge.evaluators.resources import auto_threads
 from nasforge.evaluators.schema import MetricSpec, specs
-from nasforge.evaluators.trainer import Trainer, batches, loss_and_accuracy
+from nasforge.evaluators.supernet_training import Path, SupernetEpochHook, recalibrate, train_supernet
+from nasforge.evaluators.trainer import loss_and_accuracy
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.macro import MacroSpace
-from nasforge.spaces.macro_supernet import BN_MOMENTUM, MacroSupernet
+from nasforge.spaces.macro_supernet import MacroSupernet
 from nasforge.validation import check_int
 
 SUPERNET_SPACES = ("macro",)
-
-
-class UniformPaths(nn.Module):
-    """The supernet as one model to train: every forward pass takes a path drawn uniformly."""
-
-    def __init__(self, supernet: MacroSupernet, seed: int) -> None:
-        super().__init__()
-        self.supernet = supernet
-        self.rng = np.random.default_rng(seed)
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.supernet(x, self.supernet.space.sample(self.rng))
-
-
-class Path(nn.Module):
-    """One path of the supernet as a model."""
-
-    def __init__(self, supernet: MacroSupernet, genotype: Genotype) -> None:
-        super().__init__()
-        self.supernet, self.genotype = supernet, genotype
-
-    def forward(self, x: Tensor) -> Tensor:
-        return self.supernet(x, self.genotype)
-
-
-def recalibrate(supernet: MacroSupernet, genotype: Genotype, x: Tensor, count: int, batch_size: int) -> None:
-    """Re-estimate the BatchNorm statistics for one path: the mean over `count` training batches."""
-    supernet.reset_statistics()
-    supernet.train()
-    try:
-        with torch.no_grad():
-            for i, (start, stop) in enumerate(batches(len(x), batch_size)[:count]):
-                supernet.momentum = 1.0 / (i + 1)  # a running mean of the batches' statistics
-                supernet(x[start:stop], genotype)
-    finally:
-        supernet.momentum = BN_MOMENTUM
-        supernet.eval()
 
 
 def check_supernet_space(space: SearchSpace) -> MacroSpace:
@@ -103,7 +68,10 @@ class SupernetEvaluator(Evaluator):
 
     Takes the training evaluator's options (data, `epochs` of supernet training, batch size,
     learning rate, augmentation, seed…) plus `calibration_batches`, the training batches that
-    re-estimate BatchNorm statistics for each path before it is scored.
+    re-estimate BatchNorm statistics for each path before it is scored, and `train_candidates`:
+    when above 0, each candidate is also trained on its own for that many epochs, so its
+    trained metrics (and `proxies`, if asked) stand beside its supernet score and `analyze`
+    says how far the supernet's ranking can be trusted.
 
     Example:
         >>> from nasforge.spaces import make_space
@@ -118,13 +86,23 @@ class SupernetEvaluator(Evaluator):
     objective = "supernet_valid_accuracy"
 
     @_with_training_parameters
-    def __init__(self, *, calibration_batches: int = 10, **training: Any) -> None:
+    def __init__(self, *, calibration_batches: int = 10, train_candidates: int = 0, **training: Any) -> None:
         self.calibration_batches = check_int("calibration_batches", calibration_batches, minimum=1)
+        self.train_candidates = check_int("train_candidates", train_candidates, minimum=0)
         self.training = TrainingEvaluator(**training)
+        self.weights: str | None = None  # trained supernet weights (safetensors), see `save`
         self._trained: tuple[dict[str, Any], MacroSupernet] | None = None
 
     def config(self) -> dict[str, Any]:
-        return {**self.training.config(), "name": self.name, "calibration_batches": self.calibration_batches}
+        own = {"calibration_batches": self.calibration_batches, "train_candidates": self.train_candidates}
+        return {**self.training.config(), "name": self.name, **own}
+
+    def __getstate__(self) -> dict[str, Any]:
+        """What a worker receives: a supernet kept in a file is read there, not pickled."""
+        state = dict(self.__dict__)
+        if self.weights is not None:
+            state["_trained"] = None
+        return state
 
     def metadata(self) -> dict[str, Any]:
         return self.training.metadata()
@@ -141,25 +119,49 @@ class SupernetEvaluator(Evaluator):
         return self.training
 
     def metric_schema(self) -> list[MetricSpec]:
-        return (
-            specs(["supernet_valid_accuracy"], "valid", "maximize")
-            + specs(["supernet_valid_loss"], "valid", "minimize")
-            + specs(["params"], "none", "minimize")
+        own = specs(["supernet_valid_accuracy"], "valid", "maximize") + specs(
+            ["supernet_valid_loss"], "valid", "minimize"
         )
+        if self.train_candidates:
+            return own + self.training.metric_schema()
+        return own + specs(["params"], "none", "minimize")
 
     def supernet(self, space: SearchSpace) -> MacroSupernet:
-        """The supernet of `space`, trained on first use (in this process)."""
+        """The supernet of `space`: read from `weights` when set, else trained on first use (in
+        this process)."""
         if self._trained is not None and self._trained[0] == space.config():
             return self._trained[1]
+        if self.weights is not None:
+            supernet = MacroSupernet(check_supernet_space(space), self.training.dataset().task)
+            supernet.load_state_dict(load_file(self.weights))
+        else:
+            supernet = self.train(space)
+        self._trained = (space.config(), supernet.eval())
+        return supernet
+
+    def train(
+        self,
+        space: SearchSpace,
+        checkpoint: str | FilePath | None = None,
+        on_epoch: SupernetEpochHook | None = None,
+    ) -> MacroSupernet:
+        """Train the supernet of `space` (continuing from `checkpoint` when it exists, saving
+        it after every epoch); `on_epoch` follows the epochs."""
         data = self.training.dataset()
         config = self.training.train_config(space.sample(np.random.default_rng(0)), space, None)
         torch.manual_seed(config.seed)
         supernet = MacroSupernet(check_supernet_space(space), data.task)
         with prof.torch_threads(self.training.threads or auto_threads()):
             x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
-            Trainer(UniformPaths(supernet, config.seed), config, len(y)).run(x, y)
-        self._trained = (space.config(), supernet.eval())
+            train_supernet(supernet, x, y, config, checkpoint, on_epoch)
         return supernet
+
+    def save(self, supernet: MacroSupernet, path: str | FilePath) -> None:
+        """Write `supernet`'s weights to `path` and score with them from now on (in every worker
+        this evaluator is sent to)."""
+        state = {k: v.detach().contiguous() for k, v in supernet.state_dict().items()}
+        save_file(state, str(path))
+        self.weights = str(path)
 
     def evaluate(
         self,
@@ -168,8 +170,13 @@ class SupernetEvaluator(Evaluator):
         fidelity: float | None = None,
         options: EvalOptions | None = None,
     ) -> Result:
-        del fidelity, options  # one supernet serves every fidelity; nothing is trained per trial
+        del fidelity  # one supernet serves every fidelity
         space.validate(genotype)
+        trained = Result()
+        if self.train_candidates:
+            trained = self.training.evaluate(genotype, space, float(self.train_candidates), options)
+            if trained.error is not None:
+                return trained
         supernet = self.supernet(space)
         start = time.perf_counter()
         data = self.training.dataset()
@@ -182,4 +189,5 @@ class SupernetEvaluator(Evaluator):
             loss, accuracy = loss_and_accuracy(Path(supernet, genotype), valid_x, valid_y)
         params = sum(p.numel() for p in supernet.extract(genotype).parameters())
         metrics = {"supernet_valid_accuracy": accuracy, "supernet_valid_loss": loss, "params": float(params)}
-        return Result(metrics=metrics, cost_s=time.perf_counter() - start)
+        cost = time.perf_counter() - start + trained.cost_s
+        return Result({**trained.metrics, **metrics}, cost, trained.artifacts, pruned_at=trained.pruned_at)

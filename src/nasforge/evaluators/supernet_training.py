@@ -1,0 +1,97 @@
+"""Training a single-path supernet: uniformly drawn paths, an optional checkpoint after every
+epoch to continue from after a crash, and BatchNorm recalibration per path before scoring."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path as FilePath
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
+from nasforge.evaluators.trainer import TrainConfig, Trainer, batches
+from nasforge.genotype import Genotype
+from nasforge.spaces.macro_supernet import BN_MOMENTUM, MacroSupernet
+
+# Before the first epoch and after each: (epochs done, epochs in all, that epoch's
+# {"train_loss": …, "train_accuracy": …}; empty before the first).
+SupernetEpochHook = Callable[[int, int, dict[str, float]], None]
+
+
+class UniformPaths(nn.Module):
+    """The supernet as one model to train: every forward pass takes a path drawn uniformly.
+
+    The draws of epoch e come from the seed and e alone, so a run continued from a checkpoint
+    draws the same paths as one that never stopped."""
+
+    def __init__(self, supernet: MacroSupernet, seed: int) -> None:
+        super().__init__()
+        self.supernet, self.seed = supernet, seed
+        self.start_epoch(0)
+
+    def start_epoch(self, epoch: int) -> None:
+        """Draw the paths of `epoch` (counted from 0) from now on."""
+        self.rng = np.random.default_rng([self.seed, epoch])
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.supernet(x, self.supernet.space.sample(self.rng))
+
+
+class Path(nn.Module):
+    """One path of the supernet as a model."""
+
+    def __init__(self, supernet: MacroSupernet, genotype: Genotype) -> None:
+        super().__init__()
+        self.supernet, self.genotype = supernet, genotype
+
+    def forward(self, x: Tensor) -> Tensor:
+        return self.supernet(x, self.genotype)
+
+
+def train_supernet(
+    supernet: MacroSupernet,
+    x: Tensor,
+    y: Tensor,
+    config: TrainConfig,
+    checkpoint: str | FilePath | None = None,
+    on_epoch: SupernetEpochHook | None = None,
+) -> None:
+    """Train `supernet` in place for `config.epochs` epochs of uniformly drawn paths.
+
+    With `checkpoint`, the training state is saved there after every epoch and, when the file
+    exists, training continues from it (the epochs it holds are not run again). `on_epoch` is
+    called once before the first epoch run here and after each.
+    """
+    model = UniformPaths(supernet, config.seed)
+    trainer = Trainer(model, config, len(y))
+    if checkpoint is not None and FilePath(checkpoint).exists():
+        load_checkpoint(checkpoint, trainer)
+    model.start_epoch(trainer.epoch)
+
+    def after_epoch(epoch: int, loss: float, accuracy: float) -> None:
+        model.start_epoch(epoch + 1)
+        if on_epoch is not None:  # first: an epoch recorded but not saved is run again
+            on_epoch(epoch + 1, config.epochs, {"train_loss": loss, "train_accuracy": accuracy})
+        if checkpoint is not None:
+            save_checkpoint(checkpoint, trainer)
+
+    if on_epoch is not None:
+        on_epoch(trainer.epoch, config.epochs, {})  # where it starts (a continued run: past 0)
+    trainer.run(x, y, after_epoch)
+    supernet.eval()
+
+
+def recalibrate(supernet: MacroSupernet, genotype: Genotype, x: Tensor, count: int, batch_size: int) -> None:
+    """Re-estimate the BatchNorm statistics for one path: the mean over `count` training batches."""
+    supernet.reset_statistics()
+    supernet.train()
+    try:
+        with torch.no_grad():
+            for i, (start, stop) in enumerate(batches(len(x), batch_size)[:count]):
+                supernet.momentum = 1.0 / (i + 1)  # a running mean of the batches' statistics
+                supernet(x[start:stop], genotype)
+    finally:
+        supernet.momentum = BN_MOMENTUM
+        supernet.eval()

@@ -1,0 +1,67 @@
+"""`nasforge search --one-shot spos`: the supernet evaluator with the training options given,
+its epochs announced, and a space without a supernet refused in one line."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from nasforge import Study
+from nasforge.cli.search_options import SUPERNET_EPOCHS
+from tests.helpers import run
+
+SMALL = [
+    "--choice",
+    "channels=8,16",
+    "--choice",
+    "batchnorm=true",
+    "--choice",
+    "hidden=0",
+    "--data",
+    "digits",
+]
+
+
+def test_one_shot_scores_candidates_on_a_supernet_and_retrains_the_winner(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "s.db"
+    argv = ["search", "--study", str(db), "--one-shot", "spos", *SMALL, "--epochs", "2", "--budget", "4"]
+    code, out, _ = run(capsys, *argv, "--final-epochs", "1", "--ensemble", "1", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["objective"] == "supernet_valid_accuracy" and data["finished"] == 4
+    (retrain,) = data["retrains"]
+    assert retrain["fidelity"] == 1 and "test_accuracy" in retrain["metrics"]
+    stored = Study.load(db).config["evaluator"]
+    assert stored["name"] == "supernet" and stored["data"] == "digits" and stored["epochs"] == 2
+    assert (tmp_path / "s.db.artifacts" / "supernet.safetensors").exists()
+
+
+def test_one_shot_without_epochs_trains_the_supernet_its_default_and_says_so(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from nasforge.cli.search_options import _one_shot
+
+    evaluator = _one_shot({"name": "training", "data": "mnist1d", "epochs": 5, "learning_rate": 0.01}, False)
+    assert evaluator == {
+        "name": "supernet",
+        "data": "mnist1d",
+        "epochs": SUPERNET_EPOCHS,
+        "learning_rate": 0.01,
+    }
+    db = tmp_path / "p.db"
+    code, _, err = run(capsys, "search", "--study", str(db), "--one-shot", "spos", *SMALL, "--epochs", "1",
+                       "--budget", "1", "--final-epochs", "0")  # fmt: skip
+    assert code == 0 and "training the supernet (1 epochs, a uniformly drawn path per batch)" in err
+
+
+def test_one_shot_on_a_space_without_a_supernet_is_refused_in_one_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, _, err = run(
+        capsys, "search", "--study", str(tmp_path / "n.db"), "--one-shot", "spos", "--space", "nb201"
+    )
+    assert code == 2 and "space 'nb201' has no supernet" in err and "Traceback" not in err
+    assert not (tmp_path / "n.db").exists()
