@@ -44,12 +44,13 @@ def test_one_shot_without_epochs_trains_the_supernet_its_default_and_says_so(
 ) -> None:
     from nasforge.cli.search_options import _one_shot
 
-    evaluator = _one_shot({"name": "training", "data": "mnist1d", "epochs": 5, "learning_rate": 0.01}, False)
-    assert evaluator == {
+    training = {"name": "training", "data": "mnist1d", "epochs": 5, "learning_rate": 0.01}
+    assert _one_shot(training, "spos", False) == {
         "name": "supernet",
         "data": "mnist1d",
         "epochs": SUPERNET_EPOCHS,
         "learning_rate": 0.01,
+        "method": "spos",
     }
     db = tmp_path / "p.db"
     code, _, err = run(capsys, "search", "--study", str(db), "--one-shot", "spos", *SMALL, "--epochs", "1",
@@ -61,7 +62,26 @@ def test_one_shot_on_a_space_without_a_supernet_is_refused_in_one_line(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     code, _, err = run(
-        capsys, "search", "--study", str(tmp_path / "n.db"), "--one-shot", "spos", "--space", "nb201"
+        capsys, "search", "--study", str(tmp_path / "n.db"), "--one-shot", "spos", "--space", "nasnet"
     )
-    assert code == 2 and "space 'nb201' has no supernet" in err and "Traceback" not in err
+    assert code == 2 and "space 'nasnet' has no supernet" in err and "Traceback" not in err
     assert not (tmp_path / "n.db").exists()
+
+
+def test_one_shot_darts_on_a_cell_space_answers_with_its_derived_cell(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "cells.toml"
+    config.write_text("[space]\nname = 'nb201'\nchannels = 4\ncells_per_stage = 1\n")
+    db = tmp_path / "d.db"
+    argv = ["search", "--config", str(config), "--study", str(db), "--one-shot", "darts", "--data", "digits"]
+    code, out, _ = run(capsys, *argv, "--epochs", "2", "--final-epochs", "1", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["finished"] == 1, "DARTS' answer is one cell unless --budget asks for more"
+    study = Study.load(db)
+    assert study.config["evaluator"]["method"] == "darts"
+    assert study.trials[0].genotype == study.space.parse(data["best"]["arch"])
+    (retrain,) = data["retrains"]
+    assert "test_accuracy" in retrain["metrics"]
+    code, _, err = run(capsys, "search", "--study", str(tmp_path / "m.db"), "--one-shot", "darts", *SMALL)
+    assert code == 2 and "use method 'spos' there" in err

@@ -51,9 +51,9 @@ def test_the_supernet_is_trained_once_and_kept_with_its_curves(tmp_path: Path) -
     folder = study.artifact_dir
     assert folder is not None and (folder / WEIGHTS).exists() and not (folder / CHECKPOINT).exists()
     curves = supernet_curves(study)
-    assert sorted(curves) == ["supernet_train_accuracy", "supernet_train_loss"]
-    assert len(curves["supernet_train_loss"]) == EPOCHS
-    assert curves["supernet_train_loss"][-1] < curves["supernet_train_loss"][0]
+    assert sorted(curves) == ["train_accuracy", "train_loss"]
+    assert len(curves["train_loss"]) == EPOCHS
+    assert curves["train_loss"][-1] < curves["train_loss"][0]
     study.optimize(evaluator, 3)
     study.close()
 
@@ -105,7 +105,7 @@ def test_a_supernet_killed_mid_training_continues_from_its_last_epoch(tmp_path: 
     for name in whole:
         torch.testing.assert_close(continued[name], whole[name], rtol=0, atol=0, msg=name)
     curves = supernet_curves(Study.load(tmp_path / "k.db"))
-    assert len(curves["supernet_train_loss"]) == EPOCHS
+    assert len(curves["train_loss"]) == EPOCHS
     assert curves == supernet_curves(Study.load(tmp_path / "u.db"))
 
 

@@ -63,9 +63,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     parser.add_argument(
         "--one-shot",
         choices=ONE_SHOT,
-        help="weight sharing: spos trains one supernet of the space (--epochs: its epochs, default "
-        f"{SUPERNET_EPOCHS}) and scores each candidate on it in a fraction of a second; the winners "
-        "are retrained on their own at the end (macro space)",
+        help="weight sharing: train one supernet of the space (--epochs: its epochs, default "
+        f"{SUPERNET_EPOCHS}), then score each candidate on it in a fraction of a second; the winners are "
+        "retrained on their own at the end. spos: a uniformly drawn path per batch (macro, nb201); "
+        "darts: architecture weights learned beside the network's (nb201), its derived cell scored "
+        "first (default --budget 1: that cell alone)",
     )
     add_param_option(parser)
     parser.add_argument(
@@ -278,7 +280,8 @@ def _supernet_progress(display: Display, evaluator: Any) -> Callable[[int, int],
 
     def on_epoch(done: int, total: int) -> None:
         if not bar:  # training starts (or continues from a checkpoint after `done` epochs)
-            display.note(f"training the supernet ({total} epochs, a uniformly drawn path per batch) …")
+            how = "DARTS" if evaluator.method == "darts" else "a uniformly drawn path per batch"
+            display.note(f"training the supernet ({total} epochs, {how}) …")
             bar.append(_epoch_bar(display, total, start=done))
         else:
             bar[0](done, total)

@@ -9,7 +9,7 @@ from nasforge.cli.common import parse_params
 from nasforge.study.settings import StudySettings
 from nasforge.workflows.config import SearchConfig, layered, read_toml, validated_config
 
-ONE_SHOT = ("spos",)
+ONE_SHOT = ("spos", "darts")
 SUPERNET_EPOCHS = 30
 EXECUTION = tuple(k for k in StudySettings.RUN if k not in ("budget", "final_epochs"))
 TRAINING_OPTIONS = (
@@ -94,16 +94,17 @@ def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, An
     flags = overrides(args)
     merged = layered([from_file, flags])
     if args.one_shot:
-        merged["evaluator"] = _one_shot(
-            merged["evaluator"], given_epochs="epochs" in flags.get("evaluator", {})
-        )
+        given_epochs = "epochs" in flags.get("evaluator", {})
+        merged["evaluator"] = _one_shot(merged["evaluator"], args.one_shot, given_epochs)
+        if args.one_shot == "darts" and "budget" not in flags and "budget" not in from_file:
+            merged["budget"] = 1  # DARTS' answer is its derived cell; a larger budget searches on
     given = {k: v for k, v in merged.items() if k in flags or k in from_file}
     return validated_config(merged, args.config), given
 
 
-def _one_shot(evaluator: dict[str, Any], given_epochs: bool) -> dict[str, Any]:
-    """The supernet evaluator with the training evaluator's data and recipe (`--one-shot spos`);
-    its epochs train the supernet, `SUPERNET_EPOCHS` unless --epochs says otherwise."""
+def _one_shot(evaluator: dict[str, Any], method: str, given_epochs: bool) -> dict[str, Any]:
+    """The supernet evaluator trained by `method`, with the training evaluator's data and
+    recipe; its epochs train the supernet, `SUPERNET_EPOCHS` unless --epochs says otherwise."""
     training = {k: v for k, v in evaluator.items() if k != "name"} if evaluator["name"] == "training" else {}
     epochs = {} if given_epochs else {"epochs": SUPERNET_EPOCHS}
-    return {**training, **epochs, "name": "supernet"}
+    return {**training, **epochs, "name": "supernet", "method": method}

@@ -7,15 +7,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Protocol
 
 import torch
 from safetensors.torch import load_file, save_file
+from torch import nn
 
 from nasforge.errors import NasforgeError
-from nasforge.evaluators.trainer import Trainer
 
 
-def save_checkpoint(path: str | Path, trainer: Trainer) -> None:
+class Resumable(Protocol):
+    """A training run that can be saved and continued (`Trainer`, `DartsTrainer`)."""
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    generator: torch.Generator
+    epoch: int
+
+    def fast_forward(self, epochs: int) -> None: ...
+
+
+def save_checkpoint(path: str | Path, trainer: Resumable) -> None:
     """Write `trainer`'s model, optimizer and generator state, and its epoch, to `path`."""
     tensors = {f"model.{k}": v.detach().cpu().contiguous() for k, v in trainer.model.state_dict().items()}
     optimizer = trainer.optimizer.state_dict()
@@ -33,7 +45,7 @@ def save_checkpoint(path: str | Path, trainer: Trainer) -> None:
     save_file(tensors, str(path), metadata={"nasforge": json.dumps(meta)})
 
 
-def load_checkpoint(path: str | Path, trainer: Trainer) -> None:
+def load_checkpoint(path: str | Path, trainer: Resumable) -> None:
     """Restore what `save_checkpoint` wrote into `trainer` (same architecture), and its schedule.
 
     Raises:

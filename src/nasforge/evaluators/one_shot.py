@@ -1,11 +1,11 @@
-"""Single-path one-shot (SPOS): train one supernet on uniformly drawn paths, then score any
-architecture of the space on it in a fraction of a second.
+"""Weight-sharing (one-shot) evaluation: train one supernet of the space, then score any
+architecture of it in a fraction of a second.
 
-`SupernetEvaluator` trains the supernet on its first evaluation (as the training evaluator would
-train one network, same data, recipe and augmentation) and then scores each architecture by
-its path's validation accuracy, with BatchNorm statistics re-estimated for that path first. The
-score is `supernet_valid_accuracy`, kept apart from trained `valid_accuracy`, so that
-`analyze` can say how far the supernet's ranking can be trusted.
+`SupernetEvaluator` trains the supernet once, with the training evaluator's data, recipe and
+augmentation: by uniformly drawn single paths (SPOS) or by DARTS (cell spaces). It then scores
+each architecture by its path's validation accuracy, with BatchNorm statistics re-estimated for
+that path first. The score is `supernet_valid_accuracy`, kept apart from trained
+`valid_accuracy`, so that `analyze` can say how far the supernet's ranking can be trusted.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from safetensors.torch import load_file, save_file
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.base import EvalOptions, Evaluator, Result
+from nasforge.evaluators.darts_training import train_darts
 from nasforge.evaluators.resources import auto_threads
 from nasforge.evaluators.schema import MetricSpec, specs
 from nasforge.evaluators.supernet_training import Path, SupernetEpochHook, recalibrate, train_supernet
@@ -30,24 +31,12 @@ from nasforge.evaluators.trainer import loss_and_accuracy
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
-from nasforge.spaces.macro import MacroSpace
-from nasforge.spaces.macro_supernet import MacroSupernet
-from nasforge.validation import check_int
+from nasforge.spaces.cell_supernet import CellSupernet
+from nasforge.spaces.nb201 import NB201Space
+from nasforge.spaces.supernets import Supernet, check_supernet_space, make_supernet
+from nasforge.validation import check_choice, check_float, check_int
 
-SUPERNET_SPACES = ("macro",)
-
-
-def check_supernet_space(space: SearchSpace) -> MacroSpace:
-    """`space`, which has a supernet.
-
-    Raises:
-        InvalidArgumentError: the space has none.
-    """
-    if not isinstance(space, MacroSpace):
-        raise InvalidArgumentError(
-            f"space {space.name!r} has no supernet; one-shot search works on: {', '.join(SUPERNET_SPACES)}"
-        )
-    return space
+METHODS = ("spos", "darts")
 
 
 def _with_training_parameters(init: Callable[..., None]) -> Callable[..., None]:
@@ -64,10 +53,16 @@ def _with_training_parameters(init: Callable[..., None]) -> Callable[..., None]:
 
 
 class SupernetEvaluator(Evaluator):
-    """Scores architectures on a supernet trained once with uniformly sampled single paths (SPOS).
+    """Scores architectures on a supernet trained once.
 
     Takes the training evaluator's options (data, `epochs` of supernet training, batch size,
-    learning rate, augmentation, seed…) plus `calibration_batches`, the training batches that
+    learning rate, augmentation, seed…) plus:
+    `method`: "spos" trains with a uniformly drawn path per batch (any space with a supernet);
+    "darts" learns architecture weights beside the network weights (cell spaces), and its
+    derived cell is `derived(space)`. `arch_learning_rate`: DARTS' architecture step (the
+    paper's 3e-4 is sized for ~20k steps; a few thousand steps need about 10x).
+    `max_skip`: DARTS+'s early stop against collapse, at that many skip connections (0: off).
+    `calibration_batches`: the training batches that
     re-estimate BatchNorm statistics for each path before it is scored, and `train_candidates`:
     when above 0, each candidate is also trained on its own for that many epochs, so its
     trained metrics (and `proxies`, if asked) stand beside its supernet score and `analyze`
@@ -86,15 +81,33 @@ class SupernetEvaluator(Evaluator):
     objective = "supernet_valid_accuracy"
 
     @_with_training_parameters
-    def __init__(self, *, calibration_batches: int = 10, train_candidates: int = 0, **training: Any) -> None:
+    def __init__(
+        self,
+        *,
+        method: str = "spos",
+        arch_learning_rate: float = 3e-3,
+        max_skip: int = 0,
+        calibration_batches: int = 10,
+        train_candidates: int = 0,
+        **training: Any,
+    ) -> None:
+        self.method = check_choice("method", method, METHODS)
+        self.arch_learning_rate = check_float("arch_learning_rate", arch_learning_rate, minimum=0.0)
+        self.max_skip = check_int("max_skip", max_skip, minimum=0)
         self.calibration_batches = check_int("calibration_batches", calibration_batches, minimum=1)
         self.train_candidates = check_int("train_candidates", train_candidates, minimum=0)
         self.training = TrainingEvaluator(**training)
         self.weights: str | None = None  # trained supernet weights (safetensors), see `save`
-        self._trained: tuple[dict[str, Any], MacroSupernet] | None = None
+        self._trained: tuple[dict[str, Any], Supernet] | None = None
 
     def config(self) -> dict[str, Any]:
-        own = {"calibration_batches": self.calibration_batches, "train_candidates": self.train_candidates}
+        own = {
+            "method": self.method,
+            "arch_learning_rate": self.arch_learning_rate,
+            "max_skip": self.max_skip,
+            "calibration_batches": self.calibration_batches,
+            "train_candidates": self.train_candidates,
+        }
         return {**self.training.config(), "name": self.name, **own}
 
     def __getstate__(self) -> dict[str, Any]:
@@ -113,6 +126,12 @@ class SupernetEvaluator(Evaluator):
             raise InvalidArgumentError("the supernet evaluator scores classifiers; this data is a regression")
         if space is not None:
             check_supernet_space(space)
+            if self.method == "darts" and not isinstance(space, NB201Space):
+                raise InvalidArgumentError(
+                    f"DARTS mixes every option of a choice, which needs them all to give one shape: it "
+                    f"works on the nb201 space; space {space.name!r} has options that change shapes "
+                    "(stride, pooling, depth): use method 'spos' there"
+                )
 
     def stand_alone(self) -> TrainingEvaluator:
         """The training evaluator with the same data and recipe: what retrains the winners."""
@@ -126,13 +145,13 @@ class SupernetEvaluator(Evaluator):
             return own + self.training.metric_schema()
         return own + specs(["params"], "none", "minimize")
 
-    def supernet(self, space: SearchSpace) -> MacroSupernet:
+    def supernet(self, space: SearchSpace) -> Supernet:
         """The supernet of `space`: read from `weights` when set, else trained on first use (in
         this process)."""
         if self._trained is not None and self._trained[0] == space.config():
             return self._trained[1]
         if self.weights is not None:
-            supernet = MacroSupernet(check_supernet_space(space), self.training.dataset().task)
+            supernet = make_supernet(space, self.training.dataset().task)
             supernet.load_state_dict(load_file(self.weights))
         else:
             supernet = self.train(space)
@@ -144,19 +163,29 @@ class SupernetEvaluator(Evaluator):
         space: SearchSpace,
         checkpoint: str | FilePath | None = None,
         on_epoch: SupernetEpochHook | None = None,
-    ) -> MacroSupernet:
+    ) -> Supernet:
         """Train the supernet of `space` (continuing from `checkpoint` when it exists, saving
         it after every epoch); `on_epoch` follows the epochs."""
+        self.check(space)
         data = self.training.dataset()
         config = self.training.train_config(space.sample(np.random.default_rng(0)), space, None)
         torch.manual_seed(config.seed)
-        supernet = MacroSupernet(check_supernet_space(space), data.task)
+        supernet = make_supernet(space, data.task)
         with prof.torch_threads(self.training.threads or auto_threads()):
             x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
-            train_supernet(supernet, x, y, config, checkpoint, on_epoch)
+            if isinstance(supernet, CellSupernet) and self.method == "darts":
+                rate, skips = self.arch_learning_rate, self.max_skip
+                train_darts(supernet, x, y, config, checkpoint, on_epoch, rate, skips)
+            else:
+                train_supernet(supernet, x, y, config, checkpoint, on_epoch)
         return supernet
 
-    def save(self, supernet: MacroSupernet, path: str | FilePath) -> None:
+    def derived(self, space: SearchSpace) -> list[Genotype]:
+        """What the training itself chose: DARTS' derived cell (nothing for SPOS)."""
+        supernet = self.supernet(space)
+        return [supernet.derive()] if self.method == "darts" and isinstance(supernet, CellSupernet) else []
+
+    def save(self, supernet: Supernet, path: str | FilePath) -> None:
         """Write `supernet`'s weights to `path` and score with them from now on (in every worker
         this evaluator is sent to)."""
         state = {k: v.detach().contiguous() for k, v in supernet.state_dict().items()}

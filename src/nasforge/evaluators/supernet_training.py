@@ -13,7 +13,8 @@ from torch import Tensor, nn
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.trainer import TrainConfig, Trainer, batches
 from nasforge.genotype import Genotype
-from nasforge.spaces.macro_supernet import BN_MOMENTUM, MacroSupernet
+from nasforge.spaces.macro_supernet import BN_MOMENTUM
+from nasforge.spaces.supernets import Supernet
 
 # Before the first epoch and after each: (epochs done, epochs in all, that epoch's
 # {"train_loss": …, "train_accuracy": …}; empty before the first).
@@ -26,7 +27,7 @@ class UniformPaths(nn.Module):
     The draws of epoch e come from the seed and e alone, so a run continued from a checkpoint
     draws the same paths as one that never stopped."""
 
-    def __init__(self, supernet: MacroSupernet, seed: int) -> None:
+    def __init__(self, supernet: Supernet, seed: int) -> None:
         super().__init__()
         self.supernet, self.seed = supernet, seed
         self.start_epoch(0)
@@ -42,7 +43,7 @@ class UniformPaths(nn.Module):
 class Path(nn.Module):
     """One path of the supernet as a model."""
 
-    def __init__(self, supernet: MacroSupernet, genotype: Genotype) -> None:
+    def __init__(self, supernet: Supernet, genotype: Genotype) -> None:
         super().__init__()
         self.supernet, self.genotype = supernet, genotype
 
@@ -51,7 +52,7 @@ class Path(nn.Module):
 
 
 def train_supernet(
-    supernet: MacroSupernet,
+    supernet: Supernet,
     x: Tensor,
     y: Tensor,
     config: TrainConfig,
@@ -83,7 +84,7 @@ def train_supernet(
     supernet.eval()
 
 
-def recalibrate(supernet: MacroSupernet, genotype: Genotype, x: Tensor, count: int, batch_size: int) -> None:
+def recalibrate(supernet: Supernet, genotype: Genotype, x: Tensor, count: int, batch_size: int) -> None:
     """Re-estimate the BatchNorm statistics for one path: the mean over `count` training batches."""
     supernet.reset_statistics()
     supernet.train()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -40,9 +40,8 @@ class TrainConfig:
     schedule_epochs: int | None = None
 
 
-def make_optimizer(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+def make_optimizer(params: Iterable[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
     """AdamW, Adam or SGD with Nesterov momentum."""
-    params = model.parameters()
     if config.optimizer == "sgd":
         return torch.optim.SGD(
             params, lr=config.learning_rate, momentum=0.9, nesterov=True, weight_decay=config.weight_decay
@@ -62,7 +61,7 @@ class Trainer:
         self.model, self.config = model, config
         self.steps_per_epoch = math.ceil(n_train / config.batch_size)
         horizon = config.schedule_epochs or config.epochs
-        self.optimizer = make_optimizer(model, config)
+        self.optimizer = make_optimizer(model.parameters(), config)
         self.schedule = torch.optim.lr_scheduler.OneCycleLR(
             self.optimizer, max_lr=config.learning_rate, total_steps=horizon * self.steps_per_epoch
         )

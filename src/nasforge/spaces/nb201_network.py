@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from torch import Tensor, nn
 
 from nasforge.spaces.ops import ReLUConvBN, Zero, avg_pool, batch_norm, conv, global_avg_pool
 from nasforge.task import Task
 
 
-def _edge_op(dims: int, op: str, channels: int) -> nn.Module:
+def edge_op(dims: int, op: str, channels: int) -> nn.Module:
+    """The module of one NB201 operation on `channels` channels."""
     if op == "none":
         return Zero()
     if op == "skip_connect":
@@ -28,7 +31,7 @@ class NB201Cell(nn.Module):
     ) -> None:
         super().__init__()
         self.wiring = edges  # (target node, source node) of each op
-        self.edges = nn.ModuleList(_edge_op(dims, op, channels) for op in ops)
+        self.edges = nn.ModuleList(edge_op(dims, op, channels) for op in ops)
 
     def forward(self, x: Tensor) -> Tensor:
         nodes = [x]
@@ -60,7 +63,8 @@ class NB201Network(nn.Module):
     """Stem, stages of N cells at C, 2C and 4C channels with residual reductions, classifier.
 
     Works on any `(channels, length)` or `(channels, height, width)` input; with C=16 and N=5 on a
-    3x32x32, 10-class task it has exactly the benchmark's parameter count.
+    3x32x32, 10-class task it has exactly the benchmark's parameter count. `cell(dims, width)`
+    makes the cells instead (a supernet's mixed cells).
     """
 
     def __init__(
@@ -70,9 +74,11 @@ class NB201Network(nn.Module):
         task: Task,
         channels: int,
         cells_per_stage: int,
+        cell: Callable[[int, int], nn.Module] | None = None,
     ) -> None:
         super().__init__()
         dims = task.dims
+        make_cell = cell or (lambda dims, width: NB201Cell(ops, edges, dims, width))
         self.stem = nn.Sequential(
             conv(dims, task.channels, channels, 3, bias=False), batch_norm(dims, channels)
         )
@@ -82,7 +88,7 @@ class NB201Network(nn.Module):
             if stage > 0:
                 layers.append(ResidualReduction(dims, width, width * 2))
                 width *= 2
-            layers.extend(NB201Cell(ops, edges, dims, width) for _ in range(cells_per_stage))
+            layers.extend(make_cell(dims, width) for _ in range(cells_per_stage))
         self.cells = nn.Sequential(*layers)
         self.head = nn.Sequential(batch_norm(dims, width), nn.ReLU(inplace=True), global_avg_pool(dims))
         self.classifier = nn.Linear(width, task.num_classes)

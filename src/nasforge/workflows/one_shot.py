@@ -1,9 +1,11 @@
 """The supernet of a one-shot study, trained once and kept beside the study.
 
-Its weights are the artifact `supernet` (`<study>.artifacts/supernet.safetensors`), its
-per-epoch training loss and accuracy are the curves `supernet_train_loss` and
-`supernet_train_accuracy` of the study-level record -1 (`supernet_curves`). While it trains, a
-checkpoint after every epoch lets a killed run continue from its last epoch.
+Its weights are the artifact `supernet` (`<study>.artifacts/supernet.safetensors`); its
+per-epoch `train_loss` and `train_accuracy` (and for DARTS `arch_loss`, every operation weight
+`alpha/<to><-<from>/<op>` and the derived cell's `derived_skips` and `derived_parameter_free`)
+are the curves of the study-level record -1 (`supernet_curves`). While it trains, a checkpoint
+after every epoch lets a killed run continue from its last epoch. DARTS' derived cell is the
+first candidate the search scores.
 """
 
 from __future__ import annotations
@@ -35,13 +37,13 @@ def prepare_supernet(
         return False
     weights = folder / WEIGHTS
     if weights.exists() and any(a["kind"] == SUPERNET for a in study.artifact_records()):
-        evaluator.weights = str(weights)
+        evaluator.weights = str(weights)  # a derived cell was stored as the study's warm start
         return False
     folder.mkdir(parents=True, exist_ok=True)
     checkpoint = folder / CHECKPOINT
 
     def record(done: int, total: int, values: dict[str, float]) -> None:
-        study.storage.add_step(STUDY_RECORD, done - 1, {f"supernet_{k}": v for k, v in values.items()})
+        study.storage.add_step(STUDY_RECORD, done - 1, values)
         if on_epoch is not None:
             on_epoch(done, total)
 
@@ -49,9 +51,22 @@ def prepare_supernet(
         evaluator.check(study.space)
         supernet = evaluator.train(study.space, checkpoint, record)
         evaluator.save(supernet, weights)
+        _serve_first(study, evaluator)
         study.storage.add_artifact(STUDY_RECORD, SUPERNET, None, WEIGHTS)
         checkpoint.unlink(missing_ok=True)
     return True
+
+
+def _serve_first(study: Study, evaluator: SupernetEvaluator) -> None:
+    """DARTS' derived cell becomes the search's first candidate, stored as the study's warm
+    start so that a reopened study replays it (SPOS derives none)."""
+    derived = [study.space.format(g) for g in evaluator.derived(study.space)]
+    if not derived:
+        return
+    earlier = [g for g in study.config.get("warm_start") or [] if g not in derived]
+    study.config["warm_start"] = derived + earlier
+    study.storage.write_config(study.config)
+    study.strategy.warm_start([study.space.parse(g) for g in study.config["warm_start"]])
 
 
 def supernet_curves(study: Study) -> dict[str, list[float]]:

@@ -1,0 +1,104 @@
+"""First-order DARTS: architecture weights learn on one half of the training split, a killed run
+continues to the same result, DARTS+'s early stop fires on skip connections, and a DARTS study
+scores its derived cell first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from nasforge import Study, make_space
+from nasforge.errors import InvalidArgumentError
+from nasforge.evaluators.darts_training import train_darts
+from nasforge.evaluators.one_shot import SupernetEvaluator
+from nasforge.evaluators.trainer import TrainConfig
+from nasforge.spaces.cell_supernet import CellSupernet
+from nasforge.spaces.nb201 import NB201Space
+from nasforge.task import Task
+from nasforge.workflows.one_shot import prepare_supernet, supernet_curves
+
+SPACE = {"name": "nb201", "channels": 4, "cells_per_stage": 1}
+
+
+def _digits() -> tuple[torch.Tensor, torch.Tensor, Task]:
+    data = SupernetEvaluator(data="digits").training.dataset()
+    return torch.from_numpy(data.train.x), torch.from_numpy(data.train.y), data.task
+
+
+def test_darts_moves_the_architecture_and_a_killed_run_continues_to_the_same_weights(tmp_path: Path) -> None:
+    x, y, task = _digits()
+    config = TrainConfig(epochs=3, batch_size=64, learning_rate=0.01, seed=4)
+    space = NB201Space(channels=4, cells_per_stage=1)
+
+    torch.manual_seed(0)
+    whole = CellSupernet(space, task)
+    start = whole.arch_logits.detach().clone()
+    records: list[dict[str, float]] = []
+    assert (
+        train_darts(whole, x, y, config, on_epoch=lambda d, t, v: records.append(v), arch_learning_rate=3e-3)
+        == 3
+    )
+    assert not torch.equal(whole.arch_logits, start), "the architecture step never moved the logits"
+    last = records[-1]
+    assert abs(sum(v for k, v in last.items() if k.startswith("alpha/1<-0/")) - 1.0) < 1e-6
+    assert last["train_loss"] < records[1]["train_loss"] and 0 <= last["derived_skips"] <= 6
+
+    class Killed(Exception):
+        pass
+
+    def die_after_two(done: int, total: int, values: dict[str, float]) -> None:
+        if done == 2:
+            raise Killed
+
+    torch.manual_seed(0)
+    broken = CellSupernet(space, task)
+    checkpoint = tmp_path / "darts.safetensors"
+    with pytest.raises(Killed):
+        train_darts(broken, x, y, config, checkpoint, die_after_two, arch_learning_rate=3e-3)
+    torch.manual_seed(0)
+    continued = CellSupernet(space, task)
+    assert train_darts(continued, x, y, config, checkpoint, arch_learning_rate=3e-3) == 3
+    for (name, a), b in zip(whole.state_dict().items(), continued.state_dict().values(), strict=True):
+        torch.testing.assert_close(a, b, rtol=0, atol=0, msg=name)
+
+
+def test_the_early_stop_on_skip_connections_ends_darts_after_the_epoch_that_reaches_them() -> None:
+    x, y, task = _digits()
+    supernet = CellSupernet(NB201Space(channels=4, cells_per_stage=1), task)
+    with torch.no_grad():
+        supernet.arch_logits[:, 1] = 10.0  # skip connections everywhere, far ahead of the rest
+    seen: list[tuple[int, int]] = []
+    config = TrainConfig(epochs=5, batch_size=64, seed=0)
+    epochs = train_darts(supernet, x, y, config, on_epoch=lambda d, t, v: seen.append((d, t)), max_skip=2)
+    assert epochs == 1 and seen == [(0, 5), (1, 5), (1, 1)]
+
+
+def test_a_darts_study_scores_the_derived_cell_first_and_keeps_the_architecture_weights(
+    tmp_path: Path,
+) -> None:
+    evaluator = SupernetEvaluator(method="darts", data="digits", epochs=2, threads=1, learning_rate=0.01)
+    study = Study.create(
+        make_space(SPACE),
+        "evolution",
+        objective=evaluator.objective,
+        path=tmp_path / "d.db",
+        evaluator=evaluator,
+    )
+    assert prepare_supernet(study, evaluator)
+    study.optimize(evaluator, 2)
+    derived = evaluator.derived(study.space)
+    assert len(derived) == 1 and study.trials[0].genotype == derived[0]
+    curves = supernet_curves(study)
+    assert len(curves["alpha/3<-2/skip_connect"]) == 2 and len(curves["derived_skips"]) == 2
+
+
+def test_darts_on_a_space_whose_options_change_shapes_is_refused() -> None:
+    evaluator = SupernetEvaluator(method="darts", data="digits", epochs=1)
+    with pytest.raises(
+        InvalidArgumentError, match=r"it works on the nb201 space; space 'macro'.*use method 'spos'"
+    ):
+        evaluator.check(make_space({"name": "macro", "max_blocks": 2}))
+    with pytest.raises(InvalidArgumentError, match="method must be one of 'spos', 'darts'; got 'enas'"):
+        SupernetEvaluator(method="enas")
