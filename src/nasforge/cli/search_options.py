@@ -105,6 +105,7 @@ def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, An
 def _one_shot(evaluator: dict[str, Any], method: str, given_epochs: bool) -> dict[str, Any]:
     """The supernet evaluator trained by `method`, with the training evaluator's data and
     recipe; its epochs train the supernet, `SUPERNET_EPOCHS` unless --epochs says otherwise."""
-    training = {k: v for k, v in evaluator.items() if k != "name"} if evaluator["name"] == "training" else {}
+    kept = evaluator["name"] in ("training", "supernet")  # its data and recipe (a TOML file's too)
+    training = {k: v for k, v in evaluator.items() if k != "name"} if kept else {}
     epochs = {} if given_epochs else {"epochs": SUPERNET_EPOCHS}
     return {**training, **epochs, "name": "supernet", "method": method}

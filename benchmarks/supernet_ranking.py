@@ -1,0 +1,69 @@
+"""How far a supernet's ranking can be trusted: 50 architectures drawn uniformly from the main
+job's space, each scored on the SPOS supernet and also trained on its own (the main job's 5
+epochs), with synflow computed on each before training.
+
+Runs `nasforge search` on a TOML config (random strategy, the supernet evaluator with
+`train_candidates = 5` and `proxies = ["synflow"]`), then `nasforge analyze` on the study and
+prints its correlation table: Kendall tau and Spearman rho of `supernet_valid_accuracy` and of
+`proxy_synflow` against stand-alone `valid_accuracy`, on the same architectures.
+
+    python benchmarks/supernet_ranking.py --seed 0 [--archs 50] [--supernet-epochs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CONFIG = """
+budget = {archs}
+seed = {seed}
+final_epochs = 0
+[strategy]
+name = "random"
+[evaluator]
+name = "supernet"
+data = "mnist1d"
+learning_rate = 0.01
+epochs = {epochs}
+train_candidates = 5
+proxies = ["synflow"]
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--archs", type=int, default=50)
+    parser.add_argument("--supernet-epochs", type=int, default=30)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        config, study = Path(scratch) / "ranking.toml", Path(scratch) / "ranking.db"
+        config.write_text(CONFIG.format(archs=args.archs, seed=args.seed, epochs=args.supernet_epochs))
+        start = time.perf_counter()
+        nasforge("search", "--config", str(config), "--study", str(study), "--no-progress", "--json")
+        print(f"{args.archs} architectures, seed {args.seed}: {time.perf_counter() - start:.0f} s")
+        analysis = json.loads(nasforge("analyze", str(study), "--json"))
+        for measure in ("supernet_valid_accuracy", "proxy_synflow", "params"):
+            c = analysis["correlations"][measure]["valid_accuracy"]
+            print(
+                f"{measure:24s} vs valid_accuracy: "
+                f"tau {c['kendall']:+.3f}  rho {c['spearman']:+.3f}  (n={c['n']})"
+            )
+        print(nasforge("analyze", str(study)).split("\n\n")[0])
+
+
+def nasforge(*argv: str) -> str:
+    done = subprocess.run([sys.executable, "-m", "nasforge.cli.main", *argv], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"nasforge {' '.join(argv)} failed:\n{done.stderr}")
+    return done.stdout
+
+
+if __name__ == "__main__":
+    main()
