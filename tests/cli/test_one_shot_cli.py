@@ -85,3 +85,15 @@ def test_one_shot_darts_on_a_cell_space_answers_with_its_derived_cell(
     assert "test_accuracy" in retrain["metrics"]
     code, _, err = run(capsys, "search", "--study", str(tmp_path / "m.db"), "--one-shot", "darts", *SMALL)
     assert code == 2 and "use method 'spos' there" in err
+
+
+def test_a_darts_config_file_answers_with_the_derived_cell_alone_too(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    config = tmp_path / "darts.toml"
+    config.write_text(
+        "final_epochs = 0\n[space]\nname = 'nb201'\nchannels = 4\ncells_per_stage = 1\n"
+        "[evaluator]\nname = 'supernet'\nmethod = 'darts'\ndata = 'digits'\nepochs = 1\n"
+    )
+    code, out, _ = run(capsys, "search", "--config", str(config), "--study", str(tmp_path / "t.db"), "--json")
+    assert code == 0 and json.loads(out)["finished"] == 1

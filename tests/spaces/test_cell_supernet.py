@@ -44,11 +44,12 @@ def test_every_path_and_its_one_hot_mixture_equal_the_extracted_network(task: Ta
         )
 
 
-def test_the_derived_cell_takes_the_strongest_operation_of_each_edge() -> None:
+def test_the_derived_cell_takes_the_strongest_operation_of_each_edge_but_none() -> None:
     supernet = CellSupernet(NB201Space(channels=4, cells_per_stage=1), Task((1, 16), 3))
     with torch.no_grad():
         supernet.arch_logits.zero_()
         supernet.arch_logits[range(6), [1, 3, 0, 4, 2, 1]] = 1.0
+        supernet.arch_logits[2, 4] = 0.5  # the runner-up where `none` leads
     assert supernet.derive().spec == (
-        "skip_connect", "nor_conv_3x3", "none", "avg_pool_3x3", "nor_conv_1x1", "skip_connect",
+        "skip_connect", "nor_conv_3x3", "avg_pool_3x3", "avg_pool_3x3", "nor_conv_1x1", "skip_connect",
     )  # fmt: skip

@@ -96,8 +96,9 @@ def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, An
     if args.one_shot:
         given_epochs = "epochs" in flags.get("evaluator", {})
         merged["evaluator"] = _one_shot(merged["evaluator"], args.one_shot, given_epochs)
-        if args.one_shot == "darts" and "budget" not in flags and "budget" not in from_file:
-            merged["budget"] = 1  # DARTS' answer is its derived cell; a larger budget searches on
+    darts = merged["evaluator"]["name"] == "supernet" and merged["evaluator"].get("method") == "darts"
+    if darts and "budget" not in flags and "budget" not in from_file:
+        merged["budget"] = 1  # DARTS' answer is its derived cell; a larger budget searches on
     given = {k: v for k, v in merged.items() if k in flags or k in from_file}
     return validated_config(merged, args.config), given
 

@@ -73,8 +73,11 @@ class CellSupernet(NB201Network):
         return cast(Tensor, self.classifier(self.head(x)))
 
     def derive(self) -> Genotype:
-        """The cell DARTS ends with: the operation of largest weight on each edge."""
-        return self.space.make([OPS[i] for i in self.arch_logits.argmax(1).tolist()])
+        """The cell DARTS ends with: the operation of largest weight on each edge, `none` left
+        out as DARTS does (a cell of `none` edges would pass nothing on)."""
+        logits = self.arch_logits.detach().clone()
+        logits[:, OPS.index("none")] = -torch.inf
+        return self.space.make([OPS[i] for i in logits.argmax(1).tolist()])
 
     @property
     def momentum(self) -> float | None:
