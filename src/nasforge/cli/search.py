@@ -25,7 +25,7 @@ from nasforge.cli.common import (
 )
 from nasforge.cli.progress import Display
 from nasforge.cli.results import print_outcome, summary
-from nasforge.cli.search_options import ONE_SHOT, SUPERNET_EPOCHS, search_options
+from nasforge.cli.search_options import ONE_SHOT, RERANK, SUPERNET_EPOCHS, search_options
 from nasforge.errors import NasforgeError
 from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
@@ -157,6 +157,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         metavar="K",
         help=f"retrain the K best and average them into one model, the final pick that export and "
         f"serve use (1: the best alone; default {ENSEMBLE})",
+    )
+    parser.add_argument(
+        "--rerank",
+        **setting("rerank"),
+        metavar="K",
+        help="before the final retraining, train the K best on their own for --epochs and retrain the "
+        f"best of them by validation accuracy (0: no; default 0, with --one-shot {RERANK})",
     )
     parser.add_argument(
         "--warmup",

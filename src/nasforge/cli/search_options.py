@@ -11,6 +11,7 @@ from nasforge.workflows.config import SearchConfig, layered, read_toml, validate
 
 ONE_SHOT = ("spos", "darts")
 SUPERNET_EPOCHS = 30
+RERANK = 10  # one-shot studies: the supernet's best, trained on their own before the final pick
 EXECUTION = tuple(k for k in StudySettings.RUN if k not in ("budget", "final_epochs"))
 TRAINING_OPTIONS = (
     "data",
@@ -96,6 +97,8 @@ def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, An
     if args.one_shot:
         given_epochs = "epochs" in flags.get("evaluator", {})
         merged["evaluator"] = _one_shot(merged["evaluator"], args.one_shot, given_epochs)
+    if args.one_shot and "rerank" not in flags and "rerank" not in from_file:
+        merged["rerank"] = RERANK
     darts = merged["evaluator"]["name"] == "supernet" and merged["evaluator"].get("method") == "darts"
     if darts and "budget" not in flags and "budget" not in from_file:
         merged["budget"] = 1  # DARTS' answer is its derived cell; a larger budget searches on

@@ -46,6 +46,7 @@ class StudySettings(BaseModel):
         "budget",
         "final_epochs",
         "ensemble",
+        "rerank",
         "workers",
         "executor",
         "ray_address",
@@ -61,6 +62,13 @@ class StudySettings(BaseModel):
     )
     ensemble: int = Field(
         ENSEMBLE, ge=1, description="the final pick averages the k best retrained models (1: the best alone)"
+    )
+    rerank: int = Field(
+        0,
+        ge=0,
+        description="before the final retraining, train the k best on their own for the evaluator's "
+        "epochs and retrain the best of them by validation (0: no; one-shot studies, whose ranking "
+        "comes from a supernet)",
     )
     workers: int | None = Field(None, ge=1, description="trials at once")
     executor: ExecutorName = "auto"

@@ -22,20 +22,22 @@ def retrain_top(
     *,
     k: int = 1,
     on_retrain: OnRetrain | None = None,
+    ranked: list[Trial] | None = None,
 ) -> list[tuple[Trial, dict[str, Any]]]:
-    """Retrain the `k` best trials for `epochs` (None: the evaluator's own), measure the test
-    split and keep their models beside the study. A trial already retrained that long is not
-    trained again: its stored result is returned.
+    """Retrain the `k` best trials (of `ranked`, best first; default the leaderboard) for
+    `epochs` (None: the evaluator's own), measure the test split and keep their models beside
+    the study. A trial already retrained that long is not trained again: its stored result is
+    returned.
 
     Returns:
         Each trial with its retraining's record (`metrics`, `error`, `fidelity`), best first.
     """
     out = []
-    for trial in study.leaderboard(k):
+    for trial in study.leaderboard(k) if ranked is None else ranked[:k]:
         done = [
             r
             for r in study.retrains
-            if r["trial"] == trial.number and r["fidelity"] == epochs and not r["error"]
+            if r["trial"] == trial.number and r["fidelity"] == epochs and not r["error"] and _tested(r)
         ]
         if not done:
             on_epoch = on_retrain(trial, epochs) if on_retrain is not None else None
@@ -59,6 +61,43 @@ def final_retrain(
     if not settings.final_epochs or evaluator.name != "training":
         return []
     k = max(1, settings.save_top_k, settings.ensemble)
-    retrained = retrain_top(study, evaluator, settings.final_epochs, k=k, on_retrain=on_retrain)
+    ranked = rerank(study, evaluator, settings.rerank, on_retrain) if settings.rerank else None
+    retrained = retrain_top(
+        study, evaluator, settings.final_epochs, k=k, on_retrain=on_retrain, ranked=ranked
+    )
     final_pick(study, evaluator, retrained, settings.ensemble, settings.final_epochs)
     return retrained
+
+
+def rerank(
+    study: Study, evaluator: Evaluator, count: int, on_retrain: OnRetrain | None = None
+) -> list[Trial]:
+    """The `count` best trials, each trained on its own for `evaluator`'s epochs (no test split,
+    no model kept), best first by that training's validation objective: where the study's
+    ranking came from a supernet, it is then only a filter. Trials trained so before (a resumed
+    search) are not trained again; those whose training failed are left out."""
+    epochs = getattr(evaluator, "epochs", None)
+    better = next(s.direction for s in evaluator.metric_schema() if s.name == evaluator.objective)
+    scored = []
+    for trial in study.leaderboard(count):
+        done = [
+            r
+            for r in study.retrains
+            if r["trial"] == trial.number and r["fidelity"] == epochs and not r["error"] and not _tested(r)
+        ]
+        if done:
+            metrics = done[-1]["metrics"]
+        else:
+            on_epoch = on_retrain(trial, epochs) if on_retrain is not None else None
+            result = study.retrain(evaluator, trial, epochs, save_model=False, test=False, on_epoch=on_epoch)
+            if result.error is not None:
+                continue
+            metrics = result.metrics
+        scored.append((trial, metrics[evaluator.objective]))
+    scored.sort(key=lambda pair: pair[1], reverse=better == "maximize")  # stable: ties keep their rank
+    return [trial for trial, _ in scored]
+
+
+def _tested(record: dict[str, Any]) -> bool:
+    """A final retraining (with test metrics), not a reranking."""
+    return any(name.startswith("test_") for name in record["metrics"])
