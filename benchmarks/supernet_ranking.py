@@ -3,7 +3,7 @@ job's space, each scored on the SPOS supernet and also trained on its own (the m
 epochs), with synflow computed on each before training.
 
 Runs `nasforge search` on a TOML config (random strategy, the supernet evaluator with
-`train_candidates = 5` and `proxies = ["synflow"]`), then `nasforge analyze` on the study and
+`train_candidates = true` for 5 epochs and `proxies = ["synflow"]`), then `nasforge analyze` on the study and
 prints its correlation table: Kendall tau and Spearman rho of `supernet_valid_accuracy` and of
 `proxy_synflow` against stand-alone `valid_accuracy`, on the same architectures.
 
@@ -31,7 +31,8 @@ name = "supernet"
 data = "mnist1d"
 learning_rate = 0.01
 epochs = {epochs}
-train_candidates = 5
+train_candidates = true
+candidate_epochs = 5
 proxies = ["synflow"]
 """
 

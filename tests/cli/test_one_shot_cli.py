@@ -32,8 +32,12 @@ def test_one_shot_scores_candidates_on_a_supernet_and_retrains_the_winner(
     code, out, _ = run(capsys, *argv, "--final-epochs", "1", "--ensemble", "1", "--json")
     data = json.loads(out)
     assert code == 0 and data["objective"] == "supernet_valid_accuracy" and data["finished"] == 4
-    (retrain,) = data["retrains"]
-    assert retrain["fidelity"] == 1 and "test_accuracy" in retrain["metrics"]
+    reranked = [r for r in data["retrains"] if r["fidelity"] == 5]  # the candidates' own 5 epochs
+    assert len(reranked) == 4 and not any("test_accuracy" in r["metrics"] for r in reranked)
+    (retrain,) = [r for r in data["retrains"] if r["fidelity"] == 1]
+    assert "test_accuracy" in retrain["metrics"]
+    best_reranked = max(reranked, key=lambda r: r["metrics"]["valid_accuracy"])
+    assert retrain["trial"] == best_reranked["trial"], "the final model is the reranking's best"
     stored = Study.load(db).config["evaluator"]
     assert stored["name"] == "supernet" and stored["data"] == "digits" and stored["epochs"] == 2
     assert (tmp_path / "s.db.artifacts" / "supernet.safetensors").exists()
@@ -49,6 +53,7 @@ def test_one_shot_without_epochs_trains_the_supernet_its_default_and_says_so(
         "name": "supernet",
         "data": "mnist1d",
         "epochs": SUPERNET_EPOCHS,
+        "candidate_epochs": 5,
         "learning_rate": 0.01,
         "method": "spos",
     }

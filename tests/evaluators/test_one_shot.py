@@ -108,12 +108,19 @@ def test_candidates_trained_on_their_own_put_the_supernet_score_beside_trained_a
     from nasforge.analysis.proxy_agreement import fidelity_correlations
 
     evaluator = SupernetEvaluator(
-        data="digits", epochs=3, train_candidates=1, proxies=("synflow",), threads=1, learning_rate=0.01
+        data="digits",
+        epochs=3,
+        candidate_epochs=1,
+        train_candidates=True,
+        proxies=("synflow",),
+        threads=1,
+        learning_rate=0.01,
     )
     study = Study.create(make_space(SPACE), "random", objective=evaluator.objective, evaluator=evaluator)
     study.optimize(evaluator, 6)
     for trial in study.trials:
         assert {"supernet_valid_accuracy", "valid_accuracy", "proxy_synflow", "params"} <= set(trial.metrics)
+        assert trial.metrics["epochs"] == 1
     correlations = fidelity_correlations(study)
     assert correlations["supernet_valid_accuracy"]["valid_accuracy"]["n"] == 6
     assert correlations["proxy_synflow"]["valid_accuracy"]["n"] == 6

@@ -163,7 +163,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         **setting("rerank"),
         metavar="K",
         help="before the final retraining, train the K best on their own for --epochs and retrain the "
-        f"best of them by validation accuracy (0: no; default 0, with --one-shot {RERANK})",
+        f"best of them by validation accuracy (0: no; default 0, with --one-shot spos {RERANK})",
     )
     parser.add_argument(
         "--warmup",

@@ -97,7 +97,7 @@ def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, An
     if args.one_shot:
         given_epochs = "epochs" in flags.get("evaluator", {})
         merged["evaluator"] = _one_shot(merged["evaluator"], args.one_shot, given_epochs)
-    if args.one_shot and "rerank" not in flags and "rerank" not in from_file:
+    if args.one_shot == "spos" and "rerank" not in flags and "rerank" not in from_file:
         merged["rerank"] = RERANK
     darts = merged["evaluator"]["name"] == "supernet" and merged["evaluator"].get("method") == "darts"
     if darts and "budget" not in flags and "budget" not in from_file:
@@ -108,8 +108,12 @@ def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, An
 
 def _one_shot(evaluator: dict[str, Any], method: str, given_epochs: bool) -> dict[str, Any]:
     """The supernet evaluator trained by `method`, with the training evaluator's data and
-    recipe; its epochs train the supernet, `SUPERNET_EPOCHS` unless --epochs says otherwise."""
+    recipe; its epochs train the supernet, `SUPERNET_EPOCHS` unless --epochs says otherwise,
+    and the training evaluator's own epochs become the candidates' (`candidate_epochs`)."""
     kept = evaluator["name"] in ("training", "supernet")  # its data and recipe (a TOML file's too)
     training = {k: v for k, v in evaluator.items() if k != "name"} if kept else {}
-    epochs = {} if given_epochs else {"epochs": SUPERNET_EPOCHS}
-    return {**training, **epochs, "name": "supernet", "method": method}
+    if given_epochs:
+        return {**training, "name": "supernet", "method": method}
+    if evaluator["name"] == "training" and "epochs" in training:  # a candidate's own training
+        training["candidate_epochs"] = training["epochs"]
+    return {**training, "epochs": SUPERNET_EPOCHS, "name": "supernet", "method": method}

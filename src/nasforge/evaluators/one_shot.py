@@ -10,6 +10,7 @@ that path first. The score is `supernet_valid_accuracy`, kept apart from trained
 
 from __future__ import annotations
 
+import copy
 import inspect
 import time
 from collections.abc import Callable
@@ -62,11 +63,12 @@ class SupernetEvaluator(Evaluator):
     derived cell is `derived(space)`. `arch_learning_rate`: DARTS' architecture step (the
     paper's 3e-4 is sized for ~20k steps; a few thousand steps need about 10x).
     `max_skip`: DARTS+'s early stop against collapse, at that many skip connections (0: off).
-    `calibration_batches`: the training batches that
-    re-estimate BatchNorm statistics for each path before it is scored, and `train_candidates`:
-    when above 0, each candidate is also trained on its own for that many epochs, so its
-    trained metrics (and `proxies`, if asked) stand beside its supernet score and `analyze`
-    says how far the supernet's ranking can be trusted.
+    `calibration_batches`: the training batches that re-estimate BatchNorm statistics for each
+    path before it is scored. `candidate_epochs`: how long a candidate trains on its own (the
+    stand-alone evaluator's epochs: a rerank before the final retraining uses them). With
+    `train_candidates`, every candidate is also trained on its own that long, so its trained
+    metrics (and `proxies`, if asked) stand beside its supernet score and `analyze` says how
+    far the supernet's ranking can be trusted.
 
     Example:
         >>> from nasforge.spaces import make_space
@@ -88,14 +90,16 @@ class SupernetEvaluator(Evaluator):
         arch_learning_rate: float = 3e-3,
         max_skip: int = 0,
         calibration_batches: int = 10,
-        train_candidates: int = 0,
+        candidate_epochs: int = 5,
+        train_candidates: bool = False,
         **training: Any,
     ) -> None:
         self.method = check_choice("method", method, METHODS)
         self.arch_learning_rate = check_float("arch_learning_rate", arch_learning_rate, minimum=0.0)
         self.max_skip = check_int("max_skip", max_skip, minimum=0)
         self.calibration_batches = check_int("calibration_batches", calibration_batches, minimum=1)
-        self.train_candidates = check_int("train_candidates", train_candidates, minimum=0)
+        self.candidate_epochs = check_int("candidate_epochs", candidate_epochs, minimum=1)
+        self.train_candidates = check_choice("train_candidates", train_candidates, (False, True))
         self.training = TrainingEvaluator(**training)
         self.weights: str | None = None  # trained supernet weights (safetensors), see `save`
         self._trained: tuple[dict[str, Any], Supernet] | None = None
@@ -106,6 +110,7 @@ class SupernetEvaluator(Evaluator):
             "arch_learning_rate": self.arch_learning_rate,
             "max_skip": self.max_skip,
             "calibration_batches": self.calibration_batches,
+            "candidate_epochs": self.candidate_epochs,
             "train_candidates": self.train_candidates,
         }
         return {**self.training.config(), "name": self.name, **own}
@@ -134,8 +139,11 @@ class SupernetEvaluator(Evaluator):
                 )
 
     def stand_alone(self) -> TrainingEvaluator:
-        """The training evaluator with the same data and recipe: what retrains the winners."""
-        return self.training
+        """The training evaluator with the same data and recipe, for `candidate_epochs`: what
+        reranks and retrains the winners."""
+        evaluator = copy.copy(self.training)  # shares the loaded data
+        evaluator.epochs = self.candidate_epochs
+        return evaluator
 
     def metric_schema(self) -> list[MetricSpec]:
         own = specs(["supernet_valid_accuracy"], "valid", "maximize") + specs(
@@ -203,7 +211,7 @@ class SupernetEvaluator(Evaluator):
         space.validate(genotype)
         trained = Result()
         if self.train_candidates:
-            trained = self.training.evaluate(genotype, space, float(self.train_candidates), options)
+            trained = self.training.evaluate(genotype, space, float(self.candidate_epochs), options)
             if trained.error is not None:
                 return trained
         supernet = self.supernet(space)
