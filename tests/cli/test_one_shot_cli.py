@@ -38,6 +38,7 @@ def test_one_shot_scores_candidates_on_a_supernet_and_retrains_the_winner(
     assert "test_accuracy" in retrain["metrics"]
     best_reranked = max(reranked, key=lambda r: r["metrics"]["valid_accuracy"])
     assert retrain["trial"] == best_reranked["trial"], "the final model is the reranking's best"
+    assert Study.load(db).config["strategy"]["name"] == "random", "SPOS searches its supernet at random"
     stored = Study.load(db).config["evaluator"]
     assert stored["name"] == "supernet" and stored["data"] == "digits" and stored["epochs"] == 2
     assert (tmp_path / "s.db.artifacts" / "supernet.safetensors").exists()

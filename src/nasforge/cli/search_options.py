@@ -97,8 +97,10 @@ def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, An
     if args.one_shot:
         given_epochs = "epochs" in flags.get("evaluator", {})
         merged["evaluator"] = _one_shot(merged["evaluator"], args.one_shot, given_epochs)
-    if args.one_shot == "spos" and "rerank" not in flags and "rerank" not in from_file:
-        merged["rerank"] = RERANK
+    if args.one_shot == "spos":
+        for key, value in (("rerank", RERANK), ("strategy", {"name": "random"})):
+            if key not in flags and key not in from_file:  # one-shot defaults (see the README)
+                merged[key] = value
     darts = merged["evaluator"]["name"] == "supernet" and merged["evaluator"].get("method") == "darts"
     if darts and "budget" not in flags and "budget" not in from_file:
         merged["budget"] = 1  # DARTS' answer is its derived cell; a larger budget searches on
