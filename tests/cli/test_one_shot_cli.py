@@ -91,6 +91,7 @@ def test_one_shot_darts_on_a_cell_space_answers_with_its_derived_cell(
     assert "test_accuracy" in retrain["metrics"]
     code, _, err = run(capsys, "search", "--study", str(tmp_path / "m.db"), "--one-shot", "darts", *SMALL)
     assert code == 2 and "use method 'spos' there" in err
+    assert not (tmp_path / "m.db").exists(), "a refused search leaves no study behind"
 
 
 def test_a_darts_config_file_answers_with_the_derived_cell_alone_too(
