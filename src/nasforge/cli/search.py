@@ -163,8 +163,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "--rerank",
         **setting("rerank"),
         metavar="K",
-        help="before the final retraining, train the K best on their own for --epochs and retrain the "
-        f"best of them by validation accuracy (0: no; default 0, with --one-shot spos {RERANK})",
+        help="before the final retraining, train the K best on their own (a training search's --epochs; "
+        "a one-shot search's candidates' 5) and retrain the best of them by validation accuracy "
+        f"(0: no; default 0, with --one-shot spos {RERANK})",
     )
     parser.add_argument(
         "--warmup",
