@@ -14,7 +14,6 @@ holds that many skip connections.
 from __future__ import annotations
 
 import math
-import warnings
 from pathlib import Path as FilePath
 
 import torch
@@ -23,7 +22,7 @@ from torch import Tensor, nn
 from nasforge.evaluators.augment import augment
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.supernet_training import SupernetEpochHook
-from nasforge.evaluators.trainer import DivergedError, TrainConfig, batches, make_optimizer
+from nasforge.evaluators.trainer import DivergedError, ScheduledRun, TrainConfig, batches, make_optimizer
 from nasforge.spaces.cell_supernet import CellSupernet
 from nasforge.spaces.nb201 import EDGES, OPS
 
@@ -32,7 +31,7 @@ GRADIENT_CLIP = 5.0
 PARAMETER_FREE = ("skip_connect", "avg_pool_3x3")
 
 
-class DartsTrainer:
+class DartsTrainer(ScheduledRun):
     """Alternating architecture and weight steps on `supernet`; resumable like `Trainer`
     (`model`, `optimizer`, `generator`, `epoch`, `fast_forward`)."""
 
@@ -57,14 +56,6 @@ class DartsTrainer:
         self.schedule = torch.optim.lr_scheduler.LambdaLR(self.optimizer, [cosine, lambda _: 1.0])
         self.generator = torch.Generator().manual_seed(config.seed)
         self.epoch = 0
-
-    def fast_forward(self, epochs: int) -> None:
-        """Advance the schedule to after `epochs` epochs (the weights come from a checkpoint)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "scheduler.step() before optimizer.step()"
-            for _ in range(epochs * self.steps_per_epoch):
-                self.schedule.step()
-        self.epoch = epochs
 
     def run_epoch(
         self, weight_half: tuple[Tensor, Tensor], arch_half: tuple[Tensor, Tensor]

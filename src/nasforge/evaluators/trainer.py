@@ -53,7 +53,23 @@ def make_optimizer(params: Iterable[nn.Parameter], config: TrainConfig) -> torch
 EpochHook = Callable[[int, float, float], bool | None]
 
 
-class Trainer:
+class ScheduledRun:
+    """A training run whose learning-rate schedule steps once a batch, counted in epochs."""
+
+    schedule: torch.optim.lr_scheduler.LRScheduler
+    steps_per_epoch: int
+    epoch: int  # epochs done
+
+    def fast_forward(self, epochs: int) -> None:
+        """Advance the schedule to after `epochs` epochs (the weights come from a checkpoint)."""
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # "scheduler.step() before optimizer.step()"
+            for _ in range(epochs * self.steps_per_epoch):
+                self.schedule.step()
+        self.epoch = epochs
+
+
+class Trainer(ScheduledRun):
     """Trains a model in place, epoch by epoch, with a one-cycle schedule; its state can be saved
     and restored (see `nasforge.evaluators.checkpoint`) to continue a run later."""
 
@@ -67,14 +83,6 @@ class Trainer:
         )
         self.generator = torch.Generator().manual_seed(config.seed)
         self.epoch = 0  # epochs done
-
-    def fast_forward(self, epochs: int) -> None:
-        """Advance the schedule to after `epochs` epochs (the weights come from a checkpoint)."""
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "scheduler.step() before optimizer.step()"
-            for _ in range(epochs * self.steps_per_epoch):
-                self.schedule.step()
-        self.epoch = epochs
 
     def run(self, x: torch.Tensor, y: torch.Tensor, on_epoch: EpochHook | None = None) -> int | None:
         """Train up to `config.epochs`; returns the epoch at which `on_epoch` asked to stop, or None.
