@@ -24,7 +24,7 @@ from safetensors.torch import load_file, save_file
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.base import EvalOptions, Evaluator, Result
-from nasforge.evaluators.darts_training import train_darts
+from nasforge.evaluators.darts_training import ARCH_LEARNING_RATE, train_darts
 from nasforge.evaluators.resources import auto_threads
 from nasforge.evaluators.schema import MetricSpec, specs
 from nasforge.evaluators.supernet_training import Path, SupernetEpochHook, recalibrate, train_supernet
@@ -60,8 +60,8 @@ class SupernetEvaluator(Evaluator):
     learning rate, augmentation, seed…) plus:
     `method`: "spos" trains with a uniformly drawn path per batch (any space with a supernet);
     "darts" learns architecture weights beside the network weights (cell spaces), and its
-    derived cell is `derived(space)`. `arch_learning_rate`: DARTS' architecture step (the
-    paper's 3e-4 is sized for ~20k steps; a few thousand steps need about 10x).
+    derived cell is `derived(space)`. `arch_learning_rate`: DARTS' architecture step (see
+    `darts_training`).
     `max_skip`: DARTS+'s early stop against collapse, at that many skip connections (0: off).
     `calibration_batches`: the training batches that re-estimate BatchNorm statistics for each
     path before it is scored. `candidate_epochs`: how long a candidate trains on its own (the
@@ -87,7 +87,7 @@ class SupernetEvaluator(Evaluator):
         self,
         *,
         method: str = "spos",
-        arch_learning_rate: float = 3e-3,
+        arch_learning_rate: float = ARCH_LEARNING_RATE,
         max_skip: int = 0,
         calibration_batches: int = 10,
         candidate_epochs: int = 5,
@@ -217,14 +217,16 @@ class SupernetEvaluator(Evaluator):
         supernet = self.supernet(space)
         start = time.perf_counter()
         data = self.training.dataset()
-        batch_size = self.training.batch_size or 128
+        batch_size = self.training.train_config(genotype, space, None).batch_size  # as it trained
         with prof.torch_threads(self.training.threads or auto_threads()):
             recalibrate(
                 supernet, genotype, torch.from_numpy(data.train.x), self.calibration_batches, batch_size
             )
             valid_x, valid_y = torch.from_numpy(data.valid.x), torch.from_numpy(data.valid.y)
             loss, accuracy = loss_and_accuracy(Path(supernet, genotype), valid_x, valid_y)
-        params = sum(p.numel() for p in supernet.extract(genotype).parameters())
-        metrics = {"supernet_valid_accuracy": accuracy, "supernet_valid_loss": loss, "params": float(params)}
+        metrics = {"supernet_valid_accuracy": accuracy, "supernet_valid_loss": loss}
+        if "params" not in trained.metrics:  # counted by the candidate's own training otherwise
+            network = space.build(genotype, data.task)
+            metrics["params"] = float(sum(p.numel() for p in network.parameters()))
         cost = time.perf_counter() - start + trained.cost_s
         return Result({**trained.metrics, **metrics}, cost, trained.artifacts, pruned_at=trained.pruned_at)
