@@ -104,3 +104,22 @@ def test_a_darts_config_file_answers_with_the_derived_cell_alone_too(
     )
     code, out, _ = run(capsys, "search", "--config", str(config), "--study", str(tmp_path / "t.db"), "--json")
     assert code == 0 and json.loads(out)["finished"] == 1
+
+
+def test_one_shot_spos_searches_the_families_space_and_darts_refuses_it(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    db = tmp_path / "f.db"
+    narrow = ["--space", "families", "--choice", "channels=8", "--choice", "depth=1", "--data", "digits"]
+    argv = ["search", "--study", str(db), "--one-shot", "spos", *narrow, "--epochs", "2", "--budget", "3"]
+    code, out, _ = run(capsys, *argv, "--rerank", "0", "--final-epochs", "1", "--ensemble", "1", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["finished"] == 3
+    study = Study.load(db)
+    assert study.space.name == "families" and study.trials[0].metrics["supernet_valid_accuracy"] > 0
+    assert study.space.parse(data["best"]["arch"]).spec[0][0][0] in ("vgg", "resnet", "bottleneck",
+                                                                     "mobilenet", "densenet")  # fmt: skip
+    (retrain,) = data["retrains"]
+    assert "test_accuracy" in retrain["metrics"]
+    code, _, err = run(capsys, "search", "--study", str(tmp_path / "d.db"), "--one-shot", "darts", *narrow)
+    assert code == 2 and "space 'families' has options that change shapes" in err and "Traceback" not in err

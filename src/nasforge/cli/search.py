@@ -65,7 +65,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         choices=ONE_SHOT,
         help="weight sharing: train one supernet of the space (--epochs: its epochs, default "
         f"{SUPERNET_EPOCHS}), then score each candidate on it in a fraction of a second; the winners are "
-        "retrained on their own at the end. spos: a uniformly drawn path per batch (macro, nb201), "
+        "retrained on their own at the end. spos: a uniformly drawn path per batch (macro, families, nb201), "
         "then random search on it (unless --strategy) and --rerank 10; "
         "darts: architecture weights learned beside the network's (nb201), its derived cell scored "
         "first (default --budget 1: that cell alone)",

@@ -135,7 +135,7 @@ class SupernetEvaluator(Evaluator):
                 raise InvalidArgumentError(
                     f"DARTS mixes every option of a choice, which needs them all to give one shape: it "
                     f"works on the nb201 space; space {space.name!r} has options that change shapes "
-                    "(stride, pooling, depth): use method 'spos' there"
+                    "(stride, pooling, depth, block family): use method 'spos' there"
                 )
 
     def stand_alone(self) -> TrainingEvaluator:

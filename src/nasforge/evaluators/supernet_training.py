@@ -13,7 +13,7 @@ from torch import Tensor, nn
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.trainer import TrainConfig, Trainer, batches
 from nasforge.genotype import Genotype
-from nasforge.spaces.macro_supernet import BN_MOMENTUM
+from nasforge.spaces.ops import BN_MOMENTUM
 from nasforge.spaces.supernets import Supernet
 
 # Before the first epoch and after each: (epochs done, epochs in all, that epoch's

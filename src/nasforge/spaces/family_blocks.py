@@ -92,10 +92,12 @@ class FamiliesNetwork(nn.Module):
         dims, size = task.dims, min(task.input_shape[1:])
         width = stages[0][1]
         layers: list[nn.Module] = [conv_bn(dims, task.channels, width, 3)]
+        self.stage_starts: list[int] = []  # where each stage's blocks begin in `features`
         for i, spec in enumerate(stages):
             stride = 2 if i > 0 and size >= 2 else 1
             size = (size + stride - 1) // stride
             blocks, width = stage(dims, spec, width, stride)
+            self.stage_starts.append(len(layers))
             layers.extend(blocks)
         self.features = nn.Sequential(*layers)
         self.classifier = nn.Sequential(

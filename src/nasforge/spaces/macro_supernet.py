@@ -22,7 +22,7 @@ from torch import Tensor, nn
 from nasforge.genotype import Genotype
 from nasforge.spaces.macro import MacroSpace
 from nasforge.spaces.macro_network import ConvStep, MacroNetwork, plan
-from nasforge.spaces.ops import conv
+from nasforge.spaces.ops import BN_EPS, BN_MOMENTUM, conv
 from nasforge.task import Task
 
 _ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
@@ -31,7 +31,6 @@ _ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "selu": F.selu,
     "leaky_relu": lambda x: F.leaky_relu(x, 0.1),
 }
-BN_MOMENTUM, BN_EPS = 0.1, 1e-5  # PyTorch's BatchNorm defaults
 
 
 class MacroSupernet(nn.Module):

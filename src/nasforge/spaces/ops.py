@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+BN_MOMENTUM, BN_EPS = 0.1, 1e-5  # PyTorch's BatchNorm defaults
+
 
 def conv(dims: int, c_in: int, c_out: int, kernel: int, stride: int = 1, **kw: object) -> nn.Module:
     """Conv1d or Conv2d with 'same'-style padding for odd kernels."""
