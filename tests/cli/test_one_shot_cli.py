@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from nasforge import Study
-from nasforge.cli.search_options import SUPERNET_EPOCHS
+from nasforge.cli.main import build_parser
+from nasforge.cli.search_options import DARTS_FINAL_EPOCHS, SUPERNET_EPOCHS, search_options
 from tests.helpers import run
 
 SMALL = [
@@ -53,7 +54,7 @@ def test_one_shot_without_epochs_trains_the_supernet_its_default_and_says_so(
     assert _one_shot(training, "spos", False) == {
         "name": "supernet",
         "data": "mnist1d",
-        "epochs": SUPERNET_EPOCHS,
+        "epochs": SUPERNET_EPOCHS["spos"],
         "candidate_epochs": 5,
         "learning_rate": 0.01,
         "method": "spos",
@@ -123,3 +124,19 @@ def test_one_shot_spos_searches_the_families_space_and_darts_refuses_it(
     assert "test_accuracy" in retrain["metrics"]
     code, _, err = run(capsys, "search", "--study", str(tmp_path / "d.db"), "--one-shot", "darts", *narrow)
     assert code == 2 and "space 'families' has options that change shapes" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("extra", "supernet_epochs", "final_epochs", "budget"),
+    [
+        ([], SUPERNET_EPOCHS["darts"], DARTS_FINAL_EPOCHS, 1),
+        (["--epochs", "3", "--final-epochs", "7", "--budget", "4"], 3, 7, 4),
+    ],
+)
+def test_darts_defaults_give_way_to_flags(
+    extra: list[str], supernet_epochs: int, final_epochs: int, budget: int
+) -> None:
+    args = build_parser().parse_args(["search", "--one-shot", "darts", "--space", "nb201", *extra])
+    config, _ = search_options(args)
+    assert config.evaluator["epochs"] == supernet_epochs
+    assert (config.final_epochs, config.budget) == (final_epochs, budget)

@@ -25,7 +25,7 @@ from nasforge.cli.common import (
 )
 from nasforge.cli.progress import Display
 from nasforge.cli.results import print_outcome, summary
-from nasforge.cli.search_options import ONE_SHOT, RERANK, SUPERNET_EPOCHS, search_options
+from nasforge.cli.search_options import DARTS_FINAL_EPOCHS, ONE_SHOT, RERANK, SUPERNET_EPOCHS, search_options
 from nasforge.errors import NasforgeError
 from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
@@ -63,12 +63,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     parser.add_argument(
         "--one-shot",
         choices=ONE_SHOT,
-        help="weight sharing: train one supernet of the space (--epochs: its epochs, default "
-        f"{SUPERNET_EPOCHS}), then score each candidate on it in a fraction of a second; the winners are "
-        "retrained on their own at the end. spos: a uniformly drawn path per batch (macro, families, nb201), "
-        "then random search on it (unless --strategy) and --rerank 10; "
-        "darts: architecture weights learned beside the network's (nb201), its derived cell scored "
-        "first (default --budget 1: that cell alone)",
+        help="weight sharing: train one supernet of the space (--epochs: its epochs), then score each "
+        "candidate on it in a fraction of a second; the winners are retrained on their own at the end. "
+        f"spos: a uniformly drawn path per batch (macro, families, nb201; {SUPERNET_EPOCHS['spos']} epochs), "
+        f"then random search on it (unless --strategy) and --rerank {RERANK}; darts: architecture weights "
+        f"learned beside the network's (nb201; {SUPERNET_EPOCHS['darts']} epochs), its derived cell scored "
+        f"first (default --budget 1: that cell alone) and retrained for --final-epochs {DARTS_FINAL_EPOCHS}",
     )
     add_param_option(parser)
     parser.add_argument(
