@@ -115,31 +115,27 @@ def _largest(space: FamiliesSpace, task: Task) -> dict[str, tuple[tuple[int, ...
     families, channels = choices["family"], max(choices["channels"])
     top = tuple(max(choices[k]) for k in ("depth", "kernel", "expansion", "growth"))
     largest = {f: (f, channels, *top) for f in families}
-    widths = {f: stage(task.dims, largest[f], channels, 1)[1] for f in families}
-    widest = max(families, key=widths.__getitem__)
+    widest = max(stage(task.dims, largest[f], channels, 1)[1] for f in families)
     out: dict[str, tuple[tuple[int, ...], nn.Module]] = {}
 
     def add(key: str, tensor: Tensor, module: nn.Module) -> None:
-        shape = tuple(tensor.shape)
-        if key in out:
-            shape = tuple(max(a, b) for a, b in zip(out[key][0], shape, strict=True))
+        shape, known = tuple(tensor.shape), out.get(key)
+        if known is not None:  # keep the larger tensor's module (a bias's bound reads its weight)
+            module = module if math.prod(shape) > math.prod(known[0]) else known[1]
+            shape = tuple(max(a, b) for a, b in zip(known[0], shape, strict=True))
         out[key] = (shape, module)
 
-    probe = FamiliesNetwork((largest[widest],), (0.0,), task)  # the widest stem and classifier
-    keys = _shared_keys(probe, (largest[widest],))
-    for name, tensor, module in _tensors(probe):
-        add(keys[name], tensor, module)
-    for s in range(1, space.max_blocks):
-        for f in families:
-            blocks, _ = stage(task.dims, largest[f], max(widths.values()), 2)
-            for b, block in enumerate(blocks):
-                for name, tensor, module in _tensors(block):
-                    add(_stage_key(s, largest[f], blocks, b, name).replace(".", "/"), tensor, module)
-    for f in families:  # the first stage: the stem's width in, stride 1
+    for f in families:  # the stem, the classifier and the first stage (the stem's width in, stride 1)
         probe = FamiliesNetwork((largest[f],), (0.0,), task)
         keys = _shared_keys(probe, (largest[f],))
         for name, tensor, module in _tensors(probe):
             add(keys[name], tensor, module)
+    for s in range(1, space.max_blocks):
+        for f in families:
+            blocks, _ = stage(task.dims, largest[f], widest, 2)
+            for b, block in enumerate(blocks):
+                for name, tensor, module in _tensors(block):
+                    add(_stage_key(s, largest[f], blocks, b, name).replace(".", "/"), tensor, module)
     return out
 
 
