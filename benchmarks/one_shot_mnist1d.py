@@ -4,8 +4,9 @@ For each seed, runs `nasforge search` three ways, one after the other, each in a
   default  the main job (each candidate trained 5 epochs, the best 5 retrained and averaged);
   spos     --one-shot spos on the main job's space (one supernet, every candidate scored on it,
            the same final retraining);
-  darts    --one-shot darts on an NB201 cell space (`--darts-cells` cells per stage, C=16): the
-           main job's space has options that change shapes, which DARTS cannot mix.
+  darts    --one-shot darts on an NB201 cell space (`--darts-cells` cells per stage, C=16; its
+           CLI defaults: supernet 15 epochs, the derived cell retrained 20): the main job's
+           space has options that change shapes, which DARTS cannot mix.
 and prints each run's wall time (supernet + search + final retraining) and its final pick's
 validation and test accuracy, then each one-shot run's time as a share of the default's and its
 accuracy gap. Goal: within 1 point of the default's accuracy in <= 40% of its time.
