@@ -103,9 +103,10 @@ def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, An
             if key not in flags and key not in from_file:  # one-shot defaults (see the README)
                 merged[key] = value
     darts = merged["evaluator"]["name"] == "supernet" and merged["evaluator"].get("method") == "darts"
+    # DARTS' answer is its derived cell (a larger budget searches on), retrained on its own
     for key, value in (("budget", 1), ("final_epochs", DARTS_FINAL_EPOCHS)):
         if darts and key not in flags and key not in from_file:
-            merged[key] = value  # DARTS' answer is its derived cell; a larger budget searches on
+            merged[key] = value
     given = {k: v for k, v in merged.items() if k in flags or k in from_file}
     return validated_config(merged, args.config), given
 
