@@ -98,6 +98,22 @@ def test_divergence_and_size_cap_fail_trials_and_the_study_goes_on() -> None:
     assert study.best_trial is not None and study.best_trial.number >= 3
 
 
+@pytest.mark.parametrize(
+    ("option", "metric"),
+    [("max_params", "params"), ("max_flops", "flops"), ("max_activation_bytes", "activation_bytes")],
+)
+def test_a_size_cap_refuses_before_training_and_names_the_measure(option: str, metric: str) -> None:
+    space = MacroSpace()
+    genotype = space.parse(ARCH)
+    measured = TrainingEvaluator(data="digits", epochs=1).evaluate(genotype, space).metrics[metric]
+    capped = TrainingEvaluator(data="digits", epochs=50, **{option: int(measured) - 1})
+    result = capped.evaluate(genotype, space)
+    assert result.error is not None and f"above {option}={int(measured) - 1:,}" in result.error
+    assert result.metrics[metric] == measured and "valid_accuracy" not in result.metrics
+    allowed = TrainingEvaluator(data="digits", epochs=1, **{option: int(measured)})
+    assert allowed.evaluate(genotype, space).error is None
+
+
 def test_joint_space_hyperparameters_reach_the_training() -> None:
     space = make_space(
         {
@@ -126,6 +142,7 @@ def test_fidelity_sets_the_epochs() -> None:
         ("learning_rate", -1.0),
         ("device", "tpu"),
         ("max_params", 0),
+        ("max_activation_bytes", 0),
         ("augment", ("rotate",)),
     ],
 )

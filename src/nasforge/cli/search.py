@@ -139,6 +139,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     group.add_argument("--max-params", type=int_at_least(1), help="fail models with more parameters")
     group.add_argument("--max-flops", type=int_at_least(1), help="fail models with more FLOPs per example")
     group.add_argument(
+        "--max-activation-bytes",
+        type=int_at_least(1),
+        help="fail models whose activations take more bytes per example (the inference working set)",
+    )
+    group.add_argument(
         "--threads",
         type=int_at_least(1),
         help="torch threads per trial (default: the cores other processes leave free, shared among workers)",

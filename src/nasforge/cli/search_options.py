@@ -28,6 +28,7 @@ TRAINING_OPTIONS = (
     "train_subset",
     "max_params",
     "max_flops",
+    "max_activation_bytes",
     "threads",
     "device",
 )

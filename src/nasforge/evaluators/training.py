@@ -57,7 +57,8 @@ class TrainingEvaluator(Evaluator):
     rest), KL divergence of the mean prediction from the label distribution, cross-entropy
     (`loss`). Efficiency: `params`, `flops`, `size_bytes`, `activation_bytes`, inference latency
     per batch and per example (median and p95 after warm-up), `peak_rss_mb` (and
-    `peak_cuda_mb` on a GPU); `max_params` and `max_flops` (per example) cap the model size.
+    `peak_cuda_mb` on a GPU); `max_params`, `max_flops` and `max_activation_bytes` (per example)
+    cap the model size, refused before any training.
     Robustness: `test_accuracy_noise_<σ>` under Gaussian input noise. Zero-cost `proxies`, if
     named, are computed on the untrained network too, so a study can compare theory with practice.
     `augment` names batch augmentations of the training data (`hflip`, `shift`; none by default).
@@ -92,6 +93,7 @@ class TrainingEvaluator(Evaluator):
         train_subset: int | None = None,
         max_params: int = 2_000_000,
         max_flops: int | None = None,
+        max_activation_bytes: int | None = None,
         noise_levels: tuple[float, ...] = (0.1, 0.3, 0.5),
         proxies: tuple[str, ...] = (),
         seed: int = 0,
@@ -116,6 +118,11 @@ class TrainingEvaluator(Evaluator):
         )
         self.max_params = check_int("max_params", max_params, minimum=1)
         self.max_flops = None if max_flops is None else check_int("max_flops", max_flops, minimum=1)
+        self.max_activation_bytes = (
+            None
+            if max_activation_bytes is None
+            else check_int("max_activation_bytes", max_activation_bytes, minimum=1)
+        )
         self.noise_levels = tuple(check_float("noise_levels", s, minimum=0.0) for s in noise_levels)
         self.proxies = check_proxies(tuple(proxies), ensembles=False) if proxies else ()
         self.seed = check_int("seed", seed, minimum=0)
@@ -220,19 +227,9 @@ class TrainingEvaluator(Evaluator):
         device = resolve_device(self.device)
         torch.manual_seed(config.seed)
         model = space.build(genotype, data.task)
-        params = prof.count_parameters(model)
-        if params > self.max_params:
-            return Result(
-                metrics={"params": params},
-                error=f"model has {params:,} parameters, above max_params={self.max_params:,}",
-            )
-        if self.max_flops is not None:  # FLOPs are measured after training too; here only to refuse early
-            flops = prof.flops(model, torch.from_numpy(data.train.x[:1]))
-            if flops > self.max_flops:
-                return Result(
-                    metrics={"params": params, "flops": flops},
-                    error=f"model needs {flops:,} FLOPs per example, above max_flops={self.max_flops:,}",
-                )
+        refused = self._above_caps(model, torch.from_numpy(data.train.x[:1]))
+        if refused is not None:
+            return refused
         if self.threads is None:  # decided once, so that every trial of this process trains alike
             self.threads = auto_threads()
         threads = min(self.threads, max(1, torch.get_num_threads()))  # a pool worker's share at most
@@ -256,6 +253,24 @@ class TrainingEvaluator(Evaluator):
             }
             save_model(options.model_to, model.cpu(), card)
         return result
+
+    def _above_caps(self, model: torch.nn.Module, sample: torch.Tensor) -> Result | None:
+        """A failed result when `model` is above a size cap (measured again after training; here
+        only to refuse before it)."""
+        caps = (
+            ("params", "max_params", self.max_params, "parameters", prof.count_parameters),
+            ("flops", "max_flops", self.max_flops, "FLOPs per example", lambda m: prof.flops(m, sample)),
+            ("activation_bytes", "max_activation_bytes", self.max_activation_bytes,
+             "bytes of activations per example", lambda m: prof.activation_bytes(m, sample)),
+        )  # fmt: skip
+        measured: dict[str, float] = {}
+        for metric, option, cap, unit, measure in caps:
+            if cap is None:
+                continue
+            value = measured[metric] = measure(model)
+            if value > cap:
+                return Result(metrics=measured, error=f"model needs {value:,} {unit}, above {option}={cap:,}")
+        return None
 
     def folds(self, data: Dataset) -> int:
         """Folds of cross-validation for search trials: `cv_folds`, or by default 5 on tables of
