@@ -7,7 +7,9 @@ Runs `nasforge search` on a TOML config (random strategy, the supernet evaluator
 prints its correlation table: Kendall tau and Spearman rho of `supernet_valid_accuracy` and of
 `proxy_synflow` against stand-alone `valid_accuracy`, on the same architectures.
 
-    python benchmarks/supernet_ranking.py --seed 0 [--archs 50] [--supernet-epochs 30]
+    python benchmarks/supernet_ranking.py --seed 0 [--archs 50] [--supernet-epochs 30] [--space families]
+
+`--space` names another space with a supernet (default: the main job's).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 
 CONFIG = """
 budget = {archs}
+{space}
 seed = {seed}
 final_epochs = 0
 [strategy]
@@ -42,10 +45,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--archs", type=int, default=50)
     parser.add_argument("--supernet-epochs", type=int, default=30)
+    parser.add_argument("--space", help="a space with a supernet (default: the main job's)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         config, study = Path(scratch) / "ranking.toml", Path(scratch) / "ranking.db"
-        config.write_text(CONFIG.format(archs=args.archs, seed=args.seed, epochs=args.supernet_epochs))
+        space = f'space = {{ name = "{args.space}" }}' if args.space else ""
+        config.write_text(
+            CONFIG.format(archs=args.archs, seed=args.seed, epochs=args.supernet_epochs, space=space)
+        )
         start = time.perf_counter()
         nasforge("search", "--config", str(config), "--study", str(study), "--no-progress", "--json")
         print(f"{args.archs} architectures, seed {args.seed}: {time.perf_counter() - start:.0f} s")
