@@ -124,6 +124,7 @@ def test_one_shot_spos_searches_the_families_space_and_darts_refuses_it(
     assert "test_accuracy" in retrain["metrics"]
     code, _, err = run(capsys, "search", "--study", str(tmp_path / "d.db"), "--one-shot", "darts", *narrow)
     assert code == 2 and "space 'families' has options that change shapes" in err and "Traceback" not in err
+    assert not (tmp_path / "d.db").exists(), "a refused search leaves no study behind"
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.cell_supernet import CellSupernet
 from nasforge.spaces.nb201 import NB201Space
-from nasforge.spaces.supernets import Supernet, check_supernet_space, make_supernet
+from nasforge.spaces.supernets import Supernet, make_supernet, supernet_class
 from nasforge.validation import check_choice, check_float, check_int
 
 METHODS = ("spos", "darts")
@@ -130,7 +130,7 @@ class SupernetEvaluator(Evaluator):
         if self.training.regression:
             raise InvalidArgumentError("the supernet evaluator scores classifiers; this data is a regression")
         if space is not None:
-            check_supernet_space(space)
+            supernet_class(space)  # refuses a space without one
             if self.method == "darts" and not isinstance(space, NB201Space):
                 raise InvalidArgumentError(
                     f"DARTS mixes every option of a choice, which needs them all to give one shape: it "
@@ -226,7 +226,6 @@ class SupernetEvaluator(Evaluator):
             loss, accuracy = loss_and_accuracy(Path(supernet, genotype), valid_x, valid_y)
         metrics = {"supernet_valid_accuracy": accuracy, "supernet_valid_loss": loss}
         if "params" not in trained.metrics:  # counted by the candidate's own training otherwise
-            network = space.build(genotype, data.task)
-            metrics["params"] = float(sum(p.numel() for p in network.parameters()))
+            metrics["params"] = float(prof.count_parameters(space.build(genotype, data.task)))
         cost = time.perf_counter() - start + trained.cost_s
         return Result({**trained.metrics, **metrics}, cost, trained.artifacts, pruned_at=trained.pruned_at)

@@ -10,7 +10,7 @@ serves like any genotype.
 
 from __future__ import annotations
 
-import bisect
+import itertools
 import math
 from collections.abc import Sequence
 from typing import Any, cast
@@ -38,6 +38,7 @@ class FamiliesSupernet(nn.Module):
         super().__init__()
         self.space, self.task = space, task
         self.momentum: float | None = BN_MOMENTUM
+        self._last: tuple[Genotype, FamiliesNetwork, Plan] | None = None
         for key, (shape, module) in _largest(space, task).items():
             value = _initial(key, shape, module)
             if isinstance(value, nn.Parameter):
@@ -46,11 +47,12 @@ class FamiliesSupernet(nn.Module):
                 self.register_buffer(key, value)
 
     def forward(self, x: Tensor, genotype: Genotype) -> Tensor:
-        network = self._skeleton(genotype).train(self.training)
+        network, plan = self._path(genotype)
+        network.train(self.training)
         for module in network.modules():
             if isinstance(module, nn.modules.batchnorm._BatchNorm):
                 module.momentum = self.momentum
-        return cast(Tensor, functional_call(network, self._views(network, genotype), (x,)))
+        return cast(Tensor, functional_call(network, self._views(plan), (x,)))
 
     def reset_statistics(self) -> None:
         """BatchNorm statistics back to their initial values (mean 0, variance 1, no batches)."""
@@ -59,47 +61,59 @@ class FamiliesSupernet(nn.Module):
 
     def extract(self, genotype: Genotype) -> FamiliesNetwork:
         """The space's own network for `genotype`, with this path's weights and statistics."""
-        network = self._skeleton(genotype)
+        network = cast(FamiliesNetwork, self.space.build(genotype, self.task))
         with torch.no_grad():
-            network.load_state_dict({k: v.clone() for k, v in self._views(network, genotype).items()})
+            network.load_state_dict({k: v.clone() for k, v in self._views(_plan(network, genotype)).items()})
         return network
 
-    def _skeleton(self, genotype: Genotype) -> FamiliesNetwork:
-        return cast(FamiliesNetwork, self.space.build(genotype, self.task))
+    def _path(self, genotype: Genotype) -> tuple[FamiliesNetwork, Plan]:
+        """The network that runs `genotype` and its plan, kept for the last genotype asked for
+        (scoring runs one path for many batches in a row)."""
+        if self._last is None or self._last[0] != genotype:
+            network = cast(FamiliesNetwork, self.space.build(genotype, self.task))
+            self._last = (genotype, network, _plan(network, genotype))
+        return self._last[1], self._last[2]
 
-    def _views(self, network: FamiliesNetwork, genotype: Genotype) -> dict[str, Tensor]:
+    def _views(self, plan: Plan) -> dict[str, Tensor]:
         """Each of the path network's tensors as a view of the shared tensor it reads."""
-        stages, _ = self.space.blocks(genotype)
-        own = network.state_dict(keep_vars=True)
-        keys = _shared_keys(network, stages)
-        shared = dict(self.named_parameters()) | dict(self.named_buffers())
-        return {name: _take(shared[keys[name]], tuple(value.shape)) for name, value in own.items()}
+        shared = {**self._parameters, **self._buffers}  # every shared tensor is registered here
+        return {name: _take(cast(Tensor, shared[key]), shape) for name, key, shape in plan}
+
+
+Plan = list[tuple[str, str, tuple[int, ...]]]  # a path tensor's name, the shared key, its shape
+
+
+def _plan(network: FamiliesNetwork, genotype: Genotype) -> Plan:
+    """For each tensor of `network` (the path `genotype`): its name, the shared tensor it reads
+    and its shape."""
+    stages, _ = genotype.spec
+    keys = _shared_keys(network, stages)
+    return [(name, keys[name], tuple(t.shape)) for name, t in network.state_dict(keep_vars=True).items()]
 
 
 def _shared_keys(network: FamiliesNetwork, stages: Sequence[tuple[Any, ...]]) -> dict[str, str]:
     """The shared tensor each tensor of `network` (a path with `stages`) reads."""
-    keys = {}
-    starts = network.stage_starts
-    for name in network.state_dict():
-        part, index, rest = name.split(".", 2)
-        if part == "classifier":
-            keys[name] = f"classifier/{rest}"
-        elif int(index) < starts[0]:
-            keys[name] = f"stem/{index}/{rest}"
-        else:
-            s = bisect.bisect_right(starts, int(index)) - 1
-            end = starts[s + 1] if s + 1 < len(starts) else len(network.features)
-            blocks = list(network.features)[starts[s] : end]
-            keys[name] = _stage_key(s, stages[s], blocks, int(index) - starts[s], rest)
+    keys = {f"classifier.{n}": f"classifier/{n}" for n in network.classifier.state_dict()}
+    layers, bounds = list(network.features), [*network.stage_starts, len(network.features)]
+    for index in range(bounds[0]):
+        keys.update({f"features.{index}.{n}": f"stem/{index}/{n}" for n in layers[index].state_dict()})
+    for s, (start, end) in enumerate(itertools.pairwise(bounds)):
+        for ordinal, (b, block) in enumerate(_with_tensors(layers[start:end])):
+            for n in block.state_dict():
+                keys[f"features.{start + b}.{n}"] = _stage_key(s, stages[s], ordinal, n)
     return {name: key.replace(".", "/") for name, key in keys.items()}
 
 
-def _stage_key(s: int, spec: tuple[Any, ...], blocks: Sequence[nn.Module], block: int, rest: str) -> str:
-    """The shared name of tensor `rest` of block `block` among a stage's `blocks`: blocks are
-    counted among those with tensors (a pooling layer does not shift them), and MobileNet's
-    layers are named as if every block had its expansion layer and no residual wrapper."""
+def _with_tensors(blocks: Sequence[nn.Module]) -> list[tuple[int, nn.Module]]:
+    """The blocks that hold tensors, with their index (a pooling layer holds none)."""
+    return [(i, b) for i, b in enumerate(blocks) if next(iter(b.state_dict()), None) is not None]
+
+
+def _stage_key(s: int, spec: tuple[Any, ...], ordinal: int, rest: str) -> str:
+    """The shared name of tensor `rest` of a stage's `ordinal`-th block with tensors (a pooling
+    layer does not shift them); MobileNet's layers are named as if every block had its expansion
+    layer and no residual wrapper."""
     family, expansion = spec[0], spec[4]
-    ordinal = [i for i, b in enumerate(blocks) if next(iter(b.state_dict()), None)].index(block)
     if family == "mobilenet":
         layer, tail = rest.removeprefix("body.").split(".", 1)
         rest = f"{int(layer) + (expansion == 1)}.{tail}"
@@ -133,9 +147,9 @@ def _largest(space: FamiliesSpace, task: Task) -> dict[str, tuple[tuple[int, ...
     for s in range(1, space.max_blocks):
         for f in families:
             blocks, _ = stage(task.dims, largest[f], widest, 2)
-            for b, block in enumerate(blocks):
+            for ordinal, (_, block) in enumerate(_with_tensors(blocks)):
                 for name, tensor, module in _tensors(block):
-                    add(_stage_key(s, largest[f], blocks, b, name).replace(".", "/"), tensor, module)
+                    add(_stage_key(s, largest[f], ordinal, name).replace(".", "/"), tensor, module)
     return out
 
 

@@ -22,17 +22,18 @@ SUPERNETS: dict[type[SearchSpace], type[Supernet]] = {
 SUPERNET_SPACES = tuple(sorted(space.name for space in SUPERNETS))
 
 
-def check_supernet_space(space: SearchSpace) -> SearchSpace:
-    """`space`, which has a supernet.
+def supernet_class(space: SearchSpace) -> type[Supernet]:
+    """The supernet class of `space`.
 
     Raises:
         InvalidArgumentError: the space has none.
     """
-    if not isinstance(space, tuple(SUPERNETS)):
-        raise InvalidArgumentError(
-            f"space {space.name!r} has no supernet; one-shot search works on: {', '.join(SUPERNET_SPACES)}"
-        )
-    return space
+    for space_kind, supernet in SUPERNETS.items():
+        if isinstance(space, space_kind):
+            return supernet
+    raise InvalidArgumentError(
+        f"space {space.name!r} has no supernet; one-shot search works on: {', '.join(SUPERNET_SPACES)}"
+    )
 
 
 def make_supernet(space: SearchSpace, task: Task) -> Supernet:
@@ -41,6 +42,4 @@ def make_supernet(space: SearchSpace, task: Task) -> Supernet:
     Raises:
         InvalidArgumentError: the space has none.
     """
-    space = check_supernet_space(space)
-    kind = next(cls for space_kind, cls in SUPERNETS.items() if isinstance(space, space_kind))
-    return kind(space, task)  # type: ignore[arg-type]
+    return supernet_class(space)(space, task)  # type: ignore[arg-type]
