@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from nasforge.cli.results import valid_and_test
+
 CONFIG = """
 [space]
 name = "nb201"
@@ -64,8 +66,7 @@ def main() -> None:
                 print(
                     f"seed {seed} {label}: {cell}\n  skip {skips}/6, parameter-free {free}/6, stopped after "
                     f"epoch {len(per_epoch)} of {args.epochs}; derived skips per epoch {per_epoch}\n"
-                    f"  retrained {args.final_epochs} epochs: valid {m['valid_accuracy']:.4f} "
-                    f"test {m['test_accuracy']:.4f}; {seconds:.0f} s",
+                    f"  retrained {args.final_epochs} epochs: {valid_and_test(m)}; {seconds:.0f} s",
                     flush=True,
                 )
     for label, counts in totals.items():

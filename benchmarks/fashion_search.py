@@ -133,7 +133,7 @@ def run(config: Any, search_seconds: float) -> None:
             f"{time.perf_counter() - start:6.0f}s retraining trial {t.number}", flush=True
         ),
     )
-    print_final(study, retrained, config.final_epochs, target=0.935)
+    print_final(study, retrained, target=0.935)
     total = time.perf_counter() - start
     print(f"total time: {total / 60:.1f} min (target <= 30 min)")
     study.close()

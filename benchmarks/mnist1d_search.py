@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from nasforge.cli.results import pick_lines, retrain_lines
 from nasforge.study.picks import pick_summary
 from nasforge.workflows.config import load_config
 from nasforge.workflows.retrain import final_retrain
@@ -57,27 +58,17 @@ def run(config: Any) -> None:
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"space {config.space}, strategy {config.strategy}, evaluator {config.evaluator}")
     print(f"search: {search_seconds:.0f} s for {study.n_finished} trials")
-    print_final(study, retrained, config.final_epochs, target=0.99)
+    print_final(study, retrained, target=0.99)
     print(f"total time: {seconds:.0f} s ({seconds / 60:.1f} min; target <= 5 min)")
     print(f"peak memory (max RSS of this process): {peak_mb:.0f} MB (target <= 2048 MB)")
     study.close()
 
 
-def print_final(study: Any, retrained: list[Any], epochs: int, target: float) -> None:
-    """Each retrained member's and the final pick's (the ensemble's) valid and test accuracy."""
-    for trial, record in retrained:
-        metrics = record["metrics"]
-        print(
-            f"trial {trial.number} retrained for {epochs} epochs: "
-            f"valid {metrics['valid_accuracy']:.4f}, test {metrics['test_accuracy']:.4f}"
-        )
-    pick = pick_summary(study)
-    if pick is not None and pick["ensemble"] is not None:
-        metrics, members = pick["ensemble"]["metrics"], pick["ensemble"]["members"]
-        print(
-            f"final pick, the ensemble of {members} models: valid {metrics['valid_accuracy']:.4f}, "
-            f"test {metrics['test_accuracy']:.4f} (target >= {target})"
-        )
+def print_final(study: Any, retrained: list[Any], target: float) -> None:
+    """Each retrained member's and the final pick's (the ensemble's) accuracy, as the CLI prints them."""
+    for line in retrain_lines([record for _, record in retrained]) + pick_lines(pick_summary(study)):
+        print(line)
+    print(f"(target: test accuracy >= {target})")
 
 
 if __name__ == "__main__":

@@ -61,9 +61,35 @@ def test_the_final_pick_averages_the_best_retrained_models(
     assert np.allclose(averaged.numpy(), mean.numpy(), atol=1e-6)
     expected = float(np.mean(mean.numpy().argmax(1) == test.y))
     assert ensemble["metrics"]["test_accuracy"] == pytest.approx(expected)
+    assert not any(k.startswith("valid_") for k in ensemble["metrics"]), "members trained on valid"
     code, out, _ = run(capsys, "leaderboard", "--study", "e.db")
-    assert "ensemble of the 3 best retrained: valid accuracy" in out
+    assert "ensemble of the 3 best retrained: trained on train+valid, test accuracy" in out
     assert "final pick (export and serve use it): ensemble-top3-f2" in out
+
+
+def test_the_final_fit_learns_from_the_validation_split_unless_told_not_to(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from nasforge import StudyView
+    from nasforge.evaluators.model_card import read_card
+
+    weights = {}
+    for fit in ("train+valid", "train"):
+        db = tmp_path / f"{fit}.db"
+        code, out, _ = run(capsys, "search", "--study", str(db), *FAST, "--ensemble", "2", "--final-fit", fit)
+        data = json.loads(out)
+        assert code == 0 and len(data["retrains"]) == 2
+        ensemble = data["final_pick"]["ensemble"]
+        valid_figures = [any(k.startswith("valid_") for k in r["metrics"]) for r in data["retrains"]]
+        assert valid_figures == [fit == "train"] * 2, "a model trained on valid reports no valid figure"
+        assert ("valid_accuracy" in ensemble["metrics"]) == (fit == "train")
+        with StudyView(db) as view:
+            folder = view.artifact_dir / f"model-trial{data['retrains'][0]['trial']}-f2"
+            assert read_card(folder)["fit"] == fit
+            weights[fit] = (folder / "model.safetensors").read_bytes()
+    assert weights["train+valid"] != weights["train"], "the same seed, more examples: other weights"
+    code, _, err = run(capsys, "search", "--study", "x.db", *FAST, "--final-fit", "valid")
+    assert code == 2 and "--final-fit" in err and "train+valid" in err
 
 
 def test_toml_config_with_flags_on_top(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

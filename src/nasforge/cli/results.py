@@ -107,14 +107,17 @@ def retrain_lines(retrains: list[dict[str, Any]]) -> list[str]:
         if retrain["error"]:
             lines.append(f"retraining trial {retrain['trial']}{span} failed: {retrain['error']}")
         elif "test_accuracy" in metrics or "test_r2" in metrics:
-            name, label = ("r2", "R²") if "test_r2" in metrics else ("accuracy", "accuracy")
-            valid = metrics.get(f"valid_{name}")
-            lines.append(
-                f"trial {retrain['trial']} retrained{span}: "
-                + (f"valid {label} {valid:.4f}, " if valid is not None else "")
-                + f"test {label} {metrics[f'test_{name}']:.4f}"
-            )
+            lines.append(f"trial {retrain['trial']} retrained{span}: {valid_and_test(metrics)}")
     return lines
+
+
+def valid_and_test(metrics: dict[str, float]) -> str:
+    """ "valid accuracy 0.9900, test accuracy 0.9910" (R² for a regression); a model trained on
+    the validation split has no validation figure, and says so."""
+    name, label = ("r2", "R²") if "test_r2" in metrics else ("accuracy", "accuracy")
+    valid = metrics.get(f"valid_{name}")
+    shown = f"valid {label} {valid:.4f}" if valid is not None else "trained on train+valid"
+    return f"{shown}, test {label} {metrics[f'test_{name}']:.4f}"
 
 
 def pick_lines(pick: dict[str, Any] | None) -> list[str]:
@@ -124,11 +127,8 @@ def pick_lines(pick: dict[str, Any] | None) -> list[str]:
     lines = []
     ensemble = pick["ensemble"]
     if ensemble is not None:
-        metrics = ensemble["metrics"]
-        name, label = ("r2", "R²") if "test_r2" in metrics else ("accuracy", "accuracy")
         lines.append(
-            f"ensemble of the {ensemble['members']} best retrained: valid {label} "
-            f"{metrics[f'valid_{name}']:.4f}, test {label} {metrics[f'test_{name}']:.4f}"
+            f"ensemble of the {ensemble['members']} best retrained: {valid_and_test(ensemble['metrics'])}"
         )
     lines.append(f"final pick (export and serve use it): {pick['pick']}")
     return lines

@@ -158,6 +158,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help=f"retrain the winner this many epochs at the end (0: no; default {FINAL_EPOCHS})",
     )
     parser.add_argument(
+        "--final-fit",
+        **setting("final_fit"),
+        help="what the final retraining trains on: train+valid (default: the trials were compared "
+        "on validation data, the final models learn from it too and report no validation figure) or "
+        "train (the validation split stays held out)",
+    )
+    parser.add_argument(
         "--ensemble",
         **setting("ensemble"),
         metavar="K",

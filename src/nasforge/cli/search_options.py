@@ -36,7 +36,18 @@ TRAINING_OPTIONS = (
 
 def overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The options given as flags, shaped like a `SearchConfig`."""
-    keys = ("name", "study", "budget", "seed", "metric", "direction", "final_epochs", "pruner", *EXECUTION)
+    keys = (
+        "name",
+        "study",
+        "budget",
+        "seed",
+        "metric",
+        "direction",
+        "final_epochs",
+        "final_fit",
+        "pruner",
+        *EXECUTION,
+    )
     out: dict[str, Any] = {k: getattr(args, k) for k in keys if getattr(args, k) is not None}
     if args.test_every_trial:
         out["test_every_trial"] = True

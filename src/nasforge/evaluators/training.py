@@ -250,6 +250,7 @@ class TrainingEvaluator(Evaluator):
                 "genotype": genotype.to_dict(),
                 "space": space.config(),
                 **training_card(data, self.config(), self.metric_schema(), result.metrics),
+                "fit": "train+valid" if options.train_on_valid else "train",
             }
             save_model(options.model_to, model.cpu(), card)
         return result

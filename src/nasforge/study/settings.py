@@ -4,7 +4,7 @@ configs and `Study.create` share. Stored with the study so that a resume runs as
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -16,6 +16,7 @@ from nasforge.validation import pydantic_problems
 BUDGET = 100
 FINAL_EPOCHS = 40
 ENSEMBLE = 5
+FinalFit = Literal["train+valid", "train"]
 
 
 class ParentStudy(BaseModel):
@@ -62,6 +63,12 @@ class StudySettings(BaseModel):
     )
     ensemble: int = Field(
         ENSEMBLE, ge=1, description="the final pick averages the k best retrained models (1: the best alone)"
+    )
+    final_fit: FinalFit = Field(
+        "train+valid",
+        description="what the final retraining trains on: the training and validation splits together "
+        "(the trials were compared on validation data; the final models then report no validation "
+        "figures), or the training split alone",
     )
     rerank: int = Field(
         0,

@@ -327,15 +327,19 @@ class Study(StudyRecord):
         save_model: bool = True,
         test: bool = True,
         on_epoch: Callable[[int, int], None] | None = None,
+        train_on_valid: bool = False,
     ) -> Result:
         """Train `trial`'s architecture again at `fidelity` (e.g. more epochs), measure the test
         split (unless `test` is False), store the result, and keep the weights and model card
-        beside the study. `on_epoch(done, total)` reports progress."""
+        beside the study. `on_epoch(done, total)` reports progress. With `train_on_valid` it
+        trains on the validation split too (a final fit: no validation figures are kept)."""
         with self.storage.writing():
             artifacts = self.artifact_dir
             folder = model_dir(artifacts, trial, fidelity) if save_model and artifacts else None
             model_to = None if folder is None else str(folder)
-            options = EvalOptions(test=test, model_to=model_to, on_epoch=on_epoch)
+            options = EvalOptions(
+                test=test, model_to=model_to, on_epoch=on_epoch, train_on_valid=train_on_valid
+            )
             result = run_evaluation(evaluator, trial.genotype, self.space, fidelity, options)
             self.storage.add_retrain(trial.number, fidelity, result.metrics, result.error)
             if folder is not None and result.error is None and folder.exists():

@@ -47,6 +47,7 @@ class SearchConfig(StudySettings):
         budget = 100
         seed = 0
         final_epochs = 40     # retrain the winner this long at the end (0: do not)
+        final_fit = "train+valid"  # what the final retraining learns from ("train": keep valid out)
         [space]
         name = "macro"
         max_blocks = 4

@@ -64,10 +64,14 @@ def _build(evaluator: TrainingEvaluator, folders: list[Any], out: Any) -> dict[s
     from nasforge.evaluators.ensemble import Ensemble
 
     cards = [read_card(f) for f in folders]
+    on_valid = any(card.get("fit") == "train+valid" for card in cards)
     networks = [load_model(f, raw_input=False, trust_code=True) for f in folders]  # the study's own
     regression = (cards[0].get("data") or {}).get("task") == "regression"
     model = Ensemble(networks, regression=regression).eval()
-    metrics = {**evaluator.measure(model), "params": float(sum(p.numel() for p in model.parameters()))}
+    measured = evaluator.measure(model)
+    if on_valid:  # members trained on the validation split: not a validation figure
+        measured = {k: v for k, v in measured.items() if not k.startswith("valid_")}
+    metrics = {**measured, "params": float(sum(p.numel() for p in model.parameters()))}
     splits = {s.name: s.split for s in evaluator.metric_schema()}
     card = {
         **cards[0],

@@ -25,23 +25,28 @@ def retrain_top(
     ranked: list[Trial] | None = None,
 ) -> list[tuple[Trial, dict[str, Any]]]:
     """Retrain the `k` best trials (of `ranked`, best first; default the leaderboard) for
-    `epochs` (None: the evaluator's own), measure the test split and keep their models beside
-    the study. A trial already retrained that long is not trained again: its stored result is
-    returned.
+    `epochs` (None: the evaluator's own) on the study's `final_fit` splits, measure the test split
+    and keep their models beside the study. A trial already retrained that long on the same data
+    is not trained again: its stored result is returned.
 
     Returns:
         Each trial with its retraining's record (`metrics`, `error`, `fidelity`), best first.
     """
+    train_on_valid = study.settings.final_fit == "train+valid"
     out = []
     for trial in study.leaderboard(k) if ranked is None else ranked[:k]:
         done = [
             r
             for r in study.retrains
-            if r["trial"] == trial.number and r["fidelity"] == epochs and not r["error"] and _tested(r)
+            if r["trial"] == trial.number
+            and r["fidelity"] == epochs
+            and not r["error"]
+            and _tested(r)
+            and _trained_on_valid(r) == train_on_valid
         ]
         if not done:
             on_epoch = on_retrain(trial, epochs) if on_retrain is not None else None
-            result = study.retrain(evaluator, trial, epochs, on_epoch=on_epoch)
+            result = study.retrain(evaluator, trial, epochs, on_epoch=on_epoch, train_on_valid=train_on_valid)
             done = [
                 {"trial": trial.number, "fidelity": epochs, "metrics": result.metrics, "error": result.error}
             ]
@@ -53,9 +58,9 @@ def final_retrain(
     study: Study, evaluator: Evaluator, on_retrain: OnRetrain | None = None
 ) -> list[tuple[Trial, dict[str, Any]]]:
     """What a search ends with: the `ensemble` (or `save_top_k`) best trials retrained for the
-    study's `final_epochs` and the final pick (`final_pick`: the best of them, or their average);
-    nothing where the evaluator does not train or `final_epochs` is 0. Architectures scored on a
-    supernet are retrained on their own (`Evaluator.stand_alone`)."""
+    study's `final_epochs` on its `final_fit` splits and the final pick (`final_pick`: the best
+    of them, or their average); nothing where the evaluator does not train or `final_epochs` is
+    0. Architectures scored on a supernet are retrained on their own (`Evaluator.stand_alone`)."""
     settings = study.settings
     evaluator = evaluator.stand_alone()
     if not settings.final_epochs or evaluator.name != "training":
@@ -101,3 +106,8 @@ def rerank(
 def _tested(record: dict[str, Any]) -> bool:
     """A final retraining (with test metrics), not a reranking."""
     return any(name.startswith("test_") for name in record["metrics"])
+
+
+def _trained_on_valid(record: dict[str, Any]) -> bool:
+    """A retraining on the training and validation splits together: it reports no validation figure."""
+    return not any(name.startswith("valid_") for name in record["metrics"])
