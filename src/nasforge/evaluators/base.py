@@ -80,6 +80,12 @@ class EvalOptions:
     train_on_valid: bool = False
 
 
+def without_validation(metrics: dict[str, float]) -> dict[str, float]:
+    """The metrics of a model that trained on the validation split: its `valid_*` figures dropped
+    (they measure examples it learnt from)."""
+    return {k: v for k, v in metrics.items() if not k.startswith("valid_")}
+
+
 class Evaluator(ABC):
     """Judges one architecture. Picklable; never sees the strategy or the storage."""
 

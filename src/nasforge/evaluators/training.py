@@ -15,7 +15,7 @@ from nasforge.data.cache import cached_dataset
 from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.augment import AUGMENTATIONS
-from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result
+from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result, without_validation
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.cross_validation import CV_BELOW, CV_FOLDS, cross_validate
 from nasforge.evaluators.efficiency import EFFICIENCY, measure_efficiency
@@ -350,7 +350,7 @@ class TrainingEvaluator(Evaluator):
             artifacts.checkpoint = options.checkpoint_to
         metrics = self._quality(model, data, tensors, options.test)
         if options.train_on_valid:  # measured on examples it trained on: not a validation figure
-            metrics = {k: v for k, v in metrics.items() if not k.startswith("valid_")}
+            metrics = without_validation(metrics)
         metrics.update({f"proxy_{name}": v for name, v in zero_cost.items()})
         if resumed is not None:
             metrics["resumed_epochs"] = float(resumed)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nasforge.evaluators.base import Evaluator
+from nasforge.evaluators.base import Evaluator, without_validation
 from nasforge.evaluators.model_card import read_card, save_model
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.study.picks import ENSEMBLE, PICK
@@ -68,9 +68,7 @@ def _build(evaluator: TrainingEvaluator, folders: list[Any], out: Any) -> dict[s
     networks = [load_model(f, raw_input=False, trust_code=True) for f in folders]  # the study's own
     regression = (cards[0].get("data") or {}).get("task") == "regression"
     model = Ensemble(networks, regression=regression).eval()
-    measured = evaluator.measure(model)
-    if on_valid:  # members trained on the validation split: not a validation figure
-        measured = {k: v for k, v in measured.items() if not k.startswith("valid_")}
+    measured = without_validation(evaluator.measure(model)) if on_valid else evaluator.measure(model)
     metrics = {**measured, "params": float(sum(p.numel() for p in model.parameters()))}
     splits = {s.name: s.split for s in evaluator.metric_schema()}
     card = {
