@@ -7,7 +7,7 @@ import traceback
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from nasforge._registry import init_params
 from nasforge.evaluators.schema import MetricSpec
@@ -80,7 +80,10 @@ class EvalOptions:
     train_on_valid: bool = False
 
 
-def without_validation(metrics: dict[str, float]) -> dict[str, float]:
+V = TypeVar("V")
+
+
+def without_validation(metrics: dict[str, V]) -> dict[str, V]:
     """The metrics of a model that trained on the validation split: its `valid_*` figures dropped
     (they measure examples it learnt from)."""
     return {k: v for k, v in metrics.items() if not k.startswith("valid_")}

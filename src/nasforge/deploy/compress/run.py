@@ -7,6 +7,9 @@ training examples) where the training data loads here, falling back to dynamic (
 when static quantization costs more than `INT8_MAX_VALID_DROP` validation accuracy; both rows
 are then shown, and `model.int8.onnx` is the dynamic one. Each torch step is measured
 on the model as reloaded from its saved folder, so a size that does not survive a reload shows.
+A model that trained on the validation split (its card's `fit` is train+valid) gets no
+validation figure in the rows or the card: only the int8 fallback reads it, as a measure of what
+quantization changed.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from nasforge.deploy.compress.measure import eval_data, onnx_row, torch_row, tra
 from nasforge.deploy.load import load_model
 from nasforge.deploy.standardize import unstandardize
 from nasforge.errors import InvalidArgumentError, NasforgeError
+from nasforge.evaluators.base import without_validation
 from nasforge.evaluators.model_card import WEIGHTS, read_card, save_model
 
 TOLERANCE = 1e-4
@@ -87,6 +91,8 @@ def compress(
         if _lost_accuracy(rows[-2], rows[-1]):  # static int8 hurt: weights-only keeps activations exact
             step, path = quantize_int8(out, None)
             rows.append(onnx_row(step, path, card, data, like=rows[-2]))
+    if card.get("fit") == "train+valid":  # it learnt from those examples
+        rows = [without_validation(row) for row in rows]
     _describe(out, card, rows)
     return rows
 
