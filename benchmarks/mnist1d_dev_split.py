@@ -37,6 +37,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "stride-searchable": {"space": SEARCHABLE_STRIDE},
     "population-20": {"strategy": {"population_size": 20}},
     "deeper-decay": {"space": {"min_blocks": 3}, "evaluator": {"weight_decay": 0.01}},
+    "valid-quarter": {"evaluator": {"valid_fraction": 0.25}},
 }
 FRESH_SEED, FRESH_SEQUENCES = 7, 10_000
 
