@@ -221,6 +221,13 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
         "--gpus-per-trial", **setting("gpus_per_trial"), help="GPUs per trial on Ray (default 0)"
     )
     group.add_argument(
+        "--timeout",
+        **setting("timeout"),
+        metavar="S",
+        help="start no new trial after S seconds of search; the running ones finish, then the final "
+        "retraining runs (default none: the budget alone ends the search)",
+    )
+    group.add_argument(
         "--trial-timeout",
         **setting("trial_timeout"),
         metavar="S",
@@ -356,6 +363,11 @@ def _optimize(study: Any, evaluator: Any, display: Display, executor: Any) -> No
         study.optimize(evaluator, budget, executor=executor, callback=on_trial)
     if study.exhausted:
         stderr.print(f"the search space is exhausted after {len(study.trials)} trials")
+    elif study.n_finished < budget and study.settings.timeout is not None:
+        stderr.print(
+            f"--timeout {study.settings.timeout:g} s reached after {study.n_finished} of {budget} trials "
+            "(the same command resumes the search)"
+        )
 
 
 def _best_text(study: Any) -> str:

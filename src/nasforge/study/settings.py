@@ -45,6 +45,7 @@ class StudySettings(BaseModel):
     # Settings a resume may change; every other one is part of what the study is.
     RUN: ClassVar[tuple[str, ...]] = (
         "budget",
+        "timeout",
         "final_epochs",
         "ensemble",
         "rerank",
@@ -58,6 +59,12 @@ class StudySettings(BaseModel):
     )
 
     budget: int = Field(BUDGET, ge=1, description="trials in total")
+    timeout: float | None = Field(
+        None,
+        gt=0,
+        description="ask for no new trial after this many seconds of one optimize call (the running "
+        "ones finish; a resume may go on to the budget)",
+    )
     final_epochs: int = Field(
         FINAL_EPOCHS, ge=0, description="retrain the winner this long at the end (0: no)"
     )

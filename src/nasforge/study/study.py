@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import math
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -264,7 +265,8 @@ class Study(StudyRecord):
         executor: Executor | None = None,
         callback: Callback | None = None,
     ) -> None:
-        """Run until `budget` trials have finished (counting those already stored).
+        """Run until `budget` trials have finished (counting those already stored), or until the
+        study's `timeout` has passed (no trial is asked for after it; the running ones finish).
 
         Each finished trial is committed before the next candidate is asked for. A trial whose
         evaluation raises is stored as FAILED with the reason, and the search goes on.
@@ -290,9 +292,14 @@ class Study(StudyRecord):
         pending: dict[cf.Future[Result], Trial] = {}
         started: dict[cf.Future[Result], float] = {}  # when each call was submitted (stuck calls)
         timeout = self._settings.trial_timeout
+        stop_asking = time.monotonic() + (self._settings.timeout or math.inf)
         try:
             while True:
-                while len(pending) < executor.max_workers and self.n_finished + len(pending) < budget:
+                while (
+                    len(pending) < executor.max_workers
+                    and self.n_finished + len(pending) < budget
+                    and time.monotonic() < stop_asking
+                ):
                     trial = self._rerun.pop(0) if self._rerun else self._ask()
                     if trial is None:
                         break
