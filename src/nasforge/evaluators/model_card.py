@@ -55,6 +55,12 @@ def read_card(folder: str | Path) -> dict[str, Any]:
     return card
 
 
+def learnt_from_valid(card: dict[str, Any]) -> bool:
+    """True when the model trained on the validation split too (its card's `fit`): a figure it
+    scores there is not a validation figure."""
+    return card.get("fit") == "train+valid"
+
+
 def sha256(path: Path) -> str:
     """Hex sha256 of a file."""
     digest = hashlib.sha256()

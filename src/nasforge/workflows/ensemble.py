@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from nasforge.evaluators.base import Evaluator, without_validation
-from nasforge.evaluators.model_card import read_card, save_model
+from nasforge.evaluators.model_card import learnt_from_valid, read_card, save_model
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.study.picks import ENSEMBLE, PICK
 from nasforge.study.study import Study
@@ -64,7 +64,7 @@ def _build(evaluator: TrainingEvaluator, folders: list[Any], out: Any) -> dict[s
     from nasforge.evaluators.ensemble import Ensemble
 
     cards = [read_card(f) for f in folders]
-    on_valid = any(card.get("fit") == "train+valid" for card in cards)
+    on_valid = any(learnt_from_valid(card) for card in cards)
     networks = [load_model(f, raw_input=False, trust_code=True) for f in folders]  # the study's own
     regression = (cards[0].get("data") or {}).get("task") == "regression"
     model = Ensemble(networks, regression=regression).eval()

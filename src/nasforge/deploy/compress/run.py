@@ -31,7 +31,7 @@ from nasforge.deploy.load import load_model
 from nasforge.deploy.standardize import unstandardize
 from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators.base import without_validation
-from nasforge.evaluators.model_card import WEIGHTS, read_card, save_model
+from nasforge.evaluators.model_card import WEIGHTS, learnt_from_valid, read_card, save_model
 
 TOLERANCE = 1e-4
 CALIBRATION_EXAMPLES = 512  # training inputs that set the int8 activation ranges
@@ -91,7 +91,7 @@ def compress(
         if _lost_accuracy(rows[-2], rows[-1]):  # static int8 hurt: weights-only keeps activations exact
             step, path = quantize_int8(out, None)
             rows.append(onnx_row(step, path, card, data, like=rows[-2]))
-    if card.get("fit") == "train+valid":  # it learnt from those examples
+    if learnt_from_valid(card):
         rows = [without_validation(row) for row in rows]
     _describe(out, card, rows)
     return rows
