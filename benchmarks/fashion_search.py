@@ -7,12 +7,14 @@ into one model, the final pick, as `nasforge search` ends (`final_retrain`); the
 once on the 10,000 test images. Target: test accuracy >= 93.5% with the whole run within 30
 minutes on 2 idle CPU cores.
 
-    python benchmarks/fashion_search.py [--seed S] [--search-minutes 5] [--final-epochs 20] [--ensemble 2]
+    python benchmarks/fashion_search.py [--seed S] [--search-minutes 5] [--final-epochs 30] [--ensemble 2]
 
 The defaults were chosen on the training images only (10% of them held out, 32-64-128
 channels, dropout 0.25): 10 epochs 92.6/92.6/92.5% (seeds 0-2), their average 92.9%; 20
 epochs 93.3%; SGD (lr 0.05, weight decay 5e-4) 91.9% at 10 epochs. Longer training gains
-more than more members, so two members of 20 epochs each.
+more than more members, so two members of 20 epochs each; since training runs under bfloat16
+autocast (3,000 against 1,900 training images/s, validation accuracy unchanged within noise:
+91.2/90.7% float32, 90.9/90.8% bfloat16 for 6 epochs on the search's subset), 30 epochs each.
 
 The space is the macro space narrowed to a classic image-CNN shape: three conv-BN-activation-
 max-pool blocks and a flatten head with a 128-unit hidden layer; the search picks widths,
@@ -70,6 +72,7 @@ SEARCH = {
         "learning_rate": 0.01,
         "max_flops": 16_000_000,
         "noise_levels": [],
+        "precision": "bfloat16",
     },
 }
 # The final members are retrained on the official 60,000 training images (all but 1% kept to
@@ -88,7 +91,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--budget", type=int, default=60, help="trials at most")
     parser.add_argument("--search-minutes", type=float, default=5.0, help="ask for no trial after this")
-    parser.add_argument("--final-epochs", type=int, default=20)
+    parser.add_argument("--final-epochs", type=int, default=30)
     parser.add_argument("--ensemble", type=int, default=2, help="models averaged in the final pick")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:

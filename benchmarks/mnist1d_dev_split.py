@@ -65,12 +65,19 @@ def carved_split() -> dict[str, np.ndarray]:
 
 def fresh_heldout() -> dict[str, np.ndarray]:
     x, y, _, _ = mnist1d()  # the test arrays are dropped unread
+    new_x, new_y = normalised_sequences(FRESH_SEED, FRESH_SEQUENCES, like=x)
+    return {"x": x, "y": y, "x_test": new_x, "y_test": new_y}
+
+
+def normalised_sequences(seed: int, count: int, like: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`count` new sequences of MNIST-1D's generator, normalised as the official ones are; exits
+    unless replaying the generator reproduces `like`, the normalised official training split."""
     official, _ = generated(seed=42, count=5000)  # the official arguments: 5,000, then split 4:1
     mean, std = official.mean(), official.std()
-    if not np.allclose((official[: len(x)] - mean) / std, x):
+    if not np.allclose((official[: len(like)] - mean) / std, like):
         raise SystemExit("replaying MNIST-1D's generator did not reproduce its training split")
-    new_x, new_y = generated(seed=FRESH_SEED, count=FRESH_SEQUENCES)
-    return {"x": x, "y": y, "x_test": ((new_x - mean) / std).astype(x.dtype), "y_test": new_y}
+    new_x, new_y = generated(seed, count)
+    return ((new_x - mean) / std).astype(like.dtype), new_y
 
 
 def generated(seed: int, count: int) -> tuple[np.ndarray, np.ndarray]:

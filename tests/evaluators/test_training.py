@@ -128,6 +128,15 @@ def test_joint_space_hyperparameters_reach_the_training() -> None:
     assert len(result.artifacts.curves["train_loss"]) == 2
 
 
+def test_bfloat16_training_learns_as_float32_does(trained: tuple[TrainingEvaluator, object]) -> None:
+    space = MacroSpace()
+    evaluator = TrainingEvaluator(data="digits", epochs=3, seed=1, precision="bfloat16")
+    m = evaluator.evaluate(space.parse(ARCH), space, options=EvalOptions(test=True)).metrics
+    float32 = trained[1].metrics  # type: ignore[attr-defined]
+    assert m["valid_accuracy"] > 0.5
+    assert abs(m["test_accuracy"] - float32["test_accuracy"]) < 0.1  # same recipe, same seed
+
+
 def test_fidelity_sets_the_epochs() -> None:
     space = MacroSpace()
     result = TrainingEvaluator(data="digits", epochs=5).evaluate(space.parse(ARCH), space, fidelity=1)
@@ -144,6 +153,7 @@ def test_fidelity_sets_the_epochs() -> None:
         ("max_params", 0),
         ("max_activation_bytes", 0),
         ("augment", ("rotate",)),
+        ("precision", "float16"),
     ],
 )
 def test_bad_options_are_named(option: str, value: object) -> None:

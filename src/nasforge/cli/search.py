@@ -135,6 +135,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     group.add_argument("--weight-decay", type=float)
     group.add_argument("--optimizer", help="adamw, adam or sgd")
     group.add_argument("--augment", help="training-batch augmentations, comma-separated: hflip, shift")
+    group.add_argument(
+        "--precision",
+        help="float32 (default) or bfloat16: train under bfloat16 autocast, faster on CPUs with AVX-512 "
+        "BF16 and on recent GPUs",
+    )
     group.add_argument("--train-subset", type=int_at_least(1), help="train on this many examples")
     group.add_argument("--max-params", type=int_at_least(1), help="fail models with more parameters")
     group.add_argument("--max-flops", type=int_at_least(1), help="fail models with more FLOPs per example")
