@@ -5,10 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from nasforge import Study
+from nasforge import Study, TrialState
 from nasforge.analysis.proxy_agreement import fidelity_correlations
 from nasforge.evaluators import TrainingEvaluator
 from nasforge.spaces import make_space
+from nasforge.task import Task
 from tests.helpers import run
 
 
@@ -71,6 +72,19 @@ def test_search_with_a_zero_cost_warmup(capsys: pytest.CaptureFixture[str], tmp_
         capsys, "search", "--table", "--study", str(tmp_path / "x.db"), "--warmup-proxy", "oracle"
     )
     assert code == 2 and "oracle" in err
+
+
+def test_the_warmup_keeps_to_the_size_caps(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = tmp_path / "caps.db"  # synflow favours big networks; the cap refuses most of the space
+    argv = ["search", "--data", "digits", "--epochs", "1", "--study", str(db), "--budget", "2"]
+    code, out, _ = run(capsys, *argv, "--warmup", "40", "--max-params", "3000", "--json")
+    assert code == 0 and json.loads(out)["finished"] == 2
+    study = Study.load(db)
+    warm = [study.space.parse(spec) for spec in study.config["warm_start"]]
+    assert len(warm) == 10
+    params = [sum(p.numel() for p in study.space.build(g, Task((1, 8, 8), 10)).parameters()) for g in warm]
+    assert max(params) <= 3000
+    assert all(t.state is TrialState.COMPLETE for t in study.trials)
 
 
 def test_proxies_on_data_of_another_dimension_is_one_clear_line(capsys: pytest.CaptureFixture[str]) -> None:

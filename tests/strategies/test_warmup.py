@@ -19,6 +19,11 @@ def test_warmup_keeps_the_best_distinct_candidates(nb201: NB201Space) -> None:
     assert best == zero_cost_warmup(nb201, convs, candidates=200, keep=5, seed=1)
 
 
+def test_warmup_draws_only_the_allowed_candidates(nb201: NB201Space) -> None:
+    best = zero_cost_warmup(nb201, convs, candidates=100, keep=5, seed=1, allowed=lambda g: convs(g) <= 2)
+    assert len(best) == 5 and all(convs(g) <= 2 for g in best) and convs(best[0]) == 2
+
+
 def test_warm_started_evolution_starts_from_the_warmup_and_resumes(nb201: NB201Space, tmp_path: Path) -> None:
     table = load_table()
     valid = dict(zip(table.archs, table.columns["valid"], strict=True))

@@ -121,6 +121,11 @@ class Evaluator(ABC):
         """Raise a clear error now for a setting that would fail every trial (e.g. a missing device)."""
         del space  # nothing to check by default
 
+    def refusal(self, genotype: Genotype, space: SearchSpace) -> str | None:
+        """Why `evaluate` would fail `genotype` before any work (e.g. above a size cap), or None."""
+        del genotype, space  # nothing is refused by default
+        return None
+
     def stand_alone(self) -> Evaluator:
         """What trains a chosen architecture on its own (the final retraining): this evaluator,
         or for one that scores on shared weights, the training evaluator of the same data."""

@@ -233,7 +233,7 @@ class TrainingEvaluator(Evaluator):
         device = resolve_device(self.device)
         torch.manual_seed(config.seed)
         model = space.build(genotype, data.task)
-        refused = self._above_caps(model, torch.from_numpy(data.train.x[:1]))
+        refused = self._above_caps(model, data)
         if refused is not None:
             return refused
         if self.threads is None:  # decided once, so that every trial of this process trains alike
@@ -261,9 +261,16 @@ class TrainingEvaluator(Evaluator):
             save_model(options.model_to, model.cpu(), card)
         return result
 
-    def _above_caps(self, model: torch.nn.Module, sample: torch.Tensor) -> Result | None:
+    def refusal(self, genotype: Genotype, space: SearchSpace) -> str | None:
+        """Why `genotype` would fail before training: the size cap it is above, or None."""
+        data = self.dataset()
+        refused = self._above_caps(space.build(genotype, data.task), data)
+        return None if refused is None else refused.error
+
+    def _above_caps(self, model: torch.nn.Module, data: Dataset) -> Result | None:
         """A failed result when `model` is above a size cap (measured again after training; here
         only to refuse before it)."""
+        sample = torch.from_numpy(data.train.x[:1])
         caps = (
             ("params", "max_params", self.max_params, "parameters", prof.count_parameters),
             ("flops", "max_flops", self.max_flops, "FLOPs per example", lambda m: prof.flops(m, sample)),

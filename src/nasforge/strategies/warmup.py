@@ -19,11 +19,14 @@ def zero_cost_warmup(
     keep: int = 10,
     seed: int = 0,
     on_scored: Callable[[int], None] | None = None,
+    allowed: Callable[[Genotype], bool] | None = None,
 ) -> list[Genotype]:
     """The `keep` best of `candidates` distinct random architectures by `score`, best first.
 
     Feed them to `Strategy.warm_start` (or `Study.create(warm_start=…)`). Non-finite scores rank
-    last. `on_scored(i)` runs after each candidate is scored (for progress bars).
+    last. `on_scored(i)` runs after each candidate is scored (for progress bars). With `allowed`,
+    only architectures it accepts are candidates (e.g. those within the evaluator's size caps,
+    which a size-loving proxy would otherwise pick and the evaluator then refuse).
 
     Example:
         >>> from nasforge.spaces import NB201Space
@@ -36,11 +39,18 @@ def zero_cost_warmup(
     check_int("keep", keep, minimum=1)
     rng = np.random.default_rng(seed)
     pool: dict[str, Genotype] = {}
+    refused: set[str] = set()
     for _ in range(candidates * 20):
         if len(pool) >= candidates:
             break
         genotype = space.sample(rng)
-        pool.setdefault(space.key(genotype), genotype)
+        key = space.key(genotype)
+        if key in pool or key in refused:
+            continue
+        if allowed is None or allowed(genotype):
+            pool[key] = genotype
+        else:
+            refused.add(key)
     scored = []
     for i, genotype in enumerate(pool.values()):
         scored.append((float(score(genotype)), i, genotype))

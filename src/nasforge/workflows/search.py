@@ -59,6 +59,7 @@ def warm_start(
         keep=warmup.keep,
         seed=config.seed,
         on_scored=on_scored,
+        allowed=lambda g: evaluator.refusal(g, space) is None,
     )
 
 
