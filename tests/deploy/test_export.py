@@ -13,6 +13,7 @@ import torch
 
 from nasforge import NasforgeError, load
 from nasforge.deploy.load import verify
+from nasforge.evaluators.model_card import read_card
 from tests.conftest import SEARCH
 from tests.helpers import run
 
@@ -98,6 +99,27 @@ def test_a_study_loads_its_final_pick_and_each_kept_model(exported: Path, tmp_pa
             assert torch.allclose(load(view)(x).softmax(1), mean, atol=1e-6)
         with pytest.raises(NasforgeError, match="kept no model of trial 5"):
             load(view, 5)
+
+
+def test_members_trained_with_flips_also_answer_the_mirrored_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from nasforge import StudyView
+
+    flipped = ["--augment", "hflip", "--final-epochs", "1", "--study", "f.db", "--json"]
+    code, _, err = run(capsys, *SEARCH, *flipped)
+    assert code == 0, err
+    with StudyView(tmp_path / "f.db") as view:
+        folder = view.model_folder()
+        assert folder is not None and read_card(folder)["mirror"] is True
+        x = torch.randn(5, 1, 8, 8)
+        with torch.no_grad():
+            views = [load(view, t.number)(v).softmax(1) for t in view.trials for v in (x, x.flip(-1))]
+            assert torch.allclose(load(view)(x).softmax(1), torch.stack(views).mean(0), atol=1e-6)
+            assert torch.allclose(load(view)(x), load(view)(x.flip(-1)), atol=1e-5)  # blind to mirroring
+    code, out, err = run(capsys, "export", "f.db", "--out", "m", "--json")
+    assert code == 0, err
+    assert json.loads(out)["onnx_max_abs_difference"] <= 1e-4  # the ONNX graph mirrors too
 
 
 def test_export_is_all_or_nothing_with_ordinary_file_modes(

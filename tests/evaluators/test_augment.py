@@ -45,11 +45,29 @@ def test_shift_works_on_sequences_and_content_falls_off_the_edge() -> None:
     assert torch.equal(out[:, 0], out[:, 1])
 
 
+def test_erase_zeroes_one_box_in_about_half_the_images_across_all_channels() -> None:
+    x = torch.ones(400, 3, 28, 20)
+    out = augment(x, ("erase",), torch.Generator().manual_seed(0))
+    assert torch.equal(out[:, 0], out[:, 1]) and torch.equal(out[:, 0], out[:, 2])
+    erased = out[:, 0] == 0
+    touched = erased.flatten(1).any(1)
+    assert 150 < int(touched.sum()) < 250
+    for mask in erased[touched]:
+        rows, cols = mask.any(1).nonzero().flatten(), mask.any(0).nonzero().flatten()
+        height, width = len(rows), len(cols)
+        assert 7 <= height <= 14 and 5 <= width <= 10  # a quarter to a half of each side
+        assert rows[-1] - rows[0] + 1 == height and cols[-1] - cols[0] + 1 == width  # one box
+        assert int(mask.sum()) == height * width
+    sequences = augment(torch.ones(200, 1, 40), ("erase",), torch.Generator().manual_seed(1))
+    lengths = (sequences[:, 0] == 0).sum(1)
+    assert set(lengths.tolist()) <= {0, *range(10, 21)} and 60 < int((lengths > 0).sum()) < 140
+
+
 def test_augmentation_is_seeded() -> None:
     x = torch.randn(32, 1, 8, 8)
-    first = augment(x, ("hflip", "shift"), torch.Generator().manual_seed(3))
-    again = augment(x, ("hflip", "shift"), torch.Generator().manual_seed(3))
-    other = augment(x, ("hflip", "shift"), torch.Generator().manual_seed(4))
+    first = augment(x, ("hflip", "shift", "erase"), torch.Generator().manual_seed(3))
+    again = augment(x, ("hflip", "shift", "erase"), torch.Generator().manual_seed(3))
+    other = augment(x, ("hflip", "shift", "erase"), torch.Generator().manual_seed(4))
     assert torch.equal(first, again) and not torch.equal(first, other)
 
 

@@ -134,7 +134,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     group.add_argument("--weight-decay", type=float)
     group.add_argument("--optimizer", help="adamw, adam or sgd")
-    group.add_argument("--augment", help="training-batch augmentations, comma-separated: hflip, shift")
+    group.add_argument("--augment", help="training-batch augmentations, comma-separated: hflip, shift, erase")
     group.add_argument(
         "--precision",
         help="float32 (default) or bfloat16: train under bfloat16 autocast, faster on CPUs with AVX-512 "
@@ -174,7 +174,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         **setting("ensemble"),
         metavar="K",
         help=f"retrain the K best and average them into one model, the final pick that export and "
-        f"serve use (1: the best alone; default {ENSEMBLE})",
+        f"serve use (1: the best alone; default {ENSEMBLE}); members trained with --augment hflip also "
+        "answer the mirrored input",
     )
     parser.add_argument(
         "--rerank",

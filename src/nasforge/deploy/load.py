@@ -154,7 +154,8 @@ def _network(card: dict[str, Any], space: SearchSpace, task: Task) -> nn.Module:
     from nasforge.evaluators.ensemble import Ensemble
 
     regression = (card.get("data") or {}).get("task") == "regression"
-    return Ensemble([space.build(Genotype.from_dict(g), task) for g in members], regression=regression)
+    networks = [space.build(Genotype.from_dict(g), task) for g in members]
+    return Ensemble(networks, regression=regression, mirror=bool(card.get("mirror")))
 
 
 def _weights(path: Path) -> dict[str, Any]:

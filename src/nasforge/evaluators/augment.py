@@ -1,10 +1,11 @@
-"""Batch data augmentation on tensors: random horizontal flips and random shifts (zero padded)."""
+"""Batch data augmentation on tensors: random horizontal flips, random shifts (zero padded) and
+random erasing (cutout)."""
 
 from __future__ import annotations
 
 import torch
 
-AUGMENTATIONS = ("hflip", "shift")
+AUGMENTATIONS = ("hflip", "shift", "erase")
 
 
 def max_shift(size: int) -> int:
@@ -16,13 +17,16 @@ def augment(x: torch.Tensor, names: tuple[str, ...], generator: torch.Generator)
     """A randomly transformed copy of the batch `x` (N, C, *spatial); each example draws its own.
 
     `hflip` mirrors the last axis with probability 1/2; `shift` moves the content by up to
-    `max_shift(size)` along every spatial axis, filling with zeros.
+    `max_shift(size)` along every spatial axis, filling with zeros; `erase` (cutout) zeroes, with
+    probability 1/2, a random box whose side along each axis is a quarter to a half of it.
     """
     if "hflip" in names:
         flip = torch.rand(len(x), generator=generator) < 0.5
         x = torch.where(_broadcast(flip.to(x.device), x), x.flip(-1), x)
     if "shift" in names:
         x = _shift(x, generator)
+    if "erase" in names:
+        x = _erase(x, generator)
     return x
 
 
@@ -44,3 +48,17 @@ def _shift(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
     rows, cols = positions
     picked = padded[batch[:, None, None], :, rows[:, :, None], cols[:, None, :]]  # (N, H, W, C)
     return picked.permute(0, 3, 1, 2)
+
+
+def _erase(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    n, spatial = len(x), x.shape[2:]
+    inside = (torch.rand(n, generator=generator) < 0.5).to(x.device).view(n, *([1] * len(spatial)))
+    for axis, size in enumerate(spatial):
+        low, high = max(1, size // 4), max(1, size // 2)
+        length = torch.randint(low, high + 1, (n,), generator=generator)
+        start = (torch.rand(n, generator=generator) * (size - length + 1)).long()
+        shape = [n] + [size if a == axis else 1 for a in range(len(spatial))]
+        position = torch.arange(size).view(1, size)
+        within = (position >= start[:, None]) & (position < (start + length)[:, None])
+        inside = inside & within.to(x.device).view(shape)
+    return x.masked_fill(inside.unsqueeze(1), 0.0)

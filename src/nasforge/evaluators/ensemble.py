@@ -11,7 +11,9 @@ class Ensemble(nn.Module):
 
     For classification the output is the log of the mean of the members' class probabilities:
     its softmax (and argmax) are the averaged probabilities, so it stands wherever one network's
-    logits do. For a regression, the members' outputs are averaged.
+    logits do. For a regression, the members' outputs are averaged. With `mirror`, each member
+    also answers the input mirrored along its last axis, and both answers enter the average
+    (test-time augmentation, for members trained with random horizontal flips).
 
     Example:
         >>> a, b = nn.Linear(3, 2), nn.Linear(3, 2)
@@ -21,13 +23,14 @@ class Ensemble(nn.Module):
         True
     """
 
-    def __init__(self, members: list[nn.Module], *, regression: bool = False) -> None:
+    def __init__(self, members: list[nn.Module], *, regression: bool = False, mirror: bool = False) -> None:
         super().__init__()
         self.members = nn.ModuleList(members)
-        self.regression = regression
+        self.regression, self.mirror = regression, mirror
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        outputs = torch.stack([member(x) for member in self.members])
+        views = (x, x.flip(-1)) if self.mirror else (x,)
+        outputs = torch.stack([member(view) for member in self.members for view in views])
         if self.regression:
             return outputs.mean(0)
         return outputs.softmax(-1).mean(0).clamp_min(1e-30).log()

@@ -62,7 +62,8 @@ class TrainingEvaluator(Evaluator):
     cap the model size, refused before any training.
     Robustness: `test_accuracy_noise_<σ>` under Gaussian input noise. Zero-cost `proxies`, if
     named, are computed on the untrained network too, so a study can compare theory with practice.
-    `augment` names batch augmentations of the training data (`hflip`, `shift`; none by default).
+    `augment` names batch augmentations of the training data (`hflip`, `shift`, `erase`;
+    none by default).
     `precision="bfloat16"` trains under bfloat16 autocast (faster on CPUs with AVX-512 BF16 and on
     recent GPUs); metrics are always measured in float32.
     Per-epoch curves: train/valid loss and accuracy, L2 norm of every weight and bias

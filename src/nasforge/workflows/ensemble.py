@@ -3,10 +3,12 @@
 After the final retraining, the `ensemble` best retrained models are averaged into one model
 (`Ensemble`), kept beside the study like any model (weights, card, manifest), scored on the same
 validation and test splits, and recorded as the final pick that `nasforge.load(study)`,
-`export` and `serve` use. The pick is not chosen between the ensemble and its members on
-validation data: on a few hundred validation examples, near-equal models differ by a handful
-of examples, and the member that wins there is as often the one that lost on unseen data (the
-README's main-job section has the measurement).
+`export` and `serve` use. Where the members were trained with random horizontal flips
+(`augment` hflip), each also answers the mirrored input, and both answers are averaged.
+The pick is not chosen between the ensemble and its members on validation data: on a few
+hundred validation examples, near-equal models differ by a handful of examples, and the member
+that wins there is as often the one that lost on unseen data (the README's main-job section has
+the measurement).
 """
 
 from __future__ import annotations
@@ -67,13 +69,15 @@ def _build(evaluator: TrainingEvaluator, folders: list[Any], out: Any) -> dict[s
     on_valid = any(learnt_from_valid(card) for card in cards)
     networks = [load_model(f, raw_input=False, trust_code=True) for f in folders]  # the study's own
     regression = (cards[0].get("data") or {}).get("task") == "regression"
-    model = Ensemble(networks, regression=regression).eval()
+    mirror = "hflip" in evaluator.augment  # trained on mirrored inputs too: answer both views
+    model = Ensemble(networks, regression=regression, mirror=mirror).eval()
     measured = without_validation(evaluator.measure(model)) if on_valid else evaluator.measure(model)
     metrics = {**measured, "params": float(sum(p.numel() for p in model.parameters()))}
     splits = {s.name: s.split for s in evaluator.metric_schema()}
     card = {
         **cards[0],
         "members": [c["genotype"] for c in cards],
+        "mirror": mirror,
         "metrics": {k: {"value": v, "split": splits.get(k, "none")} for k, v in metrics.items()},
     }
     card.pop("versions", None)
