@@ -120,6 +120,10 @@ def test_members_trained_with_flips_also_answer_the_mirrored_input(
     code, out, err = run(capsys, "export", "f.db", "--out", "m", "--json")
     assert code == 0, err
     assert json.loads(out)["onnx_max_abs_difference"] <= 1e-4  # the ONNX graph mirrors too
+    with StudyView(tmp_path / "f.db") as view, torch.no_grad():
+        assert torch.equal(load(tmp_path / "m")(x), load(view)(x))
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["mirror"] is True
+    assert "on the input and on its mirror image" in (tmp_path / "m" / "README.md").read_text()
 
 
 def test_export_is_all_or_nothing_with_ordinary_file_modes(

@@ -112,7 +112,7 @@ def write_folder(source: Path, out: Path, *, trust_code: bool = False) -> None:
             "transforms": card.get("transforms", [])
         }
         if card.get("members"):
-            config["members"] = card["members"]
+            config |= {"members": card["members"], "mirror": bool(card.get("mirror"))}
         (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
         model = load_model(source, trust_code=trust_code)
         max_diff = export_onnx(model, card["task"]["input_shape"], partial / "model.onnx")
@@ -213,9 +213,10 @@ def _architecture(card: dict[str, Any]) -> str:
     if not members:
         return f"Genotype: `{json.dumps(card['genotype'])}`\n\n"
     listed = "".join(f"- `{json.dumps(g)}`\n" for g in members)
+    views = " on the input and on its mirror image (last axis)" if card.get("mirror") else ""
     return (
         f"An ensemble of {len(members)} networks (the search's best, retrained), whose class "
-        f"probabilities are averaged; their genotypes:\n\n{listed}\n"
+        f"probabilities{views} are averaged; their genotypes:\n\n{listed}\n"
     )
 
 
