@@ -149,7 +149,10 @@ def test_augment_flag_reaches_the_evaluator_and_bad_names_are_refused(
     common = ["search", "--data", "digits", "--epochs", "1", "--budget", "1", "--final-epochs", "0"]
     code, _, err = run(capsys, *common, "--study", str(tmp_path / "a.db"), "--augment", "rotate")
     assert code == 2 and "augment" in err and "rotate" in err and "Traceback" not in err
-    augmented = ["--study", str(tmp_path / "b.db"), "--augment", "hflip,shift", "--json"]
+    code, _, err = run(capsys, *common, "--study", str(tmp_path / "c.db"), "--mixup", "-1")
+    assert code == 2 and "mixup" in err and "-1" in err and "Traceback" not in err
+    augmented = ["--study", str(tmp_path / "b.db"), "--augment", "hflip,shift", "--mixup", "0.2", "--json"]
     code, out, _ = run(capsys, *common, *augmented)
     assert code == 0 and json.loads(out)["finished"] == 1
-    assert Study.load(tmp_path / "b.db").config["evaluator"]["augment"] == ["hflip", "shift"]
+    evaluator = Study.load(tmp_path / "b.db").config["evaluator"]
+    assert evaluator["augment"] == ["hflip", "shift"] and evaluator["mixup"] == 0.2

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import torch
 
-from nasforge.evaluators.augment import augment, max_shift
+from nasforge.evaluators.augment import augment, max_shift, mixup
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.spaces import MacroSpace
 from tests.evaluators.test_training import ARCH
@@ -69,6 +69,26 @@ def test_augmentation_is_seeded() -> None:
     again = augment(x, ("hflip", "shift", "erase"), torch.Generator().manual_seed(3))
     other = augment(x, ("hflip", "shift", "erase"), torch.Generator().manual_seed(4))
     assert torch.equal(first, again) and not torch.equal(first, other)
+
+
+def test_mixup_blends_each_example_with_a_partner_by_one_weight() -> None:
+    x = torch.randn(64, 2, 10)
+    blended, partner, lam = mixup(x, 0.2, torch.Generator().manual_seed(0))
+    assert 0.0 <= lam <= 1.0 and sorted(partner.tolist()) == list(range(64))
+    assert torch.allclose(blended, lam * x + (1 - lam) * x[partner])
+    weights = [mixup(x, 0.2, torch.Generator().manual_seed(s))[2] for s in range(200)]
+    extreme = sum(w < 0.1 or w > 0.9 for w in weights)  # Beta(0.2, 0.2) piles up near 0 and 1
+    assert extreme > 100 and len(set(weights)) == 200
+    again = mixup(x, 0.2, torch.Generator().manual_seed(0))
+    assert torch.equal(again[0], blended) and again[2] == lam
+
+
+def test_training_with_mixup_learns_and_differs_from_without() -> None:
+    space = MacroSpace()
+    plain = TrainingEvaluator(data="digits", epochs=3, seed=1).evaluate(space.parse(ARCH), space)
+    mixed = TrainingEvaluator(data="digits", epochs=3, seed=1, mixup=0.2).evaluate(space.parse(ARCH), space)
+    assert mixed.error is None and mixed.metrics["valid_accuracy"] > 0.5
+    assert mixed.artifacts.curves["train_loss"] != plain.artifacts.curves["train_loss"]
 
 
 def test_training_with_augmentation_learns_and_differs_from_without() -> None:

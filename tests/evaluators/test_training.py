@@ -154,6 +154,7 @@ def test_fidelity_sets_the_epochs() -> None:
         ("max_activation_bytes", 0),
         ("augment", ("rotate",)),
         ("precision", "float16"),
+        ("mixup", -0.2),
     ],
 )
 def test_bad_options_are_named(option: str, value: object) -> None:

@@ -136,6 +136,12 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     group.add_argument("--optimizer", help="adamw, adam or sgd")
     group.add_argument("--augment", help="training-batch augmentations, comma-separated: hflip, shift, erase")
     group.add_argument(
+        "--mixup",
+        type=float,
+        metavar="ALPHA",
+        help="train on mixup blends of each batch, Beta(ALPHA, ALPHA) (0.2 is usual; default 0: off)",
+    )
+    group.add_argument(
         "--precision",
         help="float32 (default) or bfloat16: train under bfloat16 autocast, faster on CPUs with AVX-512 "
         "BF16 and on recent GPUs",

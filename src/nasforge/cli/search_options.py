@@ -25,6 +25,7 @@ TRAINING_OPTIONS = (
     "weight_decay",
     "optimizer",
     "augment",
+    "mixup",
     "precision",
     "train_subset",
     "max_params",

@@ -1,8 +1,9 @@
-"""Batch data augmentation on tensors: random horizontal flips, random shifts (zero padded) and
-random erasing (cutout)."""
+"""Batch data augmentation on tensors: random horizontal flips, random shifts (zero padded),
+random erasing (cutout), and mixup."""
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 AUGMENTATIONS = ("hflip", "shift", "erase")
@@ -62,3 +63,15 @@ def _erase(x: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
         within = (position >= start[:, None]) & (position < (start + length)[:, None])
         inside = inside & within.to(x.device).view(shape)
     return x.masked_fill(inside.unsqueeze(1), 0.0)
+
+
+def mixup(
+    x: torch.Tensor, alpha: float, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """Mixup (Zhang et al., 2018): each example blended with a random partner of the batch,
+    `lam * x + (1 - lam) * x[partner]`, one `lam ~ Beta(alpha, alpha)` per batch. Returns the
+    blend, the partners' indices and `lam`; the loss is blended alike."""
+    seed = int(torch.randint(0, 2**62, (1,), generator=generator))
+    lam = float(np.random.default_rng(seed).beta(alpha, alpha))
+    partner = torch.randperm(len(x), generator=generator).to(x.device)
+    return lam * x + (1 - lam) * x[partner], partner, lam

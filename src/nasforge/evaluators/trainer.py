@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from nasforge.errors import NasforgeError
-from nasforge.evaluators.augment import augment
+from nasforge.evaluators.augment import augment, mixup
 
 OPTIMIZERS = ("adamw", "adam", "sgd")
 PRECISIONS = ("float32", "bfloat16")
@@ -32,6 +32,8 @@ class TrainConfig:
     `precision="bfloat16"` runs the forward and backward passes under bfloat16 autocast (the
     weights and the optimizer stay float32): about 1.5x faster training of image CNNs on a CPU
     with AVX-512 BF16 (Fashion-MNIST: 3,000 against 2,000 images/s).
+    `mixup` > 0 trains on mixup blends of each batch (`augment.mixup`, Beta(mixup, mixup)); the
+    reported training accuracy is then against each blend's larger part.
     """
 
     epochs: int = 20
@@ -43,6 +45,7 @@ class TrainConfig:
     seed: int = 0
     schedule_epochs: int | None = None
     precision: str = "float32"
+    mixup: float = 0.0
 
 
 def make_optimizer(params: Iterable[nn.Parameter], config: TrainConfig) -> torch.optim.Optimizer:
@@ -113,10 +116,15 @@ class Trainer(ScheduledRun):
                 inputs, targets = x[index], y[index]
                 if config.augment:
                     inputs = augment(inputs, config.augment, self.generator)
+                if config.mixup > 0:
+                    inputs, partner, lam = mixup(inputs, config.mixup, self.generator)
                 self.optimizer.zero_grad(set_to_none=True)
                 with autocast:
                     logits = model(inputs)
                 loss = loss_fn(logits.float(), targets)
+                if config.mixup > 0:
+                    loss = lam * loss + (1 - lam) * loss_fn(logits.float(), targets[partner])
+                    targets = targets if lam >= 0.5 else targets[partner]
                 loss.backward()
                 self.optimizer.step()
                 self.schedule.step()

@@ -65,7 +65,8 @@ class TrainingEvaluator(Evaluator):
     `augment` names batch augmentations of the training data (`hflip`, `shift`, `erase`;
     none by default).
     `precision="bfloat16"` trains under bfloat16 autocast (faster on CPUs with AVX-512 BF16 and on
-    recent GPUs); metrics are always measured in float32.
+    recent GPUs); metrics are always measured in float32. `mixup` > 0 trains on mixup blends of
+    each batch (Beta(mixup, mixup); 0.2 is the usual value).
     Per-epoch curves: train/valid loss and accuracy, L2 norm of every weight and bias
     (`norm/<parameter>`), plus every timed inference (`inference_ms`).
 
@@ -108,6 +109,7 @@ class TrainingEvaluator(Evaluator):
         cv_folds: int | None = None,
         task: str = "auto",
         precision: str = "float32",
+        mixup: float = 0.0,
     ) -> None:
         self.data, self.data_dir, self.label_column = data, data_dir, label_column
         self.valid_fraction = check_float("valid_fraction", valid_fraction, minimum=0.0, maximum=0.9)
@@ -140,6 +142,7 @@ class TrainingEvaluator(Evaluator):
         self.cv_folds = None if cv_folds is None else check_int("cv_folds", cv_folds, minimum=1)
         self.task = check_choice("task", task, ("auto", "classification", "regression"))
         self.precision = check_choice("precision", precision, PRECISIONS)
+        self.mixup = check_float("mixup", mixup, minimum=0.0)
 
     def metadata(self) -> dict[str, Any]:
         return {"dataset": self.dataset().describe(), "selection": self.selection()}
@@ -213,6 +216,7 @@ class TrainingEvaluator(Evaluator):
             "seed": self.seed,
             "schedule_epochs": self.schedule_epochs,
             "precision": self.precision,
+            "mixup": self.mixup,
             **space.training_overrides(genotype),
         }
         if fidelity is not None:
