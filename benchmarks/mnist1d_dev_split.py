@@ -38,6 +38,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "population-20": {"strategy": {"population_size": 20}},
     "deeper-decay": {"space": {"min_blocks": 3}, "evaluator": {"weight_decay": 0.01}},
     "valid-quarter": {"evaluator": {"valid_fraction": 0.25}},
+    "mixup": {"evaluator": {"mixup": 0.2}},
 }
 FRESH_SEED, FRESH_SEQUENCES = 7, 10_000
 
