@@ -229,10 +229,25 @@ def test_workers_share_the_port_and_a_dead_one_is_replaced(exported: Path) -> No
         assert max(first) in _workers(server.pid)  # the other worker served on
         _until(lambda: _ready(url))
         assert all(answers() for _ in range(20))
+        os.kill(max(first), signal.SIGKILL)  # now neither of the first two is left
+        _until(lambda: len(_workers(server.pid)) == 2 and not _workers(server.pid) & first)
+        _until(lambda: _ready(url))
+        assert all(answers() for _ in range(20))
+        # every scrape, whichever worker answers it, counts all 60, the dead workers' too
+        metrics = url.replace(f"v2/models/{exported.name}/infer", "metrics")
+        assert {_answered(metrics) for _ in range(10)} == {60}
     finally:
         server.terminate()
         server.wait(timeout=30)
     assert server.returncode == 0, server.stderr.read().decode() if server.stderr else ""
+
+
+def _answered(metrics_url: str) -> float:
+    """The inference requests answered 200 that `/metrics` reports."""
+    status, text = call(metrics_url, token=None)
+    assert status == 200, text
+    line = next(x for x in text.splitlines() if x.startswith('nasforge_requests_total{outcome="200"}'))
+    return float(line.split()[-1])
 
 
 def _ready(url: str) -> bool:

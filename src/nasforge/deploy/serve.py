@@ -18,6 +18,7 @@ import json
 import math
 import os
 import socket
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -223,10 +224,27 @@ def make_app(
     app.get("/v2/models/{model}")(server.metadata)
     app.get("/v2/models/{model}/ready")(server.ready)
     app.get("/metrics")(
-        lambda: PlainTextResponse(generate_latest(server.registry).decode(), media_type=CONTENT_TYPE_LATEST)
+        lambda: PlainTextResponse(
+            generate_latest(_shown(server.registry)).decode(), media_type=CONTENT_TYPE_LATEST
+        )
     )
     documented(app, server.name, server.shape, bool(token))
     return app
+
+
+SHARED_METRICS = "PROMETHEUS_MULTIPROC_DIR"  # where the workers' counters live (prometheus_client)
+
+
+def _shown(registry: Any) -> Any:
+    """What `/metrics` shows: this process's counts, or with several workers every worker's
+    (`serve` gives them a shared folder, `PROMETHEUS_MULTIPROC_DIR`; a replaced worker's counts stay)."""
+    from prometheus_client import CollectorRegistry, multiprocess
+
+    if SHARED_METRICS not in os.environ:
+        return registry
+    every_worker = CollectorRegistry()
+    multiprocess.MultiProcessCollector(every_worker)
+    return every_worker
 
 
 def _guard(app: FastAPI, server: ModelServer, token: str | None) -> None:
@@ -261,6 +279,8 @@ class _Guard:
         async def observed(message: Any) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
+                if path.endswith("/infer"):  # counted before the client can read the answer
+                    self.server.count(status[0])
             await send(message)
 
         if self.expected is not None and not path.startswith("/v2/health") and not self._authorized(scope):
@@ -272,8 +292,6 @@ class _Guard:
                 failed = self.server.error(500, f"internal error: {type(exc).__name__}")
                 if not status[0]:
                     await failed(scope, receive, observed)
-        if path.endswith("/infer"):
-            self.server.count(status[0] or 500)
 
     def _authorized(self, scope: Any) -> bool:
         given = next((v for k, v in scope["headers"] if k == b"authorization"), b"")
@@ -385,7 +403,8 @@ def serve(
     """Run the server until interrupted (uvicorn); `options` are `make_app`'s (`runtime` "torch",
     "onnx" or "int8": onnxruntime on `model.onnx` or `model.int8.onnx`; `max_batch` turns on
     micro-batching). With `workers` > 1, that many processes share the port, each with its own
-    copy of the model and an equal share of the CPU cores; a worker that dies is replaced."""
+    copy of the model and an equal share of the CPU cores, and `/metrics` counts every worker's
+    requests; a worker that dies is replaced."""
     import uvicorn
 
     if workers < 1:
@@ -409,7 +428,9 @@ def serve(
     os.environ[WORKER_OPTIONS] = json.dumps({"folder": str(folder), "workers": workers, **options})
     target = f"{__name__}:app_from_environment"
     config = uvicorn.Config(target, factory=True, workers=workers, **settings)
-    Multiprocess(config, sockets=[listening]).run()
+    with tempfile.TemporaryDirectory(prefix="nasforge-metrics-") as shared:
+        os.environ.setdefault(SHARED_METRICS, shared)  # read when each worker imports prometheus_client
+        Multiprocess(config, sockets=[listening]).run()
 
 
 def app_from_environment() -> Any:

@@ -120,10 +120,10 @@ class Trainer(ScheduledRun):
                     inputs, partner, lam = mixup(inputs, config.mixup, self.generator)
                 self.optimizer.zero_grad(set_to_none=True)
                 with autocast:
-                    logits = model(inputs)
-                loss = loss_fn(logits.float(), targets)
+                    logits = model(inputs).float()
+                loss = loss_fn(logits, targets)
                 if config.mixup > 0:
-                    loss = lam * loss + (1 - lam) * loss_fn(logits.float(), targets[partner])
+                    loss = lam * loss + (1 - lam) * loss_fn(logits, targets[partner])
                     targets = targets if lam >= 0.5 else targets[partner]
                 loss.backward()
                 self.optimizer.step()
