@@ -243,7 +243,7 @@ def _shown(registry: Any) -> Any:
     if SHARED_METRICS not in os.environ:
         return registry
     every_worker = CollectorRegistry()
-    multiprocess.MultiProcessCollector(every_worker)
+    multiprocess.MultiProcessCollector(every_worker)  # type: ignore[no-untyped-call]
     return every_worker
 
 
