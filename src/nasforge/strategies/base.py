@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from abc import ABC, abstractmethod
 from typing import Any, ClassVar
 
@@ -31,6 +32,7 @@ class Strategy(ABC):
     name: ClassVar[str]
     multi_fidelity: ClassVar[bool] = False  # True: it asks for fidelities and promotes by itself
     min_objectives: ClassVar[int] = 1  # a search with fewer objectives is refused by `open_search`
+    weighs_feasibility: ClassVar[bool] = False  # True: it ranks infeasible trials itself (see `tell`)
 
     def __init__(self, space: SearchSpace, *, seed: int = 0) -> None:
         self.space = space
@@ -71,7 +73,12 @@ class Strategy(ABC):
         return candidates
 
     def tell(self, trial: Trial) -> None:
-        """Feed back a finished trial (`trial.score` is None when it failed)."""
+        """Feed back a finished trial (`trial.score` is None when it failed). A trial that breaks
+        one of the study's constraints (`feasible` False) is told as a failure unless the strategy
+        weighs feasibility itself (`weighs_feasibility`): a strategy that compares scores alone
+        would otherwise breed from, move to or model the infeasible region it ranks well."""
+        if trial.feasible is False and not self.weighs_feasibility:
+            trial = dataclasses.replace(trial, score=None)
         self._observe(trial)
 
     def is_new(self, genotype: Genotype, fidelity: float | None = None) -> bool:

@@ -25,6 +25,7 @@ class RegularizedEvolution(Strategy):
     """
 
     name = "evolution"
+    weighs_feasibility = True  # a tournament: feasible members beat infeasible ones, then by score
 
     def __init__(
         self,
@@ -39,7 +40,7 @@ class RegularizedEvolution(Strategy):
         if sample_size is None:
             sample_size = self.population_size // 2
         self.sample_size = check_int("sample_size", sample_size, minimum=1, maximum=self.population_size)
-        self._population: deque[tuple[Genotype, float]] = deque(maxlen=self.population_size)
+        self._population: deque[tuple[Genotype, tuple[bool, float]]] = deque(maxlen=self.population_size)
         self._asked = 0
 
     def _propose(self) -> Candidate:
@@ -52,4 +53,4 @@ class RegularizedEvolution(Strategy):
 
     def _observe(self, trial: Trial) -> None:
         if trial.score is not None:
-            self._population.append((trial.genotype, trial.score))
+            self._population.append((trial.genotype, (trial.feasible is not False, trial.score)))

@@ -66,6 +66,7 @@ class NSGA2(Strategy):
 
     name = "nsga2"
     min_objectives = 2
+    weighs_feasibility = True
 
     def __init__(
         self, space: SearchSpace, *, population_size: int = 20, crossover_prob: float = 0.9, seed: int = 0

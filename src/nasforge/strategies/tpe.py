@@ -3,7 +3,9 @@
 Each ask draws every knob of the space (`SearchSpace.feature_choices`) from Optuna's
 `TPESampler` and builds the genotype with `SearchSpace.from_features`. An architecture already
 evaluated is told to the sampler with its known value and another is drawn, so no architecture is
-evaluated twice; one still running is told as failed. Optuna is a dependency of nasforge.
+evaluated twice; one still running is told as failed. A trial that breaks one of the study's
+constraints is told with its value and as infeasible (an Optuna constraint above 0), so the
+estimators rank it below every feasible trial. Optuna is a dependency of nasforge.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from nasforge.trial import Candidate, Trial
 from nasforge.validation import check_int
 
 REDRAWS = 50
+FEASIBILITY = "study_constraints"  # Optuna's constraint: 1 where the trial broke one, else 0
 
 
 class TPE(Strategy):
@@ -33,6 +36,7 @@ class TPE(Strategy):
     """
 
     name = "tpe"
+    weighs_feasibility = True
 
     def __init__(self, space: SearchSpace, *, startup: int = 10, seed: int = 0) -> None:
         super().__init__(space, seed=seed)
@@ -53,8 +57,8 @@ class TPE(Strategy):
         }
         sampler = optuna.samplers.TPESampler(seed=seed, n_startup_trials=self.startup)
         self._study = optuna.create_study(direction="maximize", sampler=sampler)
-        self._pending: dict[str, int] = {}  # key -> Optuna trial number
-        self._known: dict[str, float] = {}
+        self._pending: dict[str, Any] = {}  # key -> the Optuna trial asked for it
+        self._known: dict[str, tuple[float, bool]] = {}  # key -> (score, feasible)
 
     def _propose(self) -> Candidate:
         states = self._optuna.trial.TrialState
@@ -63,29 +67,36 @@ class TPE(Strategy):
             genotype = self.space.from_features(asked.params)
             key = self.space.key(genotype)
             if key in self._known:
-                self._study.tell(asked, self._known[key])
+                score, feasible = self._known[key]
+                asked.set_constraint(FEASIBILITY, 0.0 if feasible else 1.0)
+                self._study.tell(asked, score)
             elif not self.is_new(genotype):
                 self._study.tell(asked, state=states.FAIL)
             else:
-                self._pending[key] = asked.number
+                self._pending[key] = asked
                 return Candidate(genotype)
         return Candidate(self.random_new())
 
     def _observe(self, trial: Trial) -> None:
         key = trial.key
-        number = self._pending.pop(key, None)
+        asked = self._pending.pop(key, None)
+        feasible = trial.feasible is not False
         if trial.score is not None:
-            self._known[key] = trial.score
+            self._known[key] = (trial.score, feasible)
         states = self._optuna.trial.TrialState
-        if number is not None:
+        if asked is not None:
             if trial.score is None:
-                self._study.tell(number, state=states.FAIL)
+                self._study.tell(asked, state=states.FAIL)
             else:
-                self._study.tell(number, trial.score)
+                asked.set_constraint(FEASIBILITY, 0.0 if feasible else 1.0)
+                self._study.tell(asked, trial.score)
         elif trial.score is not None:  # asked by the fallback: tell the sampler what it found
             self._study.add_trial(
                 self._optuna.trial.create_trial(
-                    params=self._params(trial), distributions=self._distributions, value=trial.score
+                    params=self._params(trial),
+                    distributions=self._distributions,
+                    value=trial.score,
+                    constraints={FEASIBILITY: 0.0 if feasible else 1.0},
                 )
             )
 
