@@ -74,7 +74,7 @@ def test_evolution_ages_out_the_oldest(nb201: NB201Space) -> None:
     for i in range(5):
         g = nb201.sample(rng)
         rea.tell(Trial(number=i, genotype=g, key=nb201.key(g), score=float(i)))
-    assert [score for _, score in rea._population] == [2.0, 3.0, 4.0]
+    assert [score for _, (_, score) in rea._population] == [2.0, 3.0, 4.0]
 
 
 @pytest.mark.parametrize("improvement", ["first", "best"])
