@@ -4,8 +4,8 @@ one) against the same search without it, whose best trial within the constraint 
 end: how nasforge searched before strategies were told. One run, same seeds for both.
 
 For each strategy and bound on the parameters: the mean over runs of the picked architecture's
-`valid` (the best feasible by `valid`; no feasible trial counts 0) and of its `test` (looked up
-once, after the search), at each budget, and the share of trials within the bound after the first
+`valid` (the study's pick among the trials within the bound; none counts 0) and of its `test`
+(looked up once, after the search), at each budget, and the share of trials within the bound after the first
 40 (where the search spends its queries).
 
     python benchmarks/constrained_nb201.py [--runs 30] [--budgets 50 100 150] [--limits 2e5 4e5 8e5]
@@ -19,18 +19,20 @@ import time
 
 from nasforge import STRATEGIES, NB201Space, Study, TabularEvaluator
 from nasforge.study.eval_options import EvalOptions
+from nasforge.study.record import ranked
 
 STRATEGY_NAMES = [n for n in STRATEGIES.names() if STRATEGIES.get(n).min_objectives == 1]
 
 
-def pick(study: Study, limit: float, budget: int) -> tuple[float, float]:
-    """(valid, test) of the best trial within `limit` among the first `budget` (0, 0: none)."""
-    feasible = [t for t in study.trials[:budget] if t.metrics.get("params", float("inf")) <= limit]
-    if not feasible:
+def pick(study: Study, evaluator: TabularEvaluator, limit: float, budget: int) -> tuple[float, float]:
+    """(valid, test) of the trial the study would pick among the first `budget` within `limit`
+    (`ranked`: a multi-fidelity search picks among its longest trainings); (0, 0): none."""
+    within = [t for t in study.trials[:budget] if t.metrics.get("params", float("inf")) <= limit]
+    best = ranked(within)
+    if not best:
         return 0.0, 0.0
-    best = max(feasible, key=lambda t: t.metrics["valid"])
-    test = TabularEvaluator().evaluate(best.genotype, study.space, None, EvalOptions(test=True))
-    return best.metrics["valid"], test.metrics["test"]
+    test = evaluator.evaluate(best[0].genotype, study.space, best[0].fidelity, EvalOptions(test=True))
+    return best[0].metrics["valid"], test.metrics["test"]
 
 
 def run(name: str, limit: float, told: bool, args: argparse.Namespace) -> str:
@@ -40,10 +42,11 @@ def run(name: str, limit: float, told: bool, args: argparse.Namespace) -> str:
         constraints = [f"params<={limit:g}"] if told else []
         start = time.perf_counter()
         study = Study.create(NB201Space(), name, seed=seed, constraints=constraints)
-        study.optimize(TabularEvaluator(), max(args.budgets))
+        evaluator = TabularEvaluator()
+        study.optimize(evaluator, max(args.budgets))
         seconds += time.perf_counter() - start
         for budget in args.budgets:
-            picks[budget].append(pick(study, limit, budget))
+            picks[budget].append(pick(study, evaluator, limit, budget))
         late = study.trials[40:]
         shares.append(sum(t.metrics["params"] <= limit for t in late) / max(1, len(late)))
     cells = [

@@ -223,10 +223,9 @@ def make_app(
     app.get("/v2")(lambda: {"name": "nasforge", "version": __version__, "extensions": ["binary_tensor_data"]})
     app.get("/v2/models/{model}")(server.metadata)
     app.get("/v2/models/{model}/ready")(server.ready)
+    shown = _shown(server.registry)
     app.get("/metrics")(
-        lambda: PlainTextResponse(
-            generate_latest(_shown(server.registry)).decode(), media_type=CONTENT_TYPE_LATEST
-        )
+        lambda: PlainTextResponse(generate_latest(shown).decode(), media_type=CONTENT_TYPE_LATEST)
     )
     documented(app, server.name, server.shape, bool(token))
     return app

@@ -68,7 +68,7 @@ class TPE(Strategy):
             key = self.space.key(genotype)
             if key in self._known:
                 score, feasible = self._known[key]
-                asked.set_constraint(FEASIBILITY, 0.0 if feasible else 1.0)
+                asked.set_constraint(FEASIBILITY, _broken(feasible))
                 self._study.tell(asked, score)
             elif not self.is_new(genotype):
                 self._study.tell(asked, state=states.FAIL)
@@ -88,7 +88,7 @@ class TPE(Strategy):
             if trial.score is None:
                 self._study.tell(asked, state=states.FAIL)
             else:
-                asked.set_constraint(FEASIBILITY, 0.0 if feasible else 1.0)
+                asked.set_constraint(FEASIBILITY, _broken(feasible))
                 self._study.tell(asked, trial.score)
         elif trial.score is not None:  # asked by the fallback: tell the sampler what it found
             self._study.add_trial(
@@ -96,7 +96,7 @@ class TPE(Strategy):
                     params=self._params(trial),
                     distributions=self._distributions,
                     value=trial.score,
-                    constraints={FEASIBILITY: 0.0 if feasible else 1.0},
+                    constraints={FEASIBILITY: _broken(feasible)},
                 )
             )
 
@@ -106,3 +106,8 @@ class TPE(Strategy):
             k: features[k] if features[k] is not None else d.choices[0]
             for k, d in self._distributions.items()
         }
+
+
+def _broken(feasible: bool) -> float:
+    """The value of Optuna's constraint `FEASIBILITY`: above 0 where the trial is infeasible."""
+    return 0.0 if feasible else 1.0
