@@ -104,6 +104,24 @@ class SearchSpace(ABC):
         `allowed`, every value the space could be configured to search instead."""
         return {}
 
+    def suggest(self, trial: Any) -> Genotype:
+        """The genotype an Optuna trial (`optuna.Trial`) chooses knob by knob (for TPE). Default:
+        each feature as a categorical over `feature_choices`, built with `from_features`."""
+        return self.from_features(
+            {name: trial.suggest_categorical(name, values) for name, values in self.feature_choices().items()}
+        )
+
+    def suggested(self, genotype: Genotype) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The Optuna params and distributions `suggest` would have chosen for `genotype` (to tell
+        a sampler about an architecture it did not propose). Default: every feature, an absent one
+        as its first choice."""
+        from optuna.distributions import CategoricalDistribution
+
+        features = self.features(genotype)
+        choices = self.feature_choices()
+        params = {k: features[k] if features.get(k) is not None else v[0] for k, v in choices.items()}
+        return params, {k: CategoricalDistribution(v) for k, v in choices.items()}
+
     def knob_values(self) -> dict[str, tuple[Any, ...]]:
         """Each knob a user can name (e.g. in `choices`) with every value it may take, for listings."""
         return self.feature_choices(allowed=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import copy
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -38,11 +38,14 @@ class Knobs:
         assigned: Mapping[str, Any] | None = None,
         *,
         rng: np.random.Generator | None = None,
+        draw: Callable[[str, Domain], Any] | None = None,
         tracing: bool = False,
     ) -> None:
         self.assigned = dict(assigned or {})
         self.tracing = tracing  # only the knobs are wanted: a function may return before building
-        self.rng = rng  # None: every knob must be assigned (a genotype replayed as it is)
+        # How a knob without a value is chosen: drawn with `rng`, or by `draw(name, domain)` (an
+        # Optuna trial's suggestion); with neither, every knob must be assigned (a genotype replayed).
+        self.draw = draw if draw is not None else None if rng is None else _sampler(rng)
         self.values: dict[str, Any] = {}  # the knobs asked for, in order, with their values
         self.domains: dict[str, Domain] = {}
 
@@ -57,16 +60,15 @@ class Knobs:
                 )
             return copy.deepcopy(values[self._ask(name, Choice(tuple(values)))])
         options = tuple(values)
-        if (
-            not options
-            or not all(isinstance(v, SCALARS) for v in options)
-            or len(set(map(repr, options))) < len(options)
-        ):
+        if not options or not all(isinstance(v, SCALARS) for v in options):
             raise InvalidArgumentError(
-                f"knob {name!r}: choices must be distinct text, numbers, booleans or None, "
-                f"got {list(options)!r}"
+                f"knob {name!r}: choices must be text, numbers, booleans or None, got {list(options)!r}"
             )
-        return self._ask(name, Choice(options))
+        try:
+            domain = Choice(options)
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(f"knob {name!r}: {exc}") from None
+        return self._ask(name, domain)
 
     def int(
         self,
@@ -77,19 +79,9 @@ class Knobs:
         step: builtins.int = 1,
         log: builtins.bool = False,
     ) -> builtins.int:
-        """A whole number in [low, high] (on a `step` grid; log-uniform with `log`)."""
-        if (
-            not (isinstance(low, int) and isinstance(high, int) and isinstance(step, int))
-            or not low <= high
-            or step < 1
-        ):
-            raise InvalidArgumentError(
-                f"knob {name!r}: needs whole numbers low <= high and step >= 1, "
-                f"got {low!r}, {high!r}, step {step!r}"
-            )
-        if log and low < 1:
-            raise InvalidArgumentError(f"knob {name!r}: a log range needs low >= 1, got {low}")
-        return int(self._ask(name, Integer(low, high, step, log)))
+        """A whole number in [low, high] on a `step` grid (`high` clamped to it), or log-uniform
+        with `log` (step 1 only), as Optuna's `trial.suggest_int`."""
+        return int(self._ask(name, Integer.of(name, low, high, step, log)))
 
     def float(
         self,
@@ -100,14 +92,9 @@ class Knobs:
         step: builtins.float | None = None,
         log: builtins.bool = False,
     ) -> builtins.float:
-        """A number in [low, high] (on a `step` grid if given; log-uniform with `log`)."""
-        if not low <= high or (step is not None and not step > 0):
-            raise InvalidArgumentError(
-                f"knob {name!r}: needs low <= high and step > 0, got {low!r}, {high!r}, step {step!r}"
-            )
-        if log and not low > 0:
-            raise InvalidArgumentError(f"knob {name!r}: a log range needs low > 0, got {low}")
-        return float(self._ask(name, Real(float(low), float(high), step, log)))
+        """A number in [low, high]: continuous, on a `step` grid if given (`high` clamped to it), or
+        log-uniform with `log` (no step), as Optuna's `trial.suggest_float`."""
+        return float(self._ask(name, Real.of(name, low, high, step, log)))
 
     def bool(self, name: str) -> builtins.bool:
         """True or False."""
@@ -130,9 +117,13 @@ class Knobs:
         self.domains[name] = domain
         if name in self.assigned:
             value = domain.check(name, self.assigned[name])
-        elif self.rng is None:
+        elif self.draw is None:
             raise InvalidGenotypeError(f"knob {name!r} has no value in the genotype")
         else:
-            value = domain.sample(self.rng)
+            value = domain.check(name, self.draw(name, domain))
         self.values[name] = value
         return value
+
+
+def _sampler(rng: np.random.Generator) -> Callable[[str, Domain], Any]:
+    return lambda name, domain: domain.sample(rng)

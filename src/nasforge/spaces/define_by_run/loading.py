@@ -66,6 +66,19 @@ def _module(where: str, path: str) -> Any:
         raise InvalidArgumentError(f"space {path!r}: cannot import {where} ({exc})") from None
 
 
+def absolute_path(path: str) -> str:
+    """`path` with a `file.py` part made absolute (a study resumes from any folder).
+
+    Example:
+        >>> absolute_path("pkg.module:fn")
+        'pkg.module:fn'
+    """
+    where, sep, name = path.rpartition(":")
+    if sep and where.endswith(".py"):
+        return f"{Path(where).resolve()}:{name}"
+    return path
+
+
 def import_path(function: Callable[..., Any]) -> str:
     """How to import `function` again: `module:name`, or `file.py:name` for a script's function."""
     module = sys.modules.get(function.__module__)

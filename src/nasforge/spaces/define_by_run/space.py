@@ -11,6 +11,7 @@ import functools
 import hashlib
 import inspect
 import json
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -21,29 +22,44 @@ from nasforge.errors import InvalidArgumentError, InvalidGenotypeError
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.define_by_run.domains import Choice, Domain
-from nasforge.spaces.define_by_run.knobs import Knobs
-from nasforge.spaces.define_by_run.loading import import_function, import_path, source_sha256
+from nasforge.spaces.define_by_run.knobs import NAME, Knobs
+from nasforge.spaces.define_by_run.loading import absolute_path, import_function, import_path, source_sha256
 from nasforge.task import Task
 
 if TYPE_CHECKING:
     from torch import nn
 
-TRACE_TASK = Task((1, 28, 28), 10)  # what the function is given while its knobs are traced
-EXPLORE_TRACES = 400  # traces spent finding every knob (conditional branches included)
+PLACEHOLDER_TASK = Task((1, 28, 28), 10)  # traced with where no task is bound (`bind_task`)
+EXPLORE_TRACES = 5000  # at most this many traces to find every knob (conditional branches included)
+
+
+class _Inactive:
+    """The feature value of a knob its genotype does not ask for (never a knob's value)."""
+
+    def __repr__(self) -> str:
+        return "INACTIVE"
+
+    def __reduce__(self) -> str:
+        return "INACTIVE"
+
+
+INACTIVE = _Inactive()
 
 
 class UserSpace(SearchSpace):
     """A space defined by a function that asks for knobs where it needs them.
 
-    `function(k, task)` builds a `torch.nn.Module` for `task`; `function(k)` only asks for knobs
-    (a space for an evaluator that needs just the choices). `k` is a `Knobs`: `k.choice`,
-    `k.int`, `k.float`, `k.bool`, `k.range`. The knobs a function may ask for must not depend on
-    the task.
+    A function with a parameter named `task` (`function(k, task)`) builds a `torch.nn.Module`
+    for that task; `function(k)` only asks for knobs (a space for an evaluator that needs just the
+    choices). `k` is a `Knobs`: `k.choice`, `k.int`, `k.float`, `k.bool`, `k.range`. The knobs a
+    function may ask for must not depend on the task. Its knobs are traced with the study's task
+    (`bind_task`, done by a study given its evaluator), else with a 1x28x28 placeholder.
 
     Args:
         function: the function, or its import path (`package.module:name`, `file.py:name`).
         source_sha256: the hash stored with a study (to say when the source changed).
         knobs: the knobs stored with a study (to say which changed).
+        task: the task to trace the function with (None: the one bound later, or the placeholder).
 
     Example:
         >>> def widths(k):
@@ -61,11 +77,19 @@ class UserSpace(SearchSpace):
         function: str | Callable[..., Any],
         source_sha256: str | None = None,
         knobs: dict[str, str] | None = None,
+        task: Task | None = None,
     ) -> None:
-        self.function = function if isinstance(function, str) else _path_or_name(function)
+        self.function = absolute_path(function) if isinstance(function, str) else _path_or_name(function)
         self.fn = import_function(function) if isinstance(function, str) else function
-        self.builds_model = len(inspect.signature(self.fn).parameters) >= 2
+        self.builds_model = _builds_model(self.fn, self.function)
         self.stored_sha256, self.stored_knobs = source_sha256, knobs
+        self.task = task
+        self._discovering = False
+
+    def bind_task(self, task: Task | None) -> None:
+        """Trace the function with `task` from now on (the data a study's evaluator trains on)."""
+        if task is not None:
+            self.task = task
 
     @functools.cached_property
     def domains(self) -> dict[str, Domain]:
@@ -106,11 +130,31 @@ class UserSpace(SearchSpace):
 
     # -- tracing -------------------------------------------------------------------------------
 
-    def trace(self, assigned: dict[str, Any], rng: np.random.Generator | None) -> Knobs:
-        """Run the function once with these knob values (drawing the missing ones with `rng`)."""
-        knobs = Knobs(assigned, rng=rng, tracing=True)
+    def trace(
+        self,
+        assigned: dict[str, Any],
+        rng: np.random.Generator | None,
+        draw: Callable[[str, Domain], Any] | None = None,
+    ) -> Knobs:
+        """Run the function once with these knob values (drawing the missing ones with `rng`, or
+        asking `draw(name, domain)`).
+
+        Raises:
+            InvalidArgumentError: the function failed, or asked for a knob that discovery did not
+                find (it sits behind a value discovery did not try).
+        """
+        knobs = Knobs(assigned, rng=rng, draw=draw, tracing=True)
         with _cheap_modules():
-            self._call(knobs, TRACE_TASK)
+            self._call(knobs, self.task or PLACEHOLDER_TASK)
+        if not self._discovering:
+            unknown = [name for name in knobs.domains if name not in self.domains]
+            if unknown:
+                raise InvalidArgumentError(
+                    f"knob {unknown[0]!r} of {self.function} was not found when its knobs were discovered "
+                    f"(it is asked for only behind {_branch(knobs.values, unknown[0])}, a value discovery "
+                    "did not try); ask for it on a branch every value of the knobs before it reaches, "
+                    "or give those knobs fewer values"
+                )
         return knobs
 
     def _call(self, knobs: Knobs, task: Task) -> Any:
@@ -119,12 +163,24 @@ class UserSpace(SearchSpace):
         except (InvalidArgumentError, InvalidGenotypeError):
             raise
         except Exception as exc:
+            where = _user_line(exc, self.fn)
+            placeholder = (
+                f" (traced with a placeholder task, input {PLACEHOLDER_TASK.input_shape}: create the study "
+                "with its evaluator, or give the space its task)"
+                if knobs.tracing and self.task is None and self.builds_model
+                else ""
+            )
             raise InvalidArgumentError(
-                f"space function {self.function} failed: {type(exc).__name__}: {exc}"
+                f"space function {self.function} failed{where}: {type(exc).__name__}: {exc}{placeholder}"
             ) from None
 
-    def _make(self, assigned: dict[str, Any], rng: np.random.Generator | None) -> Genotype:
-        return Genotype(self.name, tuple(self.trace(assigned, rng).values.items()))
+    def _make(
+        self,
+        assigned: dict[str, Any],
+        rng: np.random.Generator | None,
+        draw: Callable[[str, Domain], Any] | None = None,
+    ) -> Genotype:
+        return Genotype(self.name, tuple(self.trace(assigned, rng, draw).values.items()))
 
     def values(self, genotype: Genotype) -> dict[str, Any]:
         """The genotype's knob values by name."""
@@ -178,10 +234,13 @@ class UserSpace(SearchSpace):
         return self._make(child, rng)
 
     def encode(self, genotype: Genotype) -> np.ndarray:
+        """Per knob, whether it is active, then its value's numbers (zeros where inactive)."""
         values = self.values(genotype)
-        return np.array(
-            [x for n, d in self.domains.items() for x in d.encode(values.get(n))], dtype=np.float64
-        )
+        out: list[float] = []
+        for name, domain in self.domains.items():
+            width = len(domain.encode(domain.levels()[0]))
+            out += [1.0, *domain.encode(values[name])] if name in values else [0.0] * (1 + width)
+        return np.array(out, dtype=np.float64)
 
     @property
     def bit_length(self) -> int:
@@ -219,29 +278,32 @@ class UserSpace(SearchSpace):
         return ", ".join(f"{n}={json.dumps(v)}" for n, v in self.values(genotype).items())
 
     def parse(self, text: str) -> Genotype:
-        assigned: dict[str, Any] = {}
-        for item in filter(None, (part.strip() for part in text.split(", "))):
-            name, sep, value = item.partition("=")
-            try:
-                assigned[name] = json.loads(value)
-            except json.JSONDecodeError:
-                sep = ""
-            if not sep:
-                raise InvalidGenotypeError(f"knob values read name=JSON, got {item!r} in {text!r}")
+        assigned = parse_assignments(text)
         genotype = self._make(assigned, None)
         self.validate(Genotype(self.name, tuple(assigned.items())))
         return genotype
 
     def features(self, genotype: Genotype) -> dict[str, Any]:
+        """Every knob's value, `INACTIVE` where this genotype does not ask for it."""
         values = self.values(genotype)
-        return {name: values.get(name) for name in self.domains}
+        return {name: values.get(name, INACTIVE) for name in self.domains}
 
     def feature_choices(self, allowed: bool = False) -> dict[str, tuple[Any, ...]]:
         return {name: domain.grid() for name, domain in self.domains.items()}
 
     def from_features(self, features: dict[str, Any]) -> Genotype:
-        assigned = {n: v for n, v in features.items() if v is not None and n in self.domains}
+        assigned = {n: v for n, v in features.items() if v is not INACTIVE and n in self.domains}
         return self._repaired(assigned, json.dumps(sorted(assigned.items()), default=str))
+
+    def suggest(self, trial: Any) -> Genotype:
+        """The genotype an Optuna trial chooses: each knob the function asks for is suggested from
+        its distribution, knobs on branches not taken are never asked (as in an Optuna objective)."""
+        return self._make({}, None, lambda name, domain: domain.suggest(trial, name))
+
+    def suggested(self, genotype: Genotype) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The knobs the genotype asks for, with their Optuna distributions (no inactive knob)."""
+        values = self.values(genotype)
+        return values, {name: self.domains[name].distribution() for name in values}
 
     def knob_values(self) -> dict[str, tuple[Any, ...]]:
         return {
@@ -275,34 +337,106 @@ def _path_or_name(function: Callable[..., Any]) -> str:
 
 
 def _discover(space: UserSpace) -> dict[str, Domain]:
-    """Every knob the function may ask for, with its domain: traces that force each value of
-    each knob found (both ends of a range), so that conditional branches and the deepest
-    repeats are opened too; in the order first asked for."""
+    """Every knob the function may ask for, with its domain: traces that force each grid value of
+    each knob found (every choice, up to `GRID` levels of a range), so that conditional branches
+    and the deepest repeats are opened too; in the order first asked for.
+
+    Raises:
+        InvalidArgumentError: a knob asked for with two domains, or more than `EXPLORE_TRACES`
+            traces needed (too many branches to find every knob).
+    """
     domains: dict[str, Domain] = {}
     queue: deque[dict[str, Any]] = deque([{}])
     tried: set[str] = set()
     rng = np.random.default_rng(0)
-    for _ in range(EXPLORE_TRACES):
-        if not queue:
-            break
-        forced = queue.popleft()
-        for name, domain in space.trace(forced, rng).domains.items():
-            if name in domains:
-                if domains[name] != domain:
-                    raise InvalidArgumentError(
-                        f"knob {name!r} is asked for with two different ranges "
-                        f"({domains[name].describe()} and {domain.describe()}); give each its own name"
-                    )
-                continue
-            domains[name] = domain
-            ends = domain.grid() if isinstance(domain, Choice) else (domain.grid()[0], domain.grid()[-1])
-            for value in ends:
-                option = {**forced, name: value}
-                marker = json.dumps(sorted(option.items()), default=str)
-                if marker not in tried:
-                    tried.add(marker)
-                    queue.append(option)
-    return domains
+    space._discovering = True
+    try:
+        for _ in range(EXPLORE_TRACES):
+            if not queue:
+                return domains
+            forced = queue.popleft()
+            for name, domain in space.trace(forced, rng).domains.items():
+                if name in domains:
+                    if domains[name] != domain:
+                        raise InvalidArgumentError(
+                            f"knob {name!r} is asked for with two different ranges "
+                            f"({domains[name].describe()} and {domain.describe()}); give each its own name"
+                        )
+                    continue
+                domains[name] = domain
+                for value in domain.grid():
+                    option = {**forced, name: value}
+                    marker = json.dumps(sorted(option.items()), default=str)
+                    if marker not in tried:
+                        tried.add(marker)
+                        queue.append(option)
+    finally:
+        space._discovering = False
+    if not queue:
+        return domains
+    raise InvalidArgumentError(
+        f"space {space.function}: {EXPLORE_TRACES} traces found {len(domains)} knobs and had more branches "
+        "to open; give its knobs fewer values, or ask for fewer knobs behind conditions"
+    )
+
+
+def _builds_model(fn: Callable[..., Any], function: str) -> bool:
+    """Whether `fn` builds a model: it has a parameter named `task` (`fn(k, task)`)."""
+    parameters = list(inspect.signature(fn).parameters.values())
+    required = [
+        p
+        for p in parameters
+        if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    if any(p.name == "task" for p in parameters):
+        return True
+    if len(required) != 1:
+        raise InvalidArgumentError(
+            f"space function {function} must take the knobs, and a parameter named 'task' if it builds a "
+            f"model: f(k) or f(k, task); got ({', '.join(p.name for p in parameters)})"
+        )
+    return False
+
+
+def _user_line(exc: BaseException, fn: Callable[..., Any]) -> str:
+    """` at file.py:LINE`: the deepest line of the user's function file in the traceback."""
+    try:
+        source = inspect.getsourcefile(fn)
+    except TypeError:
+        return ""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == source]
+    return f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+
+
+def _branch(values: dict[str, Any], name: str) -> str:
+    """The knob values asked for before `name` in one trace (the branch it sits behind)."""
+    before = list(values)[: list(values).index(name)] if name in values else list(values)
+    return ", ".join(f"{n}={json.dumps(values[n])}" for n in before) or "no other knob"
+
+
+def parse_assignments(text: str) -> dict[str, Any]:
+    """`name=JSON, name=JSON` (the text form of a user-space genotype) as a dict; a JSON value may
+    hold ", " itself.
+
+    Example:
+        >>> parse_assignments('a=1, b="x, y", c=null')
+        {'a': 1, 'b': 'x, y', 'c': None}
+    """
+    decoder, assigned, at = json.JSONDecoder(), {}, 0
+    while text[at:].strip():
+        name, sep, rest = text[at:].partition("=")
+        start = len(text) - len(rest.lstrip())
+        try:
+            if not sep or not NAME.match(name.strip()):
+                raise ValueError
+            assigned[name.strip()], at = decoder.raw_decode(text, start)
+        except ValueError:
+            raise InvalidGenotypeError(f"knob values read name=JSON, name=JSON, got {text!r}") from None
+        after = text[at:].lstrip()
+        if after and not after.startswith(","):
+            raise InvalidGenotypeError(f"knob values read name=JSON, name=JSON, got {text!r}")
+        at = len(text) - len(after) + 1
+    return assigned
 
 
 @contextlib.contextmanager
