@@ -159,7 +159,8 @@ class Integer(Domain):
         """
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step)):
             raise InvalidArgumentError(
-                f"knob {name!r}: low, high and step must be whole numbers, got {low!r}, {high!r}, step {step!r}"
+                f"knob {name!r}: low, high and step must be whole numbers, "
+                f"got {low!r}, {high!r}, step {step!r}"
             )
         _check_range(name, low, high, step, log)
         if log and step != 1:
@@ -237,7 +238,8 @@ class Real(Domain):
             math.isfinite(v) for v in numbers
         ):
             raise InvalidArgumentError(
-                f"knob {name!r}: low, high and step must be finite numbers, got {low!r}, {high!r}, step {step!r}"
+                f"knob {name!r}: low, high and step must be finite numbers, "
+                f"got {low!r}, {high!r}, step {step!r}"
             )
         _check_range(name, low, high, step, log)
         if log and step is not None:
@@ -277,6 +279,9 @@ class Real(Domain):
                 max(math.exp(rng.uniform(math.log(self.low), math.log(self.high))), self.low), self.high
             )
         return float(rng.uniform(self.low, self.high))
+
+    def _inside(self, value: float) -> float:
+        return min(max(value, self.low), self.high)
 
     def index(self, value: Any) -> int:
         if not self.log:
