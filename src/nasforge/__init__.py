@@ -23,6 +23,8 @@ if TYPE_CHECKING:
         TableError,
     )
     from nasforge.evaluators import EVALUATORS, EvalOptions, Evaluator, MetricSpec, Result, make_evaluator
+    from nasforge.evaluators.function import FunctionEvaluator
+    from nasforge.evaluators.optuna_objective import from_optuna
     from nasforge.evaluators.proxy import ProxyEvaluator
     from nasforge.evaluators.tabular import TabularEvaluator
     from nasforge.evaluators.training import TrainingEvaluator
@@ -46,6 +48,8 @@ _WHERE = {
         "InvalidArgumentError InvalidGenotypeError NasforgeError SpaceExhaustedError StudyError TableError"
     ),
     "nasforge.evaluators": "EVALUATORS EvalOptions Evaluator MetricSpec Result make_evaluator",
+    "nasforge.evaluators.function": "FunctionEvaluator",
+    "nasforge.evaluators.optuna_objective": "from_optuna",
     "nasforge.evaluators.proxy": "ProxyEvaluator",
     "nasforge.evaluators.tabular": "TabularEvaluator",
     "nasforge.evaluators.training": "TrainingEvaluator",
@@ -76,6 +80,7 @@ __all__ = [
     "Constraint",
     "EvalOptions",
     "Evaluator",
+    "FunctionEvaluator",
     "Genotype",
     "InvalidArgumentError",
     "InvalidGenotypeError",
@@ -105,6 +110,7 @@ __all__ = [
     "__version__",
     "compress",
     "export",
+    "from_optuna",
     "load",
     "make_evaluator",
     "make_executor",

@@ -21,6 +21,16 @@ class Split:
     def __len__(self) -> int:
         return len(self.y)
 
+    def read_only(self) -> Split:
+        """The same arrays as views that refuse writes (a trial cannot change the next one's data)."""
+        return Split(_read_only(self.x), _read_only(self.y))
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    view = array.view()
+    view.flags.writeable = False
+    return view
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -44,6 +54,18 @@ class Dataset:
     regression: bool = False  # targets are numbers (standardised: `target_mean`, `target_std`)
     target_mean: float = 0.0
     target_std: float = 1.0
+
+    def read_only(self) -> Dataset:
+        """The dataset with every split's arrays as read-only views.
+
+        Example:
+            >>> from nasforge.data import load_dataset
+            >>> load_dataset("digits").read_only().train.x.flags.writeable
+            False
+        """
+        return replace(
+            self, train=self.train.read_only(), valid=self.valid.read_only(), test=self.test.read_only()
+        )
 
     @property
     def modality(self) -> str:

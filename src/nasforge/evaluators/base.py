@@ -14,6 +14,7 @@ from nasforge.evaluators.schema import MetricSpec
 from nasforge.evaluators.stop_rule import StopRule
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
+from nasforge.task import Task
 
 
 @dataclass
@@ -23,12 +24,15 @@ class Artifacts:
     Args:
         curves: per-step series by name (e.g. `valid_accuracy` per epoch).
         curves_start: the step the curves start at (a training continued from a checkpoint).
+        steps: the step of each value of a curve, by name, where they are not consecutive
+            (a function that reports every 10 steps); other curves count from `curves_start`.
         timings: every timed call by name (e.g. `inference_ms`), stored as curves.
         checkpoint: where a resumable checkpoint was written (for a promotion to continue).
     """
 
     curves: dict[str, list[float]] = field(default_factory=dict)
     curves_start: int = 0
+    steps: dict[str, list[int]] = field(default_factory=dict)
     timings: dict[str, list[float]] | None = None
     checkpoint: str | None = None
 
@@ -120,6 +124,10 @@ class Evaluator(ABC):
     def check(self, space: SearchSpace | None = None) -> None:
         """Raise a clear error now for a setting that would fail every trial (e.g. a missing device)."""
         del space  # nothing to check by default
+
+    def data_task(self) -> Task | None:
+        """The task the evaluated models are built for (its data's), or None without data."""
+        return None
 
     def refusal(self, genotype: Genotype, space: SearchSpace) -> str | None:
         """Why `evaluate` would fail `genotype` before any work (e.g. above a size cap), or None."""

@@ -10,6 +10,7 @@ on Ray.
 from __future__ import annotations
 
 import inspect
+import operator
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -20,8 +21,11 @@ from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result
 from nasforge.evaluators.schema import MetricSpec
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
+from nasforge.spaces.define_by_run.knobs import Knobs
 from nasforge.spaces.define_by_run.loading import import_function, import_path
-from nasforge.validation import check_choice
+from nasforge.spaces.define_by_run.optuna_trial import KnobTrial
+from nasforge.task import Task
+from nasforge.validation import check_choice, check_int
 
 if TYPE_CHECKING:
     from torch import nn
@@ -57,6 +61,7 @@ class Call:
     seed: int
     options: EvalOptions = field(default_factory=EvalOptions)
     curves: dict[str, list[float]] = field(default_factory=dict)
+    steps: dict[str, list[int]] = field(default_factory=dict)
 
     def model(self) -> nn.Module:
         """The architecture built for the data's task (a fresh `torch.nn.Module`)."""
@@ -66,17 +71,35 @@ class Call:
             )
         import torch
 
-        torch.manual_seed(self.seed)
-        return self.space.build(self.genotype, self.data.task)
+        with torch.random.fork_rng(devices=[]):  # seeded here, the caller's generator untouched
+            torch.manual_seed(self.seed)
+            return self.space.build(self.genotype, self.data.task)
 
     def report(self, step: int, **values: float) -> None:
-        """Per-step values (e.g. `report(epoch, valid_r2=0.8)`): stored as curves; raises
-        `StopTrial` when the study's early-stopping rule says the trial is behind (let it pass)."""
+        """Per-step values (e.g. `report(epoch, valid_r2=0.8)`): stored as curves at `step`;
+        raises `StopTrial` when the study's early-stopping rule says the trial is behind the
+        median of earlier trials at that same step (let it pass)."""
+        at = self.record(step, **values)
+        if self.behind(at):
+            raise StopTrial(at)
+
+    def record(self, step: int, **values: float) -> int:
+        """Store per-step values as `report` does, without stopping; the step, checked."""
+        try:
+            at = check_int("step", operator.index(step), minimum=0)
+        except TypeError:
+            raise InvalidArgumentError(f"step must be a whole number >= 0, got {step!r}") from None
         for name, value in values.items():
-            self.curves.setdefault(name, []).append(float(value))
+            self.curves.setdefault(name, []).append(_number(f"report({name}=...)", value))
+            self.steps.setdefault(name, []).append(at)
+        return at
+
+    def behind(self, step: int) -> bool:
+        """Whether the study's early-stopping rule stops the trial at `step` (its value there)."""
         stop = self.options.stop
-        if stop is not None and stop.metric in values and stop.should_stop(step, float(values[stop.metric])):
-            raise StopTrial(step)
+        if stop is None or stop.metric not in self.steps or self.steps[stop.metric][-1] != step:
+            return False
+        return stop.should_stop(step, self.curves[stop.metric][-1])
 
 
 class FunctionEvaluator(Evaluator):
@@ -88,6 +111,10 @@ class FunctionEvaluator(Evaluator):
             first is the default objective. A name starting `test_` is a test-split metric.
         data: a dataset for `call.data` and `call.model()` (a name or path, as `--data`).
         seed: seeds `call.model()`'s initialisation, and is given to the function.
+        interface: "call" (`function(call)`), or "optuna": an Optuna objective `function(trial)`,
+            given a trial whose `suggest_*` return the genotype's knobs, whose `report(value,
+            step)` stores the first metric's curve and whose `should_prune()` asks the study's
+            early-stopping rule (raising `optuna.TrialPruned` ends the trial as PRUNED).
 
     Example:
         >>> def score(call):
@@ -110,7 +137,9 @@ class FunctionEvaluator(Evaluator):
         data_dir: str | None = None,
         label_column: str | None = None,
         seed: int = 0,
+        interface: str = "call",
     ) -> None:
+        self.interface = check_choice("interface", interface, ("call", "optuna"))
         self.fn = import_function(function) if isinstance(function, str) else function
         self.function = function if isinstance(function, str) else _importable(function)
         if len(inspect.signature(self.fn).parameters) != 1:
@@ -130,6 +159,17 @@ class FunctionEvaluator(Evaluator):
         self.__dict__.update(state)
         self.fn = import_function(self.function)
 
+    def _run(self, call: Call) -> Any:
+        """The function's return value; `StopTrial` where it stopped early."""
+        if self.interface == "call":
+            return self.fn(call)
+        import optuna
+
+        try:
+            return self.fn(_optuna_trial(call, self.objective))
+        except optuna.TrialPruned:
+            raise StopTrial(call.steps.get(self.objective, [0])[-1]) from None
+
     def metric_schema(self) -> list[MetricSpec]:
         return [
             MetricSpec(name, "test" if name.startswith("test_") else "valid", direction)
@@ -143,6 +183,10 @@ class FunctionEvaluator(Evaluator):
 
         return cached_dataset(self.data, self.data_dir, self.label_column, 0)
 
+    def data_task(self) -> Task | None:
+        data = self.dataset()
+        return None if data is None else data.task
+
     def check(self, space: SearchSpace | None = None) -> None:
         self.dataset()
 
@@ -154,24 +198,55 @@ class FunctionEvaluator(Evaluator):
         options: EvalOptions | None = None,
     ) -> Result:
         knobs = space.values(genotype) if hasattr(space, "values") else space.features(genotype)
+        data = self.dataset()
         call = Call(
-            dict(knobs), genotype, space, fidelity, self.dataset(), self.seed, options or EvalOptions()
+            dict(knobs),
+            genotype,
+            space,
+            fidelity,
+            None if data is None else data.read_only(),
+            self.seed,
+            options or EvalOptions(),
         )
         start = time.perf_counter()
         try:
-            returned = self.fn(call)
+            returned = self._run(call)
         except StopTrial as stopped:
             last = {name: values[-1] for name, values in call.curves.items()}
-            return Result(
-                last, time.perf_counter() - start, Artifacts(curves=call.curves), pruned_at=stopped.args[0]
-            )
-        metrics = {self.objective: returned} if isinstance(returned, (int, float)) else returned
-        if not isinstance(metrics, Mapping) or not all(isinstance(v, (int, float)) for v in metrics.values()):
+            artifacts = Artifacts(curves=call.curves, steps=call.steps)
+            return Result(last, time.perf_counter() - start, artifacts, pruned_at=stopped.args[0])
+        metrics = returned if isinstance(returned, Mapping) else {self.objective: returned}
+        try:
+            out = {str(k): _number(f"metric {k!r}", v) for k, v in metrics.items()}
+        except InvalidArgumentError:
             raise InvalidArgumentError(
                 f"function {self.function} must return a number or a dict of numbers, got {returned!r}"
-            )
-        out = {str(k): float(v) for k, v in metrics.items()}
-        return Result(out, time.perf_counter() - start, Artifacts(curves=call.curves))
+            ) from None
+        return Result(out, time.perf_counter() - start, Artifacts(curves=call.curves, steps=call.steps))
+
+
+def _optuna_trial(call: Call, objective: str) -> KnobTrial:
+    """An Optuna-style trial over the call: its knobs, its curve of `objective`, its stop rule."""
+
+    def should_prune() -> bool:
+        steps = call.steps.get(objective)
+        return bool(steps) and call.behind(steps[-1])
+
+    return KnobTrial(
+        Knobs(call.knobs),
+        report=lambda step, value: call.record(step, **{objective: value}) and None,
+        should_prune=should_prune,
+    )
+
+
+def _number(what: str, value: Any) -> float:
+    """`value` as a float: a Python or NumPy number, or a one-element array or tensor."""
+    if isinstance(value, (bool, str)):
+        raise InvalidArgumentError(f"{what} must be a number, got {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"{what} must be a number, got {value!r}") from None
 
 
 def _importable(function: Callable[..., Any]) -> str:

@@ -35,6 +35,7 @@ from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.cell_supernet import CellSupernet
 from nasforge.spaces.nb201 import NB201Space
 from nasforge.spaces.supernets import Supernet, make_supernet, supernet_class
+from nasforge.task import Task
 from nasforge.validation import check_choice, check_float, check_int
 
 METHODS = ("spos", "darts")
@@ -124,6 +125,9 @@ class SupernetEvaluator(Evaluator):
 
     def metadata(self) -> dict[str, Any]:
         return self.training.metadata()
+
+    def data_task(self) -> Task:
+        return self.training.data_task()
 
     def check(self, space: SearchSpace | None = None) -> None:
         self.training.check(space)

@@ -84,6 +84,9 @@ class ProxyEvaluator(Evaluator):
             [f"{n}_seconds" for n in self.proxies], "none", "minimize", "s"
         )
 
+    def data_task(self) -> Task:
+        return self.task
+
     def evaluate(
         self,
         genotype: Genotype,

@@ -35,6 +35,7 @@ from nasforge.evaluators.trainer import (
 )
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
+from nasforge.task import Task
 from nasforge.validation import check_choice, check_float, check_int
 
 QUALITY = ("accuracy", "precision", "recall", "f1", "auc")
@@ -171,6 +172,9 @@ class TrainingEvaluator(Evaluator):
                 f"train_subset must be at most the {len(data.train):,} training examples of "
                 f"{self.data!r}, got {self.train_subset:,}"
             )
+
+    def data_task(self) -> Task:
+        return self.full_dataset().task
 
     @property
     def regression(self) -> bool:

@@ -104,6 +104,19 @@ class SearchSpace(ABC):
         `allowed`, every value the space could be configured to search instead."""
         return {}
 
+    def bind_task(self, task: Task | None) -> None:
+        """Learn the task the study's models are built for (a define-by-run space traces its
+        function with it); other spaces need nothing."""
+        del task
+
+    def from_params(self, params: dict[str, Any]) -> Genotype:
+        """The genotype with these knob values (`Study.enqueue_trial`); default: `from_features`."""
+        return self.from_features(params)
+
+    def params(self, genotype: Genotype) -> dict[str, Any]:
+        """The genotype's knob values by name, absent knobs left out (`Study.best_params`)."""
+        return {name: value for name, value in self.features(genotype).items() if value is not None}
+
     def suggest(self, trial: Any) -> Genotype:
         """The genotype an Optuna trial (`optuna.Trial`) chooses knob by knob (for TPE). Default:
         each feature as a categorical over `feature_choices`, built with `from_features`."""

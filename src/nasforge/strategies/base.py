@@ -81,6 +81,10 @@ class Strategy(ABC):
             trial = dataclasses.replace(trial, score=None)
         self._observe(trial)
 
+    def mark_seen(self, genotype: Genotype, fidelity: float | None = None) -> None:
+        """Never ask for `genotype` at `fidelity`: the study evaluates it anyway (enqueued)."""
+        self._seen.add((self.space.key(genotype), fidelity))
+
     def is_new(self, genotype: Genotype, fidelity: float | None = None) -> bool:
         """True if no architecture with the same key was asked for yet at `fidelity`."""
         return (self.space.key(genotype), fidelity) not in self._seen

@@ -27,7 +27,7 @@ from nasforge.validation import check_int
 
 REDRAWS = 50
 FEASIBILITY = "study_constraints"  # Optuna's constraint: 1 where the trial broke one, else 0
-_OPTUNA_LOGGERS = ("optuna.study.study", "optuna.study._tell")
+_OPTUNA_LOGGERS = ("optuna.study.study", "optuna.study._tell", "optuna.storages._in_memory")
 _QUIET = contextvars.ContextVar("nasforge_tpe_quiet", default=False)
 
 

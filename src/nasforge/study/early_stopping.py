@@ -3,7 +3,7 @@ taken as a `StopRule` snapshot when a trial is submitted."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, get_args
 
 import numpy as np
@@ -18,20 +18,27 @@ PRUNERS: tuple[str, ...] = get_args(PrunerName)
 def median_rule(
     metric: str,
     direction: str,
-    curves: Sequence[Sequence[float]],
+    curves: Sequence[Mapping[int, float] | Sequence[float]],
     *,
     min_trials: int = 5,
     warmup_steps: int = 1,
 ) -> StopRule | None:
-    """The median rule over finished trials' `curves` of `metric`, or None with too few of them."""
+    """The median rule over finished trials' `curves` of `metric` (each a value by step, or a list
+    from step 0), or None with too few of them: at each step, the median of the trials that
+    reported that very step (as Optuna's intermediate values).
+
+    Example:
+        >>> median_rule("loss", "minimize", [{0: 1.0, 10: 0.5}] * 5).thresholds
+        {10: 0.5}
+    """
     check_choice("direction", direction, ("maximize", "minimize"))
     check_int("min_trials", min_trials, minimum=1)
     if len(curves) < min_trials:
         return None
-    longest = max((len(c) for c in curves), default=0)
+    by_step = [c if isinstance(c, Mapping) else dict(enumerate(c)) for c in curves]
     thresholds = {}
-    for step in range(warmup_steps, longest):
-        values = [c[step] for c in curves if len(c) > step]
-        if len(values) >= min_trials:
+    for step in sorted({s for c in by_step for s in c}):
+        values = [c[step] for c in by_step if step in c]
+        if step >= warmup_steps and len(values) >= min_trials:
             thresholds[step] = float(np.median(values))
     return StopRule(metric, direction, thresholds)

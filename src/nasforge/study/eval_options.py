@@ -20,9 +20,9 @@ def stop_rule(
     metric: str,
     direction: str,
     min_trials: int,
-    known: dict[int, list[float]],
+    known: dict[int, dict[int, float]],
 ) -> StopRule | None:
-    """The median rule over the COMPLETE trials' per-epoch `metric` (None with too few of them).
+    """The median rule over the COMPLETE trials' per-step `metric` (None with too few of them).
 
     `known` caches each finished trial's curve (it never changes), so each is read once.
     """
@@ -30,7 +30,7 @@ def stop_rule(
     for trial in trials:
         if trial.state is TrialState.COMPLETE:
             if trial.number not in known:
-                known[trial.number] = storage.load_curves(trial.number).get(metric, [])
+                known[trial.number] = storage.load_curve_points(trial.number).get(metric, {})
             if known[trial.number]:
                 curves.append(known[trial.number])
     return median_rule(metric, direction, curves, min_trials=min_trials)

@@ -95,6 +95,16 @@ def read_curves(db: sqlite3.Connection, trial: int) -> dict[str, list[float]]:
     return curves
 
 
+def read_curve_points(db: sqlite3.Connection, trial: int) -> dict[str, dict[int, float]]:
+    """The per-step series of a trial, by name, each a value by step."""
+    points: dict[str, dict[int, float]] = {}
+    for name, step, value in db.execute(
+        "SELECT name, step, value FROM metrics WHERE trial = ? AND step >= 0 ORDER BY name, step", (trial,)
+    ):
+        points.setdefault(name, {})[step] = value
+    return points
+
+
 def read_retrains(db: sqlite3.Connection) -> list[dict[str, Any]]:
     """Every retraining, oldest first."""
     rows = db.execute("SELECT trial, fidelity, metrics, error FROM retrains ORDER BY id").fetchall()

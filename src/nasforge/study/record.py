@@ -20,7 +20,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from nasforge.errors import NasforgeError, StudyError
+from nasforge.errors import InvalidArgumentError, NasforgeError, StudyError
 from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, Objective, pareto_indices
 from nasforge.study import queries
@@ -94,6 +94,54 @@ class StudyRecord:
         """The feasible COMPLETE trial with the best first objective (else the best infeasible one)."""
         board = self.leaderboard(1)
         return board[0] if board else None
+
+    @property
+    def best_value(self) -> float:
+        """The best trial's first objective (as Optuna's `Study.best_value`).
+
+        Raises:
+            StudyError: no trial has completed yet.
+        """
+        return float(self._best().metrics[self.objective])
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        """The best trial's knob values by name (as Optuna's `Study.best_params`): a define-by-run
+        space's asked knobs, another space's features (absent ones left out).
+
+        Raises:
+            StudyError: no trial has completed yet, or the study's space is not available here.
+        """
+        space = self.space_or_none
+        if space is None:
+            raise StudyError(f"the study's space {self.config['space'].get('name')!r} cannot be built here")
+        return dict(space.params(self._best().genotype))
+
+    def _best(self) -> Trial:
+        best = self.best_trial
+        if best is None:
+            raise StudyError("the study has no COMPLETE trial yet")
+        return best
+
+    def trials_dataframe(self) -> Any:
+        """Every trial as a pandas DataFrame (as Optuna's `trials_dataframe`): number, state, the
+        objectives, `params_<knob>` columns, cost, times, reason and every metric.
+
+        Raises:
+            InvalidArgumentError: pandas is not installed.
+        """
+        try:
+            import pandas as pd
+        except ImportError:
+            raise InvalidArgumentError("trials_dataframe needs pandas: pip install pandas") from None
+        from nasforge.study.trial_rows import trial_rows
+
+        space = self.space_or_none
+        rows = trial_rows(self)
+        for row, trial in zip(rows, self.trials, strict=True):
+            params = {} if space is None else space.params(trial.genotype)
+            row.update({f"params_{name}": value for name, value in params.items()})
+        return pd.DataFrame(rows)
 
     def leaderboard(self, k: int | None = None) -> list[Trial]:
         """COMPLETE trials, best first (see `ranked`)."""

@@ -32,7 +32,9 @@ def replay(
         while n_told < trial.asked_after:
             strategy.tell(_next(told, trial))
             n_told += 1
-        if trial.origin is not None:  # not asked of the strategy (a promotion or a retry)
+        if trial.origin is not None:  # not asked of the strategy (a promotion, a retry, enqueued)
+            if trial.origin == "enqueued":
+                strategy.mark_seen(trial.genotype, trial.fidelity)
             if trial.state is TrialState.RUNNING:
                 rerun.append(trial)
             continue

@@ -220,9 +220,11 @@ class Storage:
         *,
         start: int = 0,
         timings: dict[str, list[float]] | None = None,
+        steps: dict[str, list[int]] | None = None,
     ) -> None:
         """Store a finished trial's state, metrics, cost and reason in one transaction, with its
-        per-epoch `curves` (first value at step `start`) and `timings` (steps from 0)."""
+        per-step `curves` (at `steps` where given for a curve, else from step `start` on) and
+        `timings` (steps from 0)."""
         with self._transaction():
             self._db.execute(
                 "UPDATE trials SET state = ?, cost_s = ?, reason = ?, score = ?, told = ?, finished = ?,"
@@ -244,7 +246,7 @@ class Storage:
                 "INSERT OR REPLACE INTO metrics (trial, name, step, value) VALUES (?, ?, -1, ?)",
                 [(trial.number, name, value) for name, value in trial.metrics.items()],
             )
-            self._add_curves(trial.number, curves or {}, start)
+            self._add_curves(trial.number, curves or {}, start, steps)
             self._add_curves(trial.number, timings or {})
 
     def add_curves(self, trial: int, curves: dict[str, list[float]]) -> None:
@@ -260,19 +262,30 @@ class Storage:
                 [(trial, name, step, value) for name, value in metrics.items()],
             )
 
-    def _add_curves(self, trial: int, curves: dict[str, list[float]], start: int = 0) -> None:
+    def _add_curves(
+        self,
+        trial: int,
+        curves: dict[str, list[float]],
+        start: int = 0,
+        steps: dict[str, list[int]] | None = None,
+    ) -> None:
+        at = {name: (steps or {}).get(name) or range(start, start + len(v)) for name, v in curves.items()}
         self._db.executemany(
             "INSERT OR REPLACE INTO metrics (trial, name, step, value) VALUES (?, ?, ?, ?)",
             [
                 (trial, name, step, value)
                 for name, values in curves.items()
-                for step, value in enumerate(values, start=start)
+                for step, value in zip(at[name], values, strict=True)
             ],
         )
 
     def load_curves(self, trial: int) -> dict[str, list[float]]:
         """The per-step series of a trial, by name."""
         return queries.read_curves(self._db, trial)
+
+    def load_curve_points(self, trial: int) -> dict[str, dict[int, float]]:
+        """The per-step series of a trial, by name, each a value by step."""
+        return queries.read_curve_points(self._db, trial)
 
     def add_retrain(
         self, trial: int, fidelity: float | None, metrics: dict[str, float], error: str | None

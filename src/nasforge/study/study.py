@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import math
+import os
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 from nasforge.errors import InvalidArgumentError, SpaceExhaustedError, StudyError
 from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result, run_evaluation
 from nasforge.evaluators.stop_rule import StopRule
-from nasforge.execution.executors import Executor, SerialExecutor
+from nasforge.execution.executors import Executor, SerialExecutor, make_executor
 from nasforge.execution.timeouts import evaluate_within, past_deadline, stuck, until_deadline
 from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, make_constraints, make_objectives
@@ -104,6 +105,8 @@ class Study(StudyRecord):
             InvalidArgumentError: an objective or constraint the evaluator does not measure, or a
                 setting that is misspelt or out of range.
         """
+        if evaluator is not None:
+            space.bind_task(evaluator.data_task())
         config = study_config(
             space,
             make_strategy(strategy, space, seed=seed, **(strategy_params or {})),
@@ -264,9 +267,13 @@ class Study(StudyRecord):
         *,
         executor: Executor | None = None,
         callback: Callback | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
     ) -> None:
-        """Run until `budget` trials have finished (counting those already stored), or until the
-        study's `timeout` has passed (no trial is asked for after it; the running ones finish).
+        """Run until `budget` trials have finished (counting those already stored), or until
+        `timeout` seconds (default: the study's `timeout` setting) have passed: no trial is asked
+        for after it, the running ones finish. `n_jobs` trials run at once in a process pool
+        (-1: one per core), as in Optuna, unless an `executor` is given.
 
         Each finished trial is committed before the next candidate is asked for. A trial whose
         evaluation raises is stored as FAILED with the reason, and the search goes on.
@@ -276,23 +283,60 @@ class Study(StudyRecord):
                 would fail every trial; checked before the first trial.
         """
         check_int("budget", budget, minimum=0)
+        if timeout is not None and not timeout > 0:
+            raise InvalidArgumentError(f"timeout must be a number of seconds above 0, got {timeout!r}")
+        jobs = os.cpu_count() or 1 if n_jobs == -1 else check_int("n_jobs", n_jobs, minimum=1)
         check_metrics(evaluator, [o.metric for o in self.objectives], self.constraints)
         evaluator.check(self.space)
+        self.space.bind_task(evaluator.data_task())
+        owned = executor is None and jobs > 1
+        runner = executor or (make_executor(jobs) if owned else SerialExecutor())
+        try:
+            with self.storage.writing():
+                self._check_current()
+                if self.config["evaluator"] is None:  # made through the API without one: remember it
+                    self.config.update(evaluator=evaluator.config(), metadata=evaluator.metadata())
+                    self.storage.write_config(self.config)
+                self._run(evaluator, budget, runner, callback, timeout or self._settings.timeout)
+        finally:
+            if owned:
+                runner.shutdown()
+
+    def enqueue_trial(self, params: dict[str, Any] | Genotype | str) -> Trial:
+        """Evaluate this architecture next, before the strategy's own candidates (as Optuna's
+        `enqueue_trial`): knob values by name, a genotype, or its text form. It is stored at once
+        (RUNNING), so a resumed study evaluates it too, and the strategy never asks for it again.
+
+        Raises:
+            InvalidGenotypeError: the values do not make a valid architecture of the space.
+        """
+        genotype = (
+            params
+            if isinstance(params, Genotype)
+            else (self.space.parse(params) if isinstance(params, str) else self.space.from_params(params))
+        )
+        self.space.validate(genotype)
         with self.storage.writing():
             self._check_current()
-            if self.config["evaluator"] is None:  # made through the API without one: remember it
-                self.config.update(evaluator=evaluator.config(), metadata=evaluator.metadata())
-                self.storage.write_config(self.config)
-            self._run(evaluator, budget, executor or SerialExecutor(), callback)
+            trial = self._queue(genotype, self.space.key(genotype), None, "enqueued")
+        self.strategy.mark_seen(genotype)
+        return trial
 
-    def _run(self, evaluator: Evaluator, budget: int, executor: Executor, callback: Callback | None) -> None:
+    def _run(
+        self,
+        evaluator: Evaluator,
+        budget: int,
+        executor: Executor,
+        callback: Callback | None,
+        timeout_s: float | None,
+    ) -> None:
         """Keep every worker busy: as soon as one finishes, its result is committed and told, and
         the strategy is asked for the next candidate. Serial runs are reproducible from the seed;
         parallel ones tell results in the order they arrive."""
         pending: dict[cf.Future[Result], Trial] = {}
         started: dict[cf.Future[Result], float] = {}  # when each call was submitted (stuck calls)
         timeout = self._settings.trial_timeout
-        stop_asking = time.monotonic() + (self._settings.timeout or math.inf)
+        stop_asking = time.monotonic() + (timeout_s or math.inf)
         try:
             while True:
                 while (
@@ -446,7 +490,9 @@ class Study(StudyRecord):
             earlier = self.storage.load_curves(self._continued[trial.number])
             curves = {k: earlier.get(k, [float("nan")] * start)[:start] + v for k, v in curves.items()}
             start = 0
-        self.storage.finish_trial(trial, curves, start=start, timings=result.artifacts.timings)
+        self.storage.finish_trial(
+            trial, curves, start=start, timings=result.artifacts.timings, steps=result.artifacts.steps
+        )
         if result.artifacts.checkpoint:
             self.storage.add_artifact(trial.number, "checkpoint", trial.fidelity, result.artifacts.checkpoint)
         self.strategy.tell(trial)
@@ -461,10 +507,14 @@ class Study(StudyRecord):
 
     def _queue_again(self, trial: Trial, fidelity: float | None, origin: str) -> Trial:
         """Store a new RUNNING trial of `trial`'s architecture, run before the next ask."""
+        return self._queue(trial.genotype, trial.key, fidelity, origin)
+
+    def _queue(self, genotype: Genotype, key: str, fidelity: float | None, origin: str) -> Trial:
+        """Store a new RUNNING trial of `genotype` (not asked of the strategy), run before the next ask."""
         again = Trial(
             number=len(self.trials),
-            genotype=trial.genotype,
-            key=trial.key,
+            genotype=genotype,
+            key=key,
             fidelity=fidelity,
             asked_after=self._n_told,
             started=time.time(),

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nasforge.study.record import StudyRecord
 from nasforge.trial import Trial
+
+if TYPE_CHECKING:
+    from nasforge.study.record import StudyRecord
 
 
 def trial_row(record: StudyRecord, trial: Trial, metrics: list[str] | None = None) -> dict[str, Any]:

@@ -24,7 +24,9 @@ from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.define_by_run.domains import Choice, Domain
 from nasforge.spaces.define_by_run.knobs import NAME, Knobs
 from nasforge.spaces.define_by_run.loading import absolute_path, import_function, import_path, source_sha256
+from nasforge.spaces.define_by_run.optuna_trial import KnobTrial, TraceDone
 from nasforge.task import Task
+from nasforge.validation import check_choice
 
 if TYPE_CHECKING:
     from torch import nn
@@ -60,6 +62,8 @@ class UserSpace(SearchSpace):
         source_sha256: the hash stored with a study (to say when the source changed).
         knobs: the knobs stored with a study (to say which changed).
         task: the task to trace the function with (None: the one bound later, or the placeholder).
+        interface: "knobs" (`function(k)` or `function(k, task)`), or "optuna": an Optuna
+            objective `function(trial)` whose `trial.suggest_*` calls are the knobs.
 
     Example:
         >>> def widths(k):
@@ -77,13 +81,15 @@ class UserSpace(SearchSpace):
         function: str | Callable[..., Any],
         source_sha256: str | None = None,
         knobs: dict[str, str] | None = None,
-        task: Task | None = None,
+        task: Task | dict[str, Any] | None = None,
+        interface: str = "knobs",
     ) -> None:
         self.function = absolute_path(function) if isinstance(function, str) else _path_or_name(function)
         self.fn = import_function(function) if isinstance(function, str) else function
-        self.builds_model = _builds_model(self.fn, self.function)
+        self.interface = check_choice("interface", interface, ("knobs", "optuna"))
+        self.builds_model = interface == "knobs" and _builds_model(self.fn, self.function)
         self.stored_sha256, self.stored_knobs = source_sha256, knobs
-        self.task = task
+        self.task = Task(tuple(task["input_shape"]), task["num_classes"]) if isinstance(task, dict) else task
         self._discovering = False
 
     def bind_task(self, task: Task | None) -> None:
@@ -104,6 +110,12 @@ class UserSpace(SearchSpace):
             "function": self.function,
             "source_sha256": source_sha256(self.fn),
             "knobs": {name: domain.describe() for name, domain in self.domains.items()},
+            **({"interface": self.interface} if self.interface != "knobs" else {}),
+            **(
+                {"task": {"input_shape": list(t.input_shape), "num_classes": t.num_classes}}
+                if (t := self.task)
+                else {}
+            ),
         }
 
     def changes(self) -> list[str]:
@@ -159,7 +171,11 @@ class UserSpace(SearchSpace):
 
     def _call(self, knobs: Knobs, task: Task) -> Any:
         try:
+            if self.interface == "optuna":
+                return self.fn(KnobTrial(knobs))
             return self.fn(knobs, task) if self.builds_model else self.fn(knobs)
+        except TraceDone:
+            return None
         except (InvalidArgumentError, InvalidGenotypeError):
             raise
         except Exception as exc:
@@ -300,6 +316,22 @@ class UserSpace(SearchSpace):
         its distribution, knobs on branches not taken are never asked (as in an Optuna objective)."""
         return self._make({}, None, lambda name, domain: domain.suggest(trial, name))
 
+    def params(self, genotype: Genotype) -> dict[str, Any]:
+        return self.values(genotype)
+
+    def from_params(self, params: dict[str, Any]) -> Genotype:
+        """The genotype with these knob values; knobs not given are drawn (reproducibly)."""
+        unknown = [name for name in params if name not in self.domains]
+        if unknown:
+            raise InvalidGenotypeError(
+                f"{self.function} has no knob {unknown[0]!r}; its knobs: {', '.join(self.domains)}"
+            )
+        genotype = self._repaired(dict(params), json.dumps(sorted(params.items()), default=str))
+        self.validate(
+            Genotype(self.name, tuple((n, v) for n, v in params.items() if n in self.values(genotype)))
+        )
+        return genotype
+
     def suggested(self, genotype: Genotype) -> tuple[dict[str, Any], dict[str, Any]]:
         """The knobs the genotype asks for, with their Optuna distributions (no inactive knob)."""
         values = self.values(genotype)
@@ -325,6 +357,10 @@ class UserSpace(SearchSpace):
                 f"space function {self.function} must return a torch.nn.Module, got {type(model).__name__}"
             )
         return model
+
+
+def _task_json(task: Task) -> dict[str, Any]:
+    return {"input_shape": list(task.input_shape), "num_classes": task.num_classes}
 
 
 def _path_or_name(function: Callable[..., Any]) -> str:
