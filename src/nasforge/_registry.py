@@ -93,11 +93,16 @@ class Registry(Generic[T]):
 
     def parameters(self, name: str) -> dict[str, Any]:
         """Keyword-only hyperparameters of `name` and their defaults (`seed` is set on its own); a
-        None default that the class resolves through a `default_<parameter>` attribute shows that."""
+        None default that the class resolves through a `default_<parameter>` attribute shows that,
+        and a required one shows as "(required)"."""
         cls = self.get(name)
         signature = inspect.signature(cls.__init__)
         return {
-            p.name: getattr(cls, f"default_{p.name}", p.default) if p.default is None else p.default
+            p.name: "(required)"
+            if p.default is p.empty
+            else getattr(cls, f"default_{p.name}", p.default)
+            if p.default is None
+            else p.default
             for p in signature.parameters.values()
             if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "seed"
         }

@@ -21,16 +21,17 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
             parser.add_argument(
                 "--space",
                 metavar="FILE.py:FUNCTION",
-                help="also list your own space (package.module:function works too)",
+                help="list only your own space, with its knobs (package.module:function works too)",
             )
         parser.set_defaults(run=_lister(name, registry))
 
 
 def _lister(title: str, registry: Registry[Any]) -> Any:
     def run(args: argparse.Namespace) -> int:
-        entries = [_entry(title, registry, name) for name in registry.names()]
         if getattr(args, "space", None):
-            entries.append(_user_entry(args.space))
+            entries = [_user_entry(args.space)]
+        else:
+            entries = [_entry(title, registry, name) for name in registry.names()]
         if args.json:
             print_json(entries)
             return 0

@@ -11,6 +11,7 @@ from nasforge.cli.common import finite, int_at_least, print_json, stdout, write_
 from nasforge.study.picks import pick_summary
 from nasforge.study.record import StudyRecord, StudyView
 from nasforge.study.trial_rows import curve_rows, to_csv, trial_rows
+from nasforge.trial import TrialState
 from nasforge.workflows.baselines import reference_baselines
 
 # Metrics shown beside the objectives when the trials have them, with their column headers.
@@ -64,7 +65,8 @@ def summary(record: StudyRecord, path: Path, top: int, retrains: list[dict[str, 
         "direction": record.direction,
         "constraints": [c.to_dict() for c in record.constraints],
         "finished": record.n_finished,
-        "failed": sum(t.reason is not None for t in record.trials),
+        "failed": sum(t.state is TrialState.FAILED for t in record.trials),
+        "pruned": sum(t.state is TrialState.PRUNED for t in record.trials),
         "best": None if best is None else trial_rows(record, [best])[0],
         "leaderboard": trial_rows(record, record.leaderboard(top)),
         "pareto_front": [t.number for t in record.pareto_front()] if len(record.objectives) > 1 else None,
@@ -159,8 +161,11 @@ def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[dict
             f"reference baseline on the same split, {baseline['name']}: valid {label} "
             f"{baseline[f'valid_{name}']:.4f}, test {label} {baseline[f'test_{name}']:.4f}"
         )
-    failed = sum(t.reason is not None for t in record.trials)
-    stdout.print(f"study: {path} — {record.n_finished} trials finished, {failed} failed")
+    states = [t.state for t in record.trials]
+    stdout.print(
+        f"study: {path} — {record.n_finished} trials finished: {states.count(TrialState.COMPLETE)} complete, "
+        f"{states.count(TrialState.PRUNED)} pruned, {states.count(TrialState.FAILED)} failed"
+    )
 
 
 def run_leaderboard(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ from typing import Any
 
 from nasforge.cli.common import parse_params
 from nasforge.study.settings import StudySettings
-from nasforge.workflows.config import SearchConfig, layered, read_toml, validated_config
+from nasforge.workflows.config import SearchConfig, layered, read_toml, space_section, validated_config
 
 ONE_SHOT = ("spos", "darts")
 SUPERNET_EPOCHS = {"spos": 30, "darts": 15}  # chosen on development seeds (see the README)
@@ -73,8 +73,7 @@ def overrides(args: argparse.Namespace) -> dict[str, Any]:
 def _space_and_evaluator(args: argparse.Namespace) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if args.space:
-        user = ":" in args.space  # file.py:function or package.module:function
-        out["space"] = {"name": "user", "function": args.space} if user else {"name": args.space}
+        out["space"] = space_section(args.space)
     if args.choice:
         out["space"] = {**out.get("space", {}), "choices": parse_choices(args.choice)}
     if args.table is not None or args.noisy:
@@ -121,8 +120,23 @@ def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, An
     for key, value in (("budget", 1), ("final_epochs", DARTS_FINAL_EPOCHS)):
         if darts and key not in flags and key not in from_file:
             merged[key] = value
-    given = {k: v for k, v in merged.items() if k in flags or k in from_file}
-    return validated_config(merged, args.config), given
+    return validated_config(merged, args.config), _given(merged, [from_file, flags])
+
+
+def _given(merged: dict[str, Any], sources: list[dict[str, Any]]) -> dict[str, Any]:
+    """The options of `merged` that the TOML file or the flags set (a section's defaults left
+    out): what a resume compares with the stored study."""
+    given: dict[str, Any] = {}
+    for key, value in merged.items():
+        named = [source[key] for source in sources if key in source]
+        if not named:
+            continue
+        if isinstance(value, dict) and all(isinstance(n, dict) for n in named):
+            fields = {field for n in named for field in n}
+            given[key] = {field: v for field, v in value.items() if field in fields}
+        else:
+            given[key] = value
+    return given
 
 
 def _one_shot(evaluator: dict[str, Any], method: str, given_epochs: bool) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from nasforge.deploy.load import load_model
+from nasforge.deploy.source_copy import copy_source
 from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators.model_card import CARD, WEIGHTS, read_card, sha256
 from nasforge.study.record import StudyView
@@ -106,15 +107,18 @@ def write_folder(source: Path, out: Path, *, trust_code: bool = False) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        card = read_card(source)
+        card = copy_source(read_card(source), source, partial)
         shutil.copyfile(source / WEIGHTS, partial / "model.safetensors")
         config = {k: card[k] for k in ("genotype", "space", "task")} | {
             "transforms": card.get("transforms", [])
         }
         if card.get("members"):
             config |= {"members": card["members"], "mirror": bool(card.get("mirror"))}
+        if card.get("source_file"):
+            config["source_file"] = card["source_file"]
         (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-        model = load_model(source, trust_code=trust_code)
+        (partial / CARD).write_text(json.dumps(card))  # rewritten by `describe`
+        model = load_model(partial, trust_code=trust_code, check_integrity=False)
         max_diff = export_onnx(model, card["task"]["input_shape"], partial / "model.onnx")
         describe(partial, card, max_diff)
         partial.chmod(0o755)  # mkdtemp's folder is private; an exported folder is not
@@ -131,7 +135,8 @@ def describe(folder: Path, card: dict[str, Any], max_diff: float) -> None:
     sha256 of every file) from `card`, so that they describe the model in the folder."""
     (folder / CARD).write_text(json.dumps(card, indent=2) + "\n")
     (folder / "README.md").write_text(_model_card(card, max_diff))
-    files = [name for name in (*FILES, CARD, *EXTRA_FILES) if (folder / name).exists()]
+    source = [card["source_file"]] if card.get("source_file") else []
+    files = [name for name in (*FILES, CARD, *EXTRA_FILES, *source) if (folder / name).exists()]
     manifest = {
         "format": "nasforge-model/1",
         "versions": card.get("versions", {}),

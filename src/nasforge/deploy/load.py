@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from nasforge.deploy.source_copy import is_user_space, space_config
 from nasforge.errors import NasforgeError
 from nasforge.evaluators.model_card import MANIFEST, WEIGHTS, read_card, sha256
 from nasforge.genotype import Genotype
@@ -26,11 +27,11 @@ def check_trusted(card: dict[str, Any], trust_code: bool) -> None:
     Raises:
         NasforgeError: the card names code to import and `trust_code` is False.
     """
-    space = card.get("space")
-    if isinstance(space, dict) and space.get("name") == "user" and not trust_code:
+    if is_user_space(card) and not trust_code:
+        where = card.get("source_file") or card["space"].get("function")
         raise NasforgeError(
-            f"the model card names code to import to rebuild the model ({space.get('function')!r}); "
-            "load it only if you trust that code: nasforge.load(..., trust_code=True), or --trust-code"
+            f"the model is built by code of its own ({where!r}); load it only if you trust that code: "
+            "nasforge.load(..., trust_code=True), or --trust-code (serve --runtime onnx needs no code)"
         )
 
 
@@ -91,8 +92,9 @@ def load_model(
     standardises its input with the training data's mean and std itself (`Standardized`);
     `raw_input=False` gives the bare network, for inputs standardised already (as in training).
     A model of a user-defined space is rebuilt by importing the space's function, which the card
-    names: only with `trust_code=True`, never by default. `check_integrity=False` loads a folder
-    whose manifest is gone (its files unchecked).
+    names (the folder's copy of its source, where export put one), checked against the source hash
+    the model was trained with: only with `trust_code=True`, never by default.
+    `check_integrity=False` loads a folder whose manifest is gone (its files unchecked).
 
     Raises:
         NasforgeError: the study kept no model of that trial, the folder has no manifest, a file
@@ -122,7 +124,7 @@ def load_model(
         verify(folder)
     card = read_card(folder)
     check_trusted(card, trust_code)
-    space = make_space(card["space"])
+    space = make_space(space_config(card, Path(folder)))
     task = Task(tuple(card["task"]["input_shape"]), int(card["task"]["num_classes"]))
     model = _network(card, space, task)
     state = _weights(Path(folder) / WEIGHTS)

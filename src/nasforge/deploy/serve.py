@@ -32,7 +32,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from nasforge import __version__
 from nasforge.deploy import binary_tensors as bt
-from nasforge.deploy.load import load_model
+from nasforge.deploy.load import load_model, verify
 from nasforge.deploy.protocol import MAX_BATCH, documented
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators.model_card import read_card
@@ -62,9 +62,14 @@ class ModelServer:
 
         card = read_card(folder)
         self.runtime = check_choice("runtime", runtime, RUNTIMES)
-        self.model = load_model(folder, trust_code=trust_code, check_integrity=check_integrity)
         onnx_file = RUNTIMES[self.runtime]
-        self.session = None if onnx_file is None else _onnx_session(Path(folder), onnx_file, threads)
+        if onnx_file is None:
+            self.model = load_model(folder, trust_code=trust_code, check_integrity=check_integrity)
+            self.session = None
+        else:  # the ONNX file alone: no network rebuilt, no code of a user's space run
+            if check_integrity:
+                verify(folder)
+            self.model, self.session = None, _onnx_session(Path(folder), onnx_file, threads)
         self.shape = list(card["task"]["input_shape"])
         names = card.get("data", {}).get("class_names")
         self.classes = names or [str(i) for i in range(card["task"]["num_classes"])]
@@ -127,6 +132,7 @@ class ModelServer:
         else:
             import torch
 
+            assert self.model is not None  # the torch runtime loaded it
             with torch.inference_mode():
                 outputs = self.model(torch.from_numpy(batch)).numpy()
         if self.regression:

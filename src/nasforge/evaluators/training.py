@@ -35,6 +35,7 @@ from nasforge.evaluators.trainer import (
 )
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
+from nasforge.spaces.define_by_run.space import UserSpace
 from nasforge.task import Task
 from nasforge.validation import check_choice, check_float, check_int
 
@@ -160,8 +161,8 @@ class TrainingEvaluator(Evaluator):
         return data if self.train_subset is None else data.subsample_train(self.train_subset, self.seed)
 
     def check(self, space: SearchSpace | None = None) -> None:
-        """The device exists, the data loads and `train_subset` fits it (each would otherwise fail
-        or mislead every trial)."""
+        """The device exists, the data loads, `train_subset` fits it and a user's own space builds
+        a model for it (each would otherwise fail or mislead every trial)."""
         if self.device == "cuda" and not torch.cuda.is_available():
             raise InvalidArgumentError(
                 "device 'cuda' was asked for but no CUDA GPU is available; use auto or cpu"
@@ -172,6 +173,10 @@ class TrainingEvaluator(Evaluator):
                 f"train_subset must be at most the {len(data.train):,} training examples of "
                 f"{self.data!r}, got {self.train_subset:,}"
             )
+        if isinstance(space, UserSpace) and space.builds_model:  # the user's code, tried once now
+            space.bind_task(data.task)
+            with torch.device("meta"):
+                space.build(space.sample(np.random.default_rng(self.seed)), data.task)
 
     def data_task(self) -> Task:
         return self.full_dataset().task

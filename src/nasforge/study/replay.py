@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from nasforge.errors import StudyError
+from nasforge.errors import InvalidArgumentError, InvalidGenotypeError, StudyError
 from nasforge.spaces.base import SearchSpace
 from nasforge.strategies.base import Strategy
 from nasforge.trial import Trial, TrialState
@@ -52,6 +52,25 @@ def replay(
         strategy.tell(trial)
         n_told += 1
     return n_told, rerun
+
+
+def check_still_valid(space: SearchSpace, trials: list[Trial], changes: list[str]) -> None:
+    """Every stored trial is still an architecture of the space, whose definition changed.
+
+    Raises:
+        StudyError: one is not (a knob's range was narrowed, say): names the change, the trial
+            and its stored value, and what to do.
+    """
+    for trial in trials:
+        try:
+            space.validate(trial.genotype)
+        except (InvalidGenotypeError, InvalidArgumentError) as exc:
+            raise StudyError(
+                f"the space's function changed since the study was created ({'; '.join(changes)}), and "
+                f"stored trial {trial.number} ({space.format(trial.genotype)}) no longer fits it: {exc}. "
+                "Restore the range the study was created with to resume it, or give another --study "
+                "or --name to start a new study with the new function"
+            ) from None
 
 
 def _next(told: Iterator[Trial], at: Trial) -> Trial:

@@ -23,7 +23,7 @@ from nasforge.strategies import make_strategy
 from nasforge.strategies.base import Strategy
 from nasforge.study.eval_options import PLAIN, checkpoint_below, checkpoint_path, model_dir, stop_rule
 from nasforge.study.record import StudyRecord, artifact_dir, normalized
-from nasforge.study.replay import replay
+from nasforge.study.replay import check_still_valid, replay
 from nasforge.study.settings import StudySettings
 from nasforge.study.storage import Storage
 from nasforge.study.stored_config import check_metrics, same_study, study_config
@@ -68,9 +68,10 @@ class Study(StudyRecord):
             self.strategy.warm_start([self.space.parse(text) for text in self.config["warm_start"]])
         self.exhausted = False
         self.trials: list[Trial] = storage.load_trials()
-        self._n_told, self._rerun = replay(
-            self.strategy, self.space, self.trials, exact=not self.space.changes()
-        )
+        changes = self.space.changes()
+        if changes:
+            check_still_valid(self.space, self.trials, changes)
+        self._n_told, self._rerun = replay(self.strategy, self.space, self.trials, exact=not changes)
         self._continued: dict[int, int] = {}  # promoted trial -> the trial whose checkpoint it continues
         self._curves: dict[int, list[float]] = {}  # finished trial -> its per-epoch objective (pruning)
         self._n_finished = sum(t.state.finished for t in self.trials)
@@ -107,10 +108,19 @@ class Study(StudyRecord):
         """
         if evaluator is not None:
             space.bind_task(evaluator.data_task())
+        searcher = make_strategy(strategy, space, seed=seed, **(strategy_params or {}))
+        objectives = make_objectives(objective, direction)
+        if len(objectives) < searcher.min_objectives:
+            metrics = ", ".join(o.metric for o in objectives)
+            raise InvalidArgumentError(
+                f"strategy {searcher.name} needs at least {searcher.min_objectives} objectives, got "
+                f"{len(objectives)} ({metrics}); give more metrics with one direction each (--metric "
+                f"{objectives[0].metric},latency_sample_ms or objective=[...]), or another strategy"
+            )
         config = study_config(
             space,
-            make_strategy(strategy, space, seed=seed, **(strategy_params or {})),
-            make_objectives(objective, direction),
+            searcher,
+            objectives,
             make_constraints(constraints),
             evaluator,
             warm_start,

@@ -133,16 +133,36 @@ def layered(sources: list[dict[str, Any]]) -> dict[str, Any]:
     return data
 
 
+def space_section(text: str, folder: Path | None = None) -> dict[str, Any]:
+    """The space section a name stands for: a registered space (`macro`), or your own function
+    (`file.py:function`, a `file.py` relative to `folder` when given, or `package.module:function`).
+
+    Example:
+        >>> space_section("macro"), space_section("pkg.mod:fn")
+        ({'name': 'macro'}, {'name': 'user', 'function': 'pkg.mod:fn'})
+    """
+    if ":" not in text:
+        return {"name": text}
+    where, _, name = text.rpartition(":")
+    if folder is not None and where.endswith(".py") and not Path(where).is_absolute():
+        where = str(folder / where)
+    return {"name": "user", "function": f"{where}:{name}"}
+
+
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """A TOML config file as a dict, with a clear error for a missing, unreadable or invalid one."""
+    """A TOML config file as a dict, with a clear error for a missing, unreadable or invalid one;
+    `space = "file.py:function"` (relative to the file's folder) names your own space."""
     try:
-        return tomllib.loads(Path(path).read_text())
+        data = tomllib.loads(Path(path).read_text())
     except FileNotFoundError:
         raise InvalidArgumentError(f"config file {path} does not exist") from None
     except IsADirectoryError:
         raise InvalidArgumentError(f"--config must be a TOML file, got the folder {path}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise InvalidArgumentError(f"config file {path} is not valid TOML: {exc}") from None
+    if isinstance(data.get("space"), str):
+        data["space"] = space_section(data["space"], Path(path).parent)
+    return data
 
 
 def load_config(path: str | Path | None, overrides: dict[str, Any]) -> SearchConfig:

@@ -13,9 +13,20 @@ from typing import Any
 
 from nasforge.errors import InvalidArgumentError, StudyError
 from nasforge.evaluators import make_evaluator
+from nasforge.spaces.define_by_run.loading import absolute_path
 from nasforge.study.settings import StudySettings
 
 NOT_COMPARED = (*StudySettings.RUN, "study", "name")
+# How an evaluator runs, not what it measures: a resume may change them (they are not the study's identity)
+EVALUATOR_RUN = ("threads", "device")
+
+
+def evaluator_run_options(given: dict[str, Any]) -> dict[str, Any]:
+    """The evaluator's run options among the options given (applied to a resumed study's evaluator)."""
+    evaluator = given.get("evaluator")
+    if not isinstance(evaluator, dict):
+        return {}
+    return {k: v for k, v in evaluator.items() if k in EVALUATOR_RUN}
 
 
 def resumed_settings(stored: dict[str, Any], given: dict[str, Any], path: Path) -> StudySettings:
@@ -30,7 +41,11 @@ def resumed_settings(stored: dict[str, Any], given: dict[str, Any], path: Path) 
             f"--warmup cannot apply to the stored study {path}: its first trials were already chosen; "
             "give another --study or --name to start a new one"
         )
-    asked = _flatten({k: v for k, v in given.items() if k not in NOT_COMPARED})
+    asked = {
+        key: value
+        for key, value in _flatten({k: v for k, v in given.items() if k not in NOT_COMPARED}).items()
+        if key.removeprefix("evaluator.") not in EVALUATOR_RUN
+    }
     have = _flatten(_comparable(stored))
     for key, value in asked.items():
         if key not in have:
@@ -79,7 +94,10 @@ def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 
 
 def _normal(key: str, value: Any) -> Any:
-    """Options and stored values in one form: lists not tuples, one-metric lists as lists."""
+    """Options and stored values in one form: lists not tuples, one-metric lists as lists, a
+    space's `file.py:function` with an absolute path."""
+    if key == "function" and isinstance(value, str):
+        return absolute_path(value)
     if key in ("metric", "direction") and isinstance(value, str):
         return [v.strip() for v in value.split(",")]
     if key == "augment" and isinstance(value, str):

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import Evaluator
 from nasforge.evaluators.proxies import check_proxies
@@ -27,7 +26,7 @@ from nasforge.study.stored_config import check_metrics
 from nasforge.study.study import Study
 from nasforge.task import Task
 from nasforge.workflows.config import SearchConfig
-from nasforge.workflows.resume import resumed_settings
+from nasforge.workflows.resume import evaluator_run_options, resumed_settings
 
 
 def warm_start(
@@ -137,13 +136,17 @@ def open_search(
         with StudyView(path) as view:
             stored, done = view.config, view.n_finished
         settings = resumed_settings(stored, given, path)
-        executor = _executor(settings) if start_executor else SerialExecutor()
         study = Study.load(path)
-        evaluator = make_evaluator(study.config["evaluator"])
+        try:
+            evaluator = make_evaluator({**study.config["evaluator"], **evaluator_run_options(given)})
+            evaluator.check(study.space)
+            executor = _executor(settings) if start_executor else SerialExecutor()
+        except BaseException:
+            study.close()
+            raise
         return OpenedSearch(study, evaluator, settings, True, done, executor, _changes(study))
     space, evaluator = new_study_parts(config)
     evaluator.check(space)
-    _check_objective_count(config, evaluator)
     params, fidelity_settings = _fidelity_defaults(config, evaluator)
     settings = config.settings().changed(**fidelity_settings, parent=parent)
     executor = _executor(settings) if start_executor else SerialExecutor()
@@ -188,18 +191,6 @@ def _changes(study: Study) -> list[str]:
         f"warning: {function} changed since the study was created: {'; '.join(changes)}; "
         "the search goes on from the stored trials"
     ]
-
-
-def _check_objective_count(config: SearchConfig, evaluator: Evaluator) -> None:
-    name = config.strategy["name"]
-    needed = STRATEGIES.get(name).min_objectives
-    metrics = config.metric or [evaluator.objective]
-    if len(metrics) < needed:
-        raise InvalidArgumentError(
-            f"strategy {name} needs at least {needed} objectives, got {len(metrics)} ({', '.join(metrics)}); "
-            f"give --metric {metrics[0]},latency_sample_ms (for example) with one --direction each, "
-            "or another --strategy"
-        )
 
 
 def _executor(settings: StudySettings) -> Executor:

@@ -354,7 +354,8 @@ class UserSpace(SearchSpace):
         model = self._call(knobs, task)
         if not isinstance(model, nn.Module):
             raise InvalidArgumentError(
-                f"space function {self.function} must return a torch.nn.Module, got {type(model).__name__}"
+                f"space function {self.function}{_defined_at(self.fn)} must return a torch.nn.Module, "
+                f"got {type(model).__name__}"
             )
         return model
 
@@ -442,6 +443,14 @@ def _user_line(exc: BaseException, fn: Callable[..., Any]) -> str:
         return ""
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == source]
     return f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+
+
+def _defined_at(fn: Callable[..., Any]) -> str:
+    """` (file.py:LINE)`: where the function is defined."""
+    try:
+        return f" ({inspect.getsourcefile(fn)}:{fn.__code__.co_firstlineno})"
+    except (TypeError, AttributeError):
+        return ""
 
 
 def _branch(values: dict[str, Any], name: str) -> str:
