@@ -38,7 +38,7 @@ def shipped(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
 
 
 def test_load_and_serve_need_consent(shipped: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(NasforgeError, match=r"names code to import .*tests.spaces.user_spaces:cnn"):
+    with pytest.raises(NasforgeError, match=r"names code to import .*tests.spaces.user_spaces:cnn.*shipped as space/user_spaces.py"):
         load(shipped)
     model = load(shipped, trust_code=True)
     assert model(torch.zeros(3, 1, 8, 8)).shape == (3, 10)
@@ -68,3 +68,66 @@ def test_a_tampered_card_imports_nothing(
     code, _, err = run(capsys, "compress", str(shipped), "--fold-bn", "--out", "small")
     assert code == 2 and "--trust-code" in err
     assert not (tmp_path / "imported.txt").exists()
+
+
+FAMILY = """
+from torch import nn
+
+ACTS = {"relu": nn.ReLU, "silu": nn.SiLU}
+
+
+def family(k, task):
+    c = k.choice("channels", [4, 8])
+    act = ACTS[k.choice("act", ["relu", "silu"])]()
+    return nn.Sequential(nn.Conv2d(task.input_shape[0], c, 3), act, nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                         nn.Linear(c, task.num_classes))
+"""
+
+
+@pytest.fixture
+def family_model(capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A model of a space written in a file of its own, exported, the file then deleted and the
+    working folder changed: only the exported folder is left."""
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    Path("fam.py").write_text(FAMILY)
+    search = ["search", "--space", "fam.py:family", "--data", "digits", "--epochs", "1", "--budget", "2"]
+    code, _, err = run(capsys, *search, "--final-epochs", "1", "--study", "f.db", "--json")
+    assert code == 0, err
+    code, _, err = run(capsys, "export", "f.db", "--out", str(tmp_path / "shipped"), "--trust-code")
+    assert code == 0, err
+    Path("fam.py").unlink()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "shipped"
+
+
+def test_an_exported_folder_carries_its_source(family_model: Path) -> None:
+    assert (family_model / "space" / "fam.py").read_text() == FAMILY
+    manifest = json.loads((family_model / "manifest.json").read_text())
+    assert "space/fam.py" in manifest["sha256"]
+    with pytest.raises(NasforgeError, match=r"fam.py:family'?, shipped as space/fam.py"):
+        load(family_model)
+    model = load(family_model, trust_code=True)
+    assert model(torch.zeros(2, 1, 8, 8)).shape == (2, 10)
+
+
+def test_a_changed_source_is_refused_naming_both_hashes(family_model: Path) -> None:
+    copy = family_model / "space" / "fam.py"
+    copy.chmod(0o644)
+    copy.write_text(
+        FAMILY.replace("nn.Conv2d(task.input_shape[0], c, 3)", "nn.Conv2d(task.input_shape[0], c, 5)")
+    )
+    with pytest.raises(NasforgeError, match=r"space/fam.py does not match its sha256"):
+        load(family_model, trust_code=True)
+    with pytest.raises(NasforgeError, match=r"does not match the model's: sha256 \w+… found, \w+… trained"):
+        load(family_model, trust_code=True, check_integrity=False)
+
+
+def test_onnx_serving_needs_no_code(family_model: Path) -> None:
+    (family_model / "space" / "fam.py").chmod(0o644)
+    (family_model / "space" / "fam.py").write_text("raise SystemExit('the code ran')\n")
+    with serving(family_model, "--runtime", "onnx", "--skip-integrity-check") as url:
+        status, answer = call(
+            f"{url}/v2/models/shipped/infer", tensor(np.zeros((1, 1, 8, 8), "float32")), token=None
+        )
+    assert status == 200 and len(answer["outputs"][0]["data"]) == 10

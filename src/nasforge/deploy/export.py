@@ -16,7 +16,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from nasforge.deploy.load import load_model
+from nasforge.deploy.load import check_trusted, load_model
 from nasforge.deploy.source_copy import copy_source
 from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators.model_card import CARD, WEIGHTS, read_card, sha256
@@ -107,7 +107,9 @@ def write_folder(source: Path, out: Path, *, trust_code: bool = False) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = Path(tempfile.mkdtemp(prefix=f".{out.name}.partial-", dir=out.parent))
     try:
-        card = copy_source(read_card(source), source, partial)
+        card = read_card(source)
+        check_trusted(card, trust_code)  # before anything of its code is read
+        card = copy_source(card, source, partial)
         shutil.copyfile(source / WEIGHTS, partial / "model.safetensors")
         config = {k: card[k] for k in ("genotype", "space", "task")} | {
             "transforms": card.get("transforms", [])

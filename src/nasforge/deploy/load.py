@@ -28,10 +28,11 @@ def check_trusted(card: dict[str, Any], trust_code: bool) -> None:
         NasforgeError: the card names code to import and `trust_code` is False.
     """
     if is_user_space(card) and not trust_code:
-        where = card.get("source_file") or card["space"].get("function")
+        shipped = f", shipped as {card['source_file']}" if card.get("source_file") else ""
         raise NasforgeError(
-            f"the model is built by code of its own ({where!r}); load it only if you trust that code: "
-            "nasforge.load(..., trust_code=True), or --trust-code (serve --runtime onnx needs no code)"
+            f"the model card names code to import to rebuild the model ({card['space'].get('function')!r}"
+            f"{shipped}); load it only if you trust that code: nasforge.load(..., trust_code=True), or "
+            "--trust-code (serve --runtime onnx needs no code)"
         )
 
 

@@ -5,6 +5,7 @@ one the model was trained with."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from pathlib import Path
 from typing import Any
@@ -32,8 +33,8 @@ def copy_source(card: dict[str, Any], source: Path, out: Path) -> dict[str, Any]
         return card
     where, _, _ = card["space"]["function"].rpartition(":")
     kept = source / card["source_file"] if card.get("source_file") else None
-    original = kept if kept is not None and kept.is_file() else Path(where)
-    if not where.endswith(".py") or not original.is_file():
+    original = kept if kept is not None and kept.is_file() else _file_of(where)
+    if original is None or not original.is_file():
         raise NasforgeError(
             f"the space's source {where} is not a file here, so the exported folder could not carry it; "
             "export on the machine where the study ran"
@@ -42,6 +43,17 @@ def copy_source(card: dict[str, Any], source: Path, out: Path) -> dict[str, Any]
     (out / SOURCE_FOLDER).mkdir(exist_ok=True)
     shutil.copyfile(original, out / name)
     return {**card, "source_file": name}
+
+
+def _file_of(where: str) -> Path | None:
+    """The file of `file.py` or of an importable `package.module` (None where there is none)."""
+    if where.endswith(".py"):
+        return Path(where)
+    try:
+        spec = importlib.util.find_spec(where)
+    except (ImportError, ValueError):
+        return None
+    return Path(spec.origin) if spec is not None and spec.origin and spec.origin.endswith(".py") else None
 
 
 def space_config(card: dict[str, Any], folder: Path) -> dict[str, Any]:
