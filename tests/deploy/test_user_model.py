@@ -38,7 +38,10 @@ def shipped(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> Path:
 
 
 def test_load_and_serve_need_consent(shipped: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(NasforgeError, match=r"names code to import .*tests.spaces.user_spaces:cnn.*shipped as space/user_spaces.py"):
+    with pytest.raises(
+        NasforgeError,
+        match=r"names code to import .*tests.spaces.user_spaces:cnn.*shipped as space/user_spaces.py",
+    ):
         load(shipped)
     model = load(shipped, trust_code=True)
     assert model(torch.zeros(3, 1, 8, 8)).shape == (3, 10)

@@ -183,3 +183,25 @@ def test_a_text_value_holding_a_comma_round_trips() -> None:
     assert space.format(genotype) == 'a="x, y", b=2' and space.parse(space.format(genotype)) == genotype
     with pytest.raises(InvalidGenotypeError, match="name=JSON"):
         space.parse("a=x, y")
+
+
+def test_a_model_building_function_is_known_by_its_task_parameter() -> None:
+    from tests.spaces import user_spaces
+
+    assert not UserSpace(function=user_spaces.recipe_with_option).builds_model  # verbose=False is no task
+    assert UserSpace(function=user_spaces.cnn).builds_model
+    with pytest.raises(
+        InvalidArgumentError, match=r"a parameter named 'task' if it builds a model.*got \(k, t\)"
+    ):
+        UserSpace(function=lambda k, t: None)
+
+
+def test_a_sequence_family_is_traced_with_its_task() -> None:
+    from nasforge import Task
+    from tests.spaces import user_spaces
+
+    with pytest.raises(InvalidArgumentError, match="placeholder task"):
+        UserSpace(function=user_spaces.sequences).domains  # noqa: B018
+    space = UserSpace(function=user_spaces.sequences, task=Task((1, 40), 10))
+    assert list(space.domains) == ["width"]
+    assert space.build(space.parse("width=8"), Task((1, 40), 10))[0].out_channels == 8

@@ -85,3 +85,75 @@ def regression(call: Any) -> dict[str, float]:
     residual = y[valid] - x[valid] @ w
     r2 = 1 - float(np.sum(residual**2) / np.sum((y[valid] - y[valid].mean()) ** 2))
     return {"valid_mse": min(mse, 1e6), "valid_r2": max(r2, -1e6)}
+
+
+def sparse_regression(call: Any) -> dict[str, float]:
+    """`regression`, reporting every 10th step only (steps 0, 10, 20, ...)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 5))
+    y = x @ np.arange(1.0, 6.0) + rng.normal(scale=0.1, size=200)
+    w = np.zeros(5)
+    for step in range(call.knobs["steps"]):
+        w -= call.knobs["learning_rate"] * 2 * x[:150].T @ (x[:150] @ w - y[:150]) / 150
+        mse = min(float(np.mean((x[150:] @ w - y[150:]) ** 2)), 1e6)
+        call.report(10 * step, valid_mse=mse)
+    return {"valid_mse": mse}
+
+
+def numpy_score(call: Any) -> Any:
+    """One NumPy scalar as the objective."""
+    import numpy as np
+
+    return np.float32(call.knobs["learning_rate"])
+
+
+def rescale_in_place(call: Any) -> float:
+    """A function that tries to rescale the shared training data in place."""
+    call.data.train.x *= 2.0
+    return 0.0
+
+
+def quickstart(trial: Any) -> float:
+    """Optuna's quickstart objective, as its documentation writes it."""
+    x = trial.suggest_float("x", -10, 10)
+    return (x - 2) ** 2
+
+
+def optuna_training(trial: Any) -> float:
+    """An Optuna objective with a conditional knob, intermediate values and pruning."""
+    import optuna
+
+    lr = trial.suggest_float("lr", 1e-4, 1.0, log=True)
+    optimizer = trial.suggest_categorical("optimizer", ["sgd", "adam"])
+    momentum = trial.suggest_float("momentum", 0.0, 0.9) if optimizer == "sgd" else 0.0
+    loss = 10.0
+    for step in range(8):
+        loss = loss * (1 - min(lr * (2 if optimizer == "adam" else 1 + momentum), 0.9))
+        trial.report(loss, step)
+        if trial.should_prune():
+            raise optuna.TrialPruned()
+    return loss
+
+
+def sequences(k: Any, task: Task) -> nn.Module:
+    """A family written for sequences only: it unpacks (channels, length)."""
+    channels, length = task.input_shape
+    width = k.choice("width", [4, 8])
+    return nn.Sequential(
+        nn.Conv1d(channels, width, 3), nn.Flatten(), nn.Linear(width * (length - 2), task.num_classes)
+    )
+
+
+def recipe_with_option(k: Any, verbose: bool = False) -> None:
+    """Knobs only, with an optional parameter that is not a task."""
+    k.int("layers", 1, 3)
+
+
+def slow_quickstart(trial: Any) -> float:
+    """`quickstart`, a tenth of a second per call."""
+    import time
+
+    time.sleep(0.1)
+    return quickstart(trial)

@@ -84,6 +84,8 @@ class UserSpace(SearchSpace):
         task: Task | dict[str, Any] | None = None,
         interface: str = "knobs",
     ) -> None:
+        if isinstance(function, UserSpace):  # a decorated function (`@nasforge.space`)
+            function = function.fn
         self.function = absolute_path(function) if isinstance(function, str) else _path_or_name(function)
         self.fn = import_function(function) if isinstance(function, str) else function
         self.interface = check_choice("interface", interface, ("knobs", "optuna"))
