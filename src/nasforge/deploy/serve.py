@@ -21,7 +21,7 @@ import socket
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
@@ -37,6 +37,9 @@ from nasforge.deploy.protocol import MAX_BATCH, documented
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators.model_card import read_card
 from nasforge.validation import check_choice
+
+if TYPE_CHECKING:
+    from torch import nn
 
 BYTES_PER_NUMBER = 32  # generous size of one float written as JSON text
 RUNTIMES = {"torch": None, "onnx": "model.onnx", "int8": "model.int8.onnx"}  # runtime -> ONNX file
@@ -63,13 +66,14 @@ class ModelServer:
         card = read_card(folder)
         self.runtime = check_choice("runtime", runtime, RUNTIMES)
         onnx_file = RUNTIMES[self.runtime]
+        self.model: nn.Module | None = None
         if onnx_file is None:
             self.model = load_model(folder, trust_code=trust_code, check_integrity=check_integrity)
             self.session = None
         else:  # the ONNX file alone: no network rebuilt, no code of a user's space run
             if check_integrity:
                 verify(folder)
-            self.model, self.session = None, _onnx_session(Path(folder), onnx_file, threads)
+            self.session = _onnx_session(Path(folder), onnx_file, threads)
         self.shape = list(card["task"]["input_shape"])
         names = card.get("data", {}).get("class_names")
         self.classes = names or [str(i) for i in range(card["task"]["num_classes"])]

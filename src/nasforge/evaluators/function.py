@@ -228,15 +228,14 @@ class FunctionEvaluator(Evaluator):
 def _optuna_trial(call: Call, objective: str) -> KnobTrial:
     """An Optuna-style trial over the call: its knobs, its curve of `objective`, its stop rule."""
 
+    def report(step: int, value: float) -> None:
+        call.record(step, **{objective: value})
+
     def should_prune() -> bool:
         steps = call.steps.get(objective)
-        return bool(steps) and call.behind(steps[-1])
+        return steps is not None and call.behind(steps[-1])
 
-    return KnobTrial(
-        Knobs(call.knobs),
-        report=lambda step, value: call.record(step, **{objective: value}) and None,
-        should_prune=should_prune,
-    )
+    return KnobTrial(Knobs(call.knobs), report=report, should_prune=should_prune)
 
 
 def _number(what: str, value: Any) -> float:

@@ -73,7 +73,7 @@ class Study(StudyRecord):
             check_still_valid(self.space, self.trials, changes)
         self._n_told, self._rerun = replay(self.strategy, self.space, self.trials, exact=not changes)
         self._continued: dict[int, int] = {}  # promoted trial -> the trial whose checkpoint it continues
-        self._curves: dict[int, list[float]] = {}  # finished trial -> its per-epoch objective (pruning)
+        self._curves: dict[int, dict[int, float]] = {}  # finished trial -> its objective by step (pruning)
         self._n_finished = sum(t.state.finished for t in self.trials)
 
     @classmethod
