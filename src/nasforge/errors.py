@@ -29,3 +29,7 @@ class StudyError(NasforgeError):
 
 class SpaceExhaustedError(NasforgeError):
     """The strategy found no architecture that has not been evaluated already."""
+
+
+class MissingExtraError(NasforgeError, ImportError):
+    """An optional part of nasforge is not installed (the message names the extra to install)."""

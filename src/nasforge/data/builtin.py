@@ -9,6 +9,7 @@ import numpy as np
 
 from nasforge.data.idx import find_idx_files, read_idx
 from nasforge.errors import DataError
+from nasforge.extras import require_extra
 
 FASHION_DIR = Path("/usr/share/datasets/fashion-mnist")
 FASHION_PACKAGE = "dataset-fashion-mnist"
@@ -25,6 +26,7 @@ def mnist1d() -> tuple[np.ndarray, ...]:
     if cached.is_file():
         with np.load(cached) as data:
             return data["x"], data["y"], data["x_test"], data["y_test"]
+    require_extra("mnist1d", "the built-in MNIST-1D data (--data mnist1d, the main job's)")
     from mnist1d.data import get_dataset_args, make_dataset
 
     data = make_dataset(get_dataset_args())

@@ -20,6 +20,7 @@ from nasforge.deploy.load import check_trusted, load_model
 from nasforge.deploy.source_copy import copy_source
 from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators.model_card import CARD, WEIGHTS, read_card, sha256
+from nasforge.extras import require_extra
 from nasforge.study.record import StudyView
 from nasforge.trial import Trial, TrialState
 
@@ -52,6 +53,7 @@ def export_model(
             function is imported to rebuild it).
         NasforgeError: the ONNX model disagrees with PyTorch beyond `ONNX_TOLERANCE`.
     """
+    require_extra("onnx", "nasforge export (model.onnx)")
     out = Path(out)
     check_out(out)
     with StudyView(study) as view, tempfile.TemporaryDirectory() as scratch:

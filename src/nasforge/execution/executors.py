@@ -10,6 +10,7 @@ from typing import Any, Literal, Protocol, get_args
 
 from nasforge.errors import InvalidArgumentError
 from nasforge.execution.worker_pool import ProcessExecutor
+from nasforge.extras import require_extra
 from nasforge.validation import check_choice, check_int
 
 ExecutorName = Literal["auto", "serial", "process", "ray"]
@@ -88,6 +89,7 @@ def make_executor(
         given = "ray_address" if ray_address is not None else "gpus_per_trial"
         raise InvalidArgumentError(f"{given} needs the ray executor, got executor={kind!r}")
     if kind == "ray":
+        require_extra("ray", "the ray executor")
         from nasforge.execution.ray_executor import RayExecutor
 
         return RayExecutor(

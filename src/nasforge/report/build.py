@@ -5,13 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 from nasforge.errors import InvalidArgumentError
+from nasforge.extras import require_extra
 from nasforge.study.record import StudyView
 
 FORMATS = ("html", "md")
 
 
 def page(study: str | Path, refresh_s: int = 0) -> str:
-    """The HTML report of the study file `study` (read-only)."""
+    """The HTML report of the study file `study` (read-only).
+
+    Raises:
+        MissingExtraError: Plotly (the `report` extra) is not installed.
+    """
+    require_extra("report", "the HTML report")
     from nasforge.analysis.diagnosis import diagnose
     from nasforge.analysis.knob_data import knob_data
     from nasforge.report.best_model import best_model_checks

@@ -32,6 +32,7 @@ from nasforge.deploy.standardize import unstandardize
 from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators.base import without_validation
 from nasforge.evaluators.model_card import WEIGHTS, learnt_from_valid, read_card, save_model
+from nasforge.extras import require_extra
 
 TOLERANCE = 1e-4
 CALIBRATION_EXAMPLES = 512  # training inputs that set the int8 activation ranges
@@ -60,6 +61,7 @@ def compress(
         InvalidArgumentError: no step asked for, a bad option, or `out` is not a new or empty folder.
         NasforgeError: folding changed what the model computes (beyond `TOLERANCE`).
     """
+    require_extra("compress", "nasforge compress")
     from nasforge.deploy.export import check_out, write_folder
 
     _check(prune, finetune_epochs, fold_bn, quantize)
