@@ -165,6 +165,11 @@ class Study(StudyRecord):
         return self._n_finished
 
     @property
+    def space_or_none(self) -> SearchSpace:
+        """The study's space (the one it runs with)."""
+        return self.space
+
+    @property
     def settings(self) -> StudySettings:
         """How the study runs: budget, final_epochs, executor, pruner, … (stored with it)."""
         return self._settings

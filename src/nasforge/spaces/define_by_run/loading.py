@@ -81,9 +81,10 @@ def absolute_path(path: str) -> str:
 
 def import_path(function: Callable[..., Any]) -> str:
     """How to import `function` again: `module:name`, or `file.py:name` for a script's function."""
-    module = sys.modules.get(function.__module__)
+    name = getattr(function, "__module__", None) or ""
+    module = sys.modules.get(name)
     file = getattr(module, "__file__", None)
-    if function.__module__ in ("__main__",) or function.__module__.startswith("nasforge_user_"):
+    if not name or name == "__main__" or name.startswith("nasforge_user_"):
         if file is None:
             raise InvalidArgumentError(
                 f"space function {function.__qualname__!r} must live in a file or an importable module"
