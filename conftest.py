@@ -22,6 +22,7 @@ from sybil import Sybil
 from sybil.parsers.markdown import CodeBlockParser, PythonCodeBlockParser
 
 CONSOLE_PROMPT = "$ "
+ERROR = re.compile(r"nasforge( [a-z-]+)?: error:")  # how a command's one-line error starts
 EXAMPLES = Path(__file__).parent / "docs" / "examples"
 
 
@@ -44,7 +45,7 @@ def run_console(example: Any) -> None:
     """Run every `$ nasforge …` line of a console block and match the lines shown below it."""
     for command, expected in _commands(example.parsed):
         code, output = _run(command)
-        failing = any(line.startswith("nasforge: error:") for line in expected)
+        failing = any(ERROR.match(line) for line in expected)
         assert code == (2 if failing else 0), f"{command!r} exited {code}:\n{output}"
         _match(command, expected, output.splitlines())
 

@@ -160,6 +160,19 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="torch threads per trial (default: the cores other processes leave free, shared among workers)",
     )
     group.add_argument("--device", help="auto, cpu or cuda")
+    group = parser.add_argument_group("your own evaluation")
+    group.add_argument(
+        "--function",
+        metavar="FILE.py:FUNCTION",
+        help="evaluate with your own function(call) returning a number or {metric: value} (the "
+        "function evaluator); --metric and --direction declare its metrics (default score, maximize)",
+    )
+    group.add_argument(
+        "--optuna",
+        metavar="FILE.py:OBJECTIVE",
+        help="an existing Optuna objective(trial) as the space (its trial.suggest_* calls) and the "
+        "evaluator (its return value, metric 'value'; --direction default minimize)",
+    )
     group = parser.add_argument_group("tabular evaluator (NAS-Bench-201)")
     group.add_argument("--table", nargs="?", const="", help="evaluate on the NB201 table (or this CSV)")
     group.add_argument("--noisy", action="store_true", default=None, help="one training seed per table query")

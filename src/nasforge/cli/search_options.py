@@ -84,8 +84,44 @@ def _space_and_evaluator(args: argparse.Namespace) -> dict[str, Any]:
         }
         out["space"] = {"name": "nb201", **out.get("space", {})}
     training = {key: getattr(args, key) for key in TRAINING_OPTIONS if getattr(args, key) is not None}
-    if training:
+    if args.function or args.optuna:
+        out.update(_own_evaluation(args, training))
+    elif training:
         out["evaluator"] = {"name": "training", **out.get("evaluator", {}), **training}
+    return out
+
+
+def _own_evaluation(args: argparse.Namespace, training: dict[str, Any]) -> dict[str, Any]:
+    """`--function` (the function evaluator) or `--optuna` (an Optuna objective as space and
+    evaluator); the metrics are --metric with --direction; of the training options only the data."""
+    from nasforge.errors import InvalidArgumentError
+
+    if args.function and args.optuna:
+        raise InvalidArgumentError("give --function or --optuna, not both")
+    default = ("value", "minimize") if args.optuna else ("score", "maximize")
+    metrics = [m.strip() for m in args.metric.split(",")] if args.metric else [default[0]]
+    directions = [d.strip() for d in args.direction.split(",")] if args.direction else [default[1]]
+    if len(directions) == 1:
+        directions *= len(metrics)
+    if len(directions) != len(metrics):
+        raise InvalidArgumentError(
+            f"--direction needs one value per --metric ({len(metrics)}), got {len(directions)}"
+        )
+    data = {k: v for k, v in training.items() if k in ("data", "data_dir", "label_column")}
+    unused = sorted(set(training) - set(data))
+    if unused:
+        raise InvalidArgumentError(
+            f"--{unused[0].replace('_', '-')} is an option of the training evaluator; your own "
+            "evaluation takes --data, --data-dir and --label-column"
+        )
+    evaluator = {"name": "function", "function": args.function or args.optuna, **data}
+    out: dict[str, Any] = {
+        "evaluator": {**evaluator, "metrics": dict(zip(metrics, directions, strict=True))},
+        "direction": directions,
+    }
+    if args.optuna:
+        out["space"] = {**space_section(args.optuna), "interface": "optuna"}
+        out["evaluator"]["interface"] = "optuna"
     return out
 
 

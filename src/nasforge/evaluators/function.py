@@ -22,7 +22,7 @@ from nasforge.evaluators.schema import MetricSpec
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.define_by_run.knobs import Knobs
-from nasforge.spaces.define_by_run.loading import import_function, import_path
+from nasforge.spaces.define_by_run.loading import absolute_path, import_function, import_path
 from nasforge.spaces.define_by_run.optuna_trial import KnobTrial
 from nasforge.task import Task
 from nasforge.validation import check_choice, check_int
@@ -141,7 +141,7 @@ class FunctionEvaluator(Evaluator):
     ) -> None:
         self.interface = check_choice("interface", interface, ("call", "optuna"))
         self.fn = import_function(function) if isinstance(function, str) else function
-        self.function = function if isinstance(function, str) else _importable(function)
+        self.function = absolute_path(function) if isinstance(function, str) else _importable(function)
         if len(inspect.signature(self.fn).parameters) != 1:
             raise InvalidArgumentError(f"function {self.function} must take one argument (the call)")
         self.metrics = dict(metrics or {"score": "maximize"})

@@ -27,8 +27,9 @@ class Knobs:
 
     Example:
         >>> k = Knobs({"depth": 3}, rng=np.random.default_rng(0))
-        >>> [k.choice(f"l{i}.width", [16, 32]) for i in k.range("depth", 1, 4)]
-        [32, 32, 32]
+        >>> widths = [k.choice(f"l{i}.width", [16, 32]) for i in k.range("depth", 1, 4)]
+        >>> len(widths), set(widths) <= {16, 32}
+        (3, True)
         >>> sorted(k.values)
         ['depth', 'l0.width', 'l1.width', 'l2.width']
     """
