@@ -1,12 +1,17 @@
 # Every target sets itself up on a fresh machine: a virtual environment with the CPU build of
 # torch 2.13.0 first (a bare `torch` would pull a multi-GB CUDA build), then the package.
+#   make demo       what the main job needs (the core and the mnist1d extra), then the main job
+#   make test       everything (all extras, the dev tools), then lint and the whole suite (CI's)
+#   make test-fast  the suite without the tests marked slow, for the edit loop
+#   make docs       the documentation site, built strictly (a broken link or reference fails)
+#   make dist       an sdist and a wheel, checked with twine
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: demo test lint bench setup clean
+.PHONY: demo test test-fast lint docs dist bench setup clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +19,7 @@ $(BIN)/python:
 	$(BIN)/pip install --quiet torch==2.13.0
 
 $(STAMP): $(BIN)/python pyproject.toml
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[mnist1d]'
 	@# Fashion-MNIST's original files come from Debian; skipped where apt-get cannot run.
 	@test -d /usr/share/datasets/fashion-mnist || \
 		{ command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
@@ -37,16 +42,27 @@ demo: $(STAMP)
 	$(BIN)/nasforge search
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks docs conftest.py
+	$(BIN)/ruff format --check src tests benchmarks docs conftest.py
 	$(BIN)/mypy
 	$(BIN)/lint-imports --no-cache
 
-test: lint
-	$(BIN)/pytest -q
+test: lint docs
+	$(BIN)/pytest -q --durations=25
+
+test-fast: $(DEV_STAMP)
+	$(BIN)/pytest -q -m "not slow"
+
+docs: $(DEV_STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
+
+dist: $(DEV_STAMP)
+	rm -rf dist
+	$(BIN)/python -m build --outdir dist
+	$(BIN)/twine check --strict dist/*
 
 bench: $(DEV_STAMP)
 	$(BIN)/python benchmarks/nb201_vs_optuna.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) runs site dist .pytest_cache .mypy_cache .ruff_cache

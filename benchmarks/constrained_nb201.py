@@ -21,7 +21,7 @@ from nasforge import STRATEGIES, NB201Space, Study, TabularEvaluator
 from nasforge.study.eval_options import EvalOptions
 from nasforge.study.record import ranked
 
-STRATEGY_NAMES = [n for n in STRATEGIES.names() if STRATEGIES.get(n).min_objectives == 1]
+STRATEGY_NAMES = [n for n in STRATEGIES.names() if not STRATEGIES.get(n).multi_objective]
 
 
 def pick(study: Study, evaluator: TabularEvaluator, limit: float, budget: int) -> tuple[float, float]:

@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from nasforge.task import Task
     from nasforge.trial import Candidate, Trial, TrialState
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"
 
 _WHERE = {
     "nasforge.errors": (

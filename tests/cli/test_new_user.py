@@ -87,7 +87,6 @@ def test_the_default_study_name_follows_data_and_space(
         (["--max-latency-ms", "-1"], "--max-latency-ms: must be a number > 0"),
         (["--train-subset", "100000"], "train_subset must be at most the 1,294 training examples"),
         (["--label-column", "y"], "label_column applies to CSV files only; data 'digits' is not one"),
-        (["--strategy", "nsga2"], "strategy nsga2 needs at least 2 objectives, got 1 (valid_accuracy)"),
     ],
 )
 def test_a_refused_search_writes_nothing_and_the_corrected_one_runs(

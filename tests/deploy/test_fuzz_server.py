@@ -13,6 +13,8 @@ import pytest
 
 from tests.helpers import TOKEN, call, processes_using, serving, tensor
 
+pytestmark = pytest.mark.slow  # Schemathesis against a server subprocess
+
 SCHEMATHESIS = str(Path(sys.executable).parent / "schemathesis")
 
 

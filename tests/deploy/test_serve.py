@@ -20,6 +20,8 @@ import torch
 from nasforge import load
 from tests.helpers import TOKEN, call, free_port, serving, tensor
 
+pytestmark = pytest.mark.slow  # server subprocesses
+
 
 @pytest.fixture(params=["torch", "onnx", "torch --max-batch 64 --max-delay-ms 20"])
 def server(exported: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, Path]]:

@@ -13,6 +13,8 @@ import torch
 from nasforge import load
 from tests.helpers import TOKEN, serving
 
+pytestmark = pytest.mark.slow  # a server subprocess and the official client
+
 http = pytest.importorskip("tritonclient.http")
 
 

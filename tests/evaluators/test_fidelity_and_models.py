@@ -34,7 +34,7 @@ def test_a_continued_run_equals_one_trained_from_scratch(tmp_path: Path) -> None
     assert continued.metrics["epochs"] == scratch.metrics["epochs"] == 4
     assert continued.metrics["valid_loss"] == pytest.approx(scratch.metrics["valid_loss"], abs=1e-6)
     assert continued.artifacts.curves_start == 2 and len(continued.artifacts.curves["valid_loss"]) == 2
-    assert continued.cost_s < scratch.cost_s * 0.9
+    assert continued.metrics["resumed_epochs"] == 2  # two epochs trained, two continued (speed: benchmarks)
 
 
 def test_a_study_promotion_continues_from_the_stored_checkpoint(tmp_path: Path) -> None:

@@ -17,6 +17,8 @@ ray = pytest.importorskip("ray")
 
 from nasforge.execution.ray_executor import RayExecutor  # noqa: E402  (needs Ray)
 
+pytestmark = pytest.mark.slow  # a real local Ray cluster
+
 
 @pytest.fixture(scope="module")
 def executor() -> Iterator[RayExecutor]:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # a real two-node Ray cluster
+
 ROOT = Path(__file__).resolve().parents[2]
 
 

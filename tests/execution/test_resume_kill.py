@@ -24,6 +24,8 @@ KILLER = """
 import os, signal, sys
 import nasforge.study as study
 from nasforge.cli.main import main
+
+pytestmark = pytest.mark.slow  # searches in subprocesses killed with SIGKILL
 limit, finish = int(sys.argv[1]), study.Study._finish
 def finish_then_die(self, trial, result):
     finish(self, trial, result)

@@ -26,6 +26,8 @@ import math
 from torch import nn
 import nasforge
 
+pytestmark = pytest.mark.slow  # headless Chromium
+
 @nasforge.space
 def hostile(k, task):
     k.choice("note", ["plain", {ATTACKS["knob"]!r}])

@@ -10,7 +10,7 @@ from nasforge.strategies.evolution import RegularizedEvolution
 from nasforge.trial import Trial, TrialState
 
 LIMIT = 2e5  # parameters: about a quarter of NB201's cells are this small
-SINGLE_OBJECTIVE = [n for n in STRATEGIES.names() if STRATEGIES.get(n).min_objectives == 1 and n != "random"]
+SINGLE_OBJECTIVE = [n for n in STRATEGIES.names() if not STRATEGIES.get(n).multi_objective and n != "random"]
 
 
 def late_feasible_share(name: str, *, told: bool) -> float:

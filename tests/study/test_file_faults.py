@@ -15,6 +15,8 @@ import pytest
 from nasforge import NB201Space, Study, StudyError, TabularEvaluator
 from tests.helpers import committed, run
 
+pytestmark = pytest.mark.slow  # root-only faults (a tmpfs mounted, filled, remounted read-only)
+
 
 @pytest.fixture
 def disk(tmp_path: Path) -> Iterator[Path]:

@@ -11,6 +11,7 @@ import pytest
 import nasforge
 from nasforge import InvalidArgumentError, NB201Space, Study, StudyError, TabularEvaluator
 from nasforge.evaluators import FunctionEvaluator
+from tests.helpers import run
 from tests.spaces import user_spaces
 
 
@@ -75,8 +76,12 @@ def test_optimize_takes_a_timeout_and_parallel_jobs() -> None:
         parallel.optimize(evaluator, budget=7, timeout=0)
 
 
-def test_nsga2_refuses_one_objective_from_python_as_from_the_command_line() -> None:
-    with pytest.raises(
-        InvalidArgumentError, match=r"strategy nsga2 needs at least 2 objectives, got 1 \(valid\)"
-    ):
-        Study.create(NB201Space(), "nsga2", seed=0)
+def test_nsga2_takes_one_objective_from_python_as_from_the_command_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    study = Study.create(NB201Space(), "nsga2", seed=0)  # ranks by `valid` alone, as Optuna's does
+    study.optimize(TabularEvaluator(), budget=25)
+    assert study.n_finished == 25
+    code, _, err = run(capsys, "search", "--table", "--strategy", "nsga2", "--budget", "5", "--study", "n.db")
+    assert code == 0, err
+    assert "nsga2 ranks by valid alone with one objective" in err

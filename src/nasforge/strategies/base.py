@@ -31,7 +31,8 @@ class Strategy(ABC):
 
     name: ClassVar[str]
     multi_fidelity: ClassVar[bool] = False  # True: it asks for fidelities and promotes by itself
-    min_objectives: ClassVar[int] = 1  # a search with fewer objectives is refused by `open_search`
+    # Made for several objectives (NSGA-II); with one, it ranks by that one alone, as Optuna's does.
+    multi_objective: ClassVar[bool] = False
     weighs_feasibility: ClassVar[bool] = False  # True: it ranks infeasible trials itself (see `tell`)
 
     def __init__(self, space: SearchSpace, *, seed: int = 0) -> None:

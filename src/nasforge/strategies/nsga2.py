@@ -65,7 +65,7 @@ class NSGA2(Strategy):
     """
 
     name = "nsga2"
-    min_objectives = 2
+    multi_objective = True
     weighs_feasibility = True
 
     def __init__(

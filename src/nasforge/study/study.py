@@ -110,13 +110,6 @@ class Study(StudyRecord):
             space.bind_task(evaluator.data_task())
         searcher = make_strategy(strategy, space, seed=seed, **(strategy_params or {}))
         objectives = make_objectives(objective, direction)
-        if len(objectives) < searcher.min_objectives:
-            metrics = ", ".join(o.metric for o in objectives)
-            raise InvalidArgumentError(
-                f"strategy {searcher.name} needs at least {searcher.min_objectives} objectives, got "
-                f"{len(objectives)} ({metrics}); give more metrics with one direction each (--metric "
-                f"{objectives[0].metric},latency_sample_ms or objective=[...]), or another strategy"
-            )
         config = study_config(
             space,
             searcher,

@@ -155,7 +155,7 @@ def open_search(
     except BaseException:
         executor.shutdown()
         raise
-    return OpenedSearch(study, evaluator, settings, False, 0, executor)
+    return OpenedSearch(study, evaluator, settings, False, 0, executor, _single_objective_note(study))
 
 
 def _create(
@@ -190,6 +190,16 @@ def _changes(study: Study) -> list[str]:
     return [
         f"warning: {function} changed since the study was created: {'; '.join(changes)}; "
         "the search goes on from the stored trials"
+    ]
+
+
+def _single_objective_note(study: Study) -> list[str]:
+    """A note when a strategy made for several objectives has one."""
+    if not study.strategy.multi_objective or len(study.objectives) > 1:
+        return []
+    return [
+        f"note: {study.strategy.name} ranks by {study.objective} alone with one objective; give "
+        f"--metric {study.objective},params (say) with one --direction each for a Pareto front"
     ]
 
 
