@@ -84,3 +84,18 @@ def test_joint_space_carries_training_hyperparameters() -> None:
     assert make_space(space.config()).config() == space.config()
     with pytest.raises(InvalidArgumentError, match="momentum"):
         JointSpace(hyperparameters={"momentum": [0.9]})
+
+
+def test_a_label_leaves_out_the_knobs_a_block_does_not_use() -> None:
+    from nasforge import make_space
+
+    macro = make_space("macro")
+    conv = "conv(kernel=3,stride=1,channels=16,dilation=1,activation=relu,batchnorm=true,"
+    text = f"{conv}pool=none,pool_size=3) > {conv}pool=max,pool_size=3) > head(global_pool=avg,hidden=0,dropout=0.0)"
+    label = macro.label(macro.parse(text))
+    assert "pool=none)" in label and "pool=max,pool_size=3)" in label
+    families = make_space("families")
+    genotype = families.parse(
+        "stage(family=vgg,channels=16,depth=1,kernel=3,expansion=6,growth=32) > head(dropout=0.0)"
+    )
+    assert families.label(genotype) == "stage(family=vgg,channels=16,depth=1,kernel=3) > head(dropout=0.0)"

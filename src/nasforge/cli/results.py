@@ -142,7 +142,7 @@ def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[dict
     best = record.best_trial
     if best is not None:
         stdout.print(
-            f"best architecture (trial {best.number}): {record.format(best.genotype)}", soft_wrap=True
+            f"best architecture (trial {best.number}): {record.label(best.genotype)}", soft_wrap=True
         )
     if len(record.objectives) > 1:
         front = ", ".join(str(t.number) for t in record.pareto_front())

@@ -132,7 +132,7 @@ def best_model_figures(checks: dict[str, Any] | None) -> list[tuple[str, go.Figu
 def _header(view: StudyView, diagnosis: dict[str, Any]) -> str:
     study = diagnosis["study"]
     best = view.best_trial
-    arch = html.escape(view.format(best.genotype)) if best else "none yet"
+    arch = html.escape(view.label(best.genotype)) if best else "none yet"
     objective = html.escape(study["objective"])
     space, strategy = view.config["space"].get("name", "?"), view.config["strategy"].get("name", "?")
     return (

@@ -24,7 +24,7 @@ def render_markdown(view: StudyView, diagnosis: dict[str, Any]) -> str:
         f"| trial | {objective} | architecture |",
         "|---|---|---|",
         *[
-            f"| {t.number} | {t.metrics.get(objective, float('nan')):.4g} | `{view.format(t.genotype)}` |"
+            f"| {t.number} | {t.metrics.get(objective, float('nan')):.4g} | `{view.label(t.genotype)}` |"
             for t in view.leaderboard(TOP)
         ],
         "",

@@ -168,6 +168,11 @@ class SearchSpace(ABC):
     def parse(self, text: str) -> Genotype:
         """Read the text form written by `format`."""
 
+    def label(self, genotype: Genotype) -> str:
+        """The architecture as a person reads it: `format`, less the knobs it does not use (a pool
+        size without pooling); `format` keeps them, so that `parse` gives the genotype back."""
+        return self.format(genotype)
+
     @abstractmethod
     def build(self, genotype: Genotype, task: Task) -> nn.Module:
         """The PyTorch network for `task` (torch is imported lazily)."""

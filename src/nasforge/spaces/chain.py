@@ -67,6 +67,20 @@ class ChainSpace(SearchSpace):
         """The block with knobs it ignores set to their first choice (for `key`)."""
         return block
 
+    def unused_knobs(self, block: Block) -> set[str]:
+        """The names of the knobs `block` ignores (left out of `label`)."""
+        return set()
+
+    def label(self, genotype: Genotype) -> str:
+        blocks, head = self.blocks(genotype)
+        items = []
+        for block in blocks:
+            unused = self.unused_knobs(block)
+            used = [(k, v) for k, v in zip(self.block_knobs, block, strict=True) if k.name not in unused]
+            text = kb.format_block(tuple(k for k, _ in used), tuple(v for _, v in used))
+            items.append(f"{self.block_label}({text})")
+        return " > ".join([*items, f"head({kb.format_block(self.head_knobs, head)})"])
+
     def blocks(self, genotype: Genotype) -> tuple[tuple[Block, ...], Block]:
         """(blocks, head) of a genotype, checked."""
         self.validate(genotype)

@@ -53,6 +53,14 @@ class FamiliesSpace(ChainSpace):
     ) -> None:
         super().__init__(min_blocks=min_blocks, max_blocks=max_blocks, choices=choices)
 
+    def unused_knobs(self, block: tuple[Any, ...]) -> set[str]:
+        unused = set()
+        if block[0] != "mobilenet":
+            unused.add("expansion")
+        if block[0] != "densenet":
+            unused.add("growth")
+        return unused
+
     def canonical_block(self, block: tuple[Any, ...]) -> tuple[Any, ...]:
         family, channels, depth, kernel, expansion, growth = block
         if family != "mobilenet":

@@ -59,6 +59,9 @@ class MacroSpace(ChainSpace):
     ) -> None:
         super().__init__(min_blocks=min_blocks, max_blocks=max_blocks, choices=choices)
 
+    def unused_knobs(self, block: tuple[Any, ...]) -> set[str]:
+        return {"pool_size"} if block[6] == "none" else set()
+
     def canonical_block(self, block: tuple[Any, ...]) -> tuple[Any, ...]:
         if block[6] == "none":  # pool size means nothing without pooling
             return (*block[:7], self.block_knobs[7].choices[0])

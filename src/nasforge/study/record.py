@@ -221,6 +221,11 @@ class StudyRecord:
         space = self.space_or_none
         return genotype.to_json() if space is None else str(space.format(genotype))
 
+    def label(self, genotype: Genotype) -> str:
+        """The architecture as a person reads it, without the knobs it does not use."""
+        space = self.space_or_none
+        return genotype.to_json() if space is None else str(space.label(genotype))
+
 
 class StudyView(StudyRecord):
     """A read-only view of a study file: configuration, trials, metrics, curves, retrains, artifacts.
