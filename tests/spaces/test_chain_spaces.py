@@ -91,7 +91,8 @@ def test_a_label_leaves_out_the_knobs_a_block_does_not_use() -> None:
 
     macro = make_space("macro")
     conv = "conv(kernel=3,stride=1,channels=16,dilation=1,activation=relu,batchnorm=true,"
-    text = f"{conv}pool=none,pool_size=3) > {conv}pool=max,pool_size=3) > head(global_pool=avg,hidden=0,dropout=0.0)"
+    head = "head(global_pool=avg,hidden=0,dropout=0.0)"
+    text = f"{conv}pool=none,pool_size=3) > {conv}pool=max,pool_size=3) > {head}"
     label = macro.label(macro.parse(text))
     assert "pool=none)" in label and "pool=max,pool_size=3)" in label
     families = make_space("families")
