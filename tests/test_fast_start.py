@@ -38,6 +38,7 @@ def test_listing_commands_are_light(argv: list[str]) -> None:
     assert loaded_after(*argv) == ""
 
 
+@pytest.mark.slow
 def test_reading_a_study_is_light(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "nasforge.cli.main", "search", "--table", "--budget", "3", "--study", "s.db"],

@@ -135,6 +135,7 @@ def test_argparse_mistakes_are_one_line(capsys: pytest.CaptureFixture[str]) -> N
     assert code == 2 and err.count("\n") == 1 and "--budget" in err
 
 
+@pytest.mark.slow
 def test_piped_leaderboard_keeps_its_headers_and_shows_the_retraining(tmp_path: Path) -> None:
     argv = [sys.executable, "-m", "nasforge.cli.main"]
     searched = subprocess.run(

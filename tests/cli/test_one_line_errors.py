@@ -58,6 +58,7 @@ def test_serve_says_where_it_listens(exported: Path) -> None:
     assert line.startswith(f"serving model (torch, 1 worker) at http://127.0.0.1:{port}/v2/models/model")
 
 
+@pytest.mark.slow
 def test_a_leaderboard_piped_into_head_ends_quietly(tmp_path: Path) -> None:
     nasforge = [sys.executable, "-c", "from nasforge.cli.main import console; console()"]
     made = subprocess.run(

@@ -41,6 +41,7 @@ def test_mnist1d_is_generated_split_and_normalised() -> None:
 @pytest.mark.skipif(
     not FASHION_DIR.is_dir(), reason="the Debian package dataset-fashion-mnist is not installed"
 )
+@pytest.mark.slow
 def test_fashion_mnist_reads_the_original_idx_files() -> None:
     data = load_dataset("fashion-mnist")
     assert data.input_shape == (1, 28, 28) and data.num_classes == 10

@@ -51,6 +51,7 @@ def test_folding_keeps_the_outputs_and_reports_every_batchnorm(space_name: str) 
         assert left == sum("left" in line for line in report)
 
 
+@pytest.mark.slow
 def test_compressed_folder_is_smaller_same_and_loads_as_is(
     exported: Path,
     capsys: pytest.CaptureFixture[str],
@@ -115,6 +116,7 @@ def test_pruned_model_is_smaller_after_reload_in_every_space(
     assert sum(p.numel() for p in reloaded.parameters()) == after
 
 
+@pytest.mark.slow
 def test_prune_finetune_fold_int8_pipeline(
     exported: Path,
     capsys: pytest.CaptureFixture[str],

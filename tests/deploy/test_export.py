@@ -17,6 +17,8 @@ from nasforge.evaluators.model_card import read_card
 from tests.conftest import SEARCH
 from tests.helpers import run
 
+pytestmark = pytest.mark.slow  # trains and exports models, ONNX checked, a fresh process
+
 RELOAD = """
 import sys, numpy as np, torch
 from nasforge import load

@@ -25,6 +25,7 @@ def write_digits_as_pngs(root: Path) -> None:
         Image.fromarray((image * 15).astype(np.uint8), mode="L").save(folder / f"{i}.png")
 
 
+@pytest.mark.slow
 def test_a_served_image_from_zero_comes_back_as_zero(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -27,6 +27,7 @@ def _digits() -> tuple[torch.Tensor, torch.Tensor, Task]:
     return torch.from_numpy(data.train.x), torch.from_numpy(data.train.y), data.task
 
 
+@pytest.mark.slow
 def test_darts_moves_the_architecture_and_a_killed_run_continues_to_the_same_weights(tmp_path: Path) -> None:
     x, y, task = _digits()
     config = TrainConfig(epochs=3, batch_size=64, learning_rate=0.01, seed=4)

@@ -51,6 +51,7 @@ def test_a_dead_worker_fails_its_trial_which_is_retried_then_given_up(nb201: NB2
         assert all("exited with code 3" in (t.reason or "") for t in failed)
 
 
+@pytest.mark.slow
 def test_a_trial_stuck_in_c_code_is_killed_after_its_limit_and_grace_and_retried(nb201: NB201Space) -> None:
     """SIGALRM cannot reach a C call with the signal blocked: the driver kills its worker."""
     from nasforge.execution.timeouts import KILL_GRACE_S
@@ -64,6 +65,7 @@ def test_a_trial_stuck_in_c_code_is_killed_after_its_limit_and_grace_and_retried
         assert all(0.5 + KILL_GRACE_S <= s < 0.5 + KILL_GRACE_S + 2 for s in killed_after), killed_after
 
 
+@pytest.mark.slow
 def test_a_worker_that_stops_answering_is_detected_and_its_trial_retried(nb201: NB201Space) -> None:
     study = Study.create(nb201, "random", seed=3, settings={"retries": 1})
     with study, ProcessExecutor(2, threads=1, silent_after_s=2.0) as executor:
@@ -92,6 +94,7 @@ def test_executor_options_are_checked() -> None:
     assert isinstance(make_executor(1, "process"), ProcessExecutor)
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_workers_and_leaves_a_resumable_study(tmp_path: Path) -> None:
     path = tmp_path / "interrupted.db"
     argv = [sys.executable, "-m", "nasforge.cli.main", "search", "--study", str(path), "--data", "digits"]

@@ -17,6 +17,8 @@ import pytest
 from nasforge import NB201Space, Study, TabularEvaluator, TrialState, make_executor
 from tests.helpers import committed, processes_using
 
+pytestmark = pytest.mark.slow  # searches in subprocesses killed with SIGKILL
+
 BUDGET = 600
 STRATEGY = ["--table", "--strategy", "evolution", "--seed", "11"]
 # Runs `nasforge` with argv[2:], SIGKILLing itself once argv[1] trials are committed.
@@ -24,8 +26,6 @@ KILLER = """
 import os, signal, sys
 import nasforge.study as study
 from nasforge.cli.main import main
-
-pytestmark = pytest.mark.slow  # searches in subprocesses killed with SIGKILL
 limit, finish = int(sys.argv[1]), study.Study._finish
 def finish_then_die(self, trial, result):
     finish(self, trial, result)

@@ -8,10 +8,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from nasforge import StudyView
 from nasforge.workflows.config import load_config
 from nasforge.workflows.search import open_search
 from tests.execution.test_resume_kill import KILLER
+
+pytestmark = pytest.mark.slow  # searches in subprocesses killed with SIGKILL
 
 ROOT = str(Path(__file__).resolve().parents[2])
 CONFIG = """

@@ -15,6 +15,8 @@ import pytest
 
 from tests.helpers import free_port, run
 
+pytestmark = pytest.mark.slow  # headless Chromium
+
 ATTACKS = {
     "class": "<script>window.__xss = 'class'</script>",
     "header": "<img src=x onerror=\"window.__xss='header'\">",
@@ -25,8 +27,6 @@ SPACE = f"""
 import math
 from torch import nn
 import nasforge
-
-pytestmark = pytest.mark.slow  # headless Chromium
 
 @nasforge.space
 def hostile(k, task):

@@ -15,6 +15,8 @@ import pytest
 
 from tests.helpers import run
 
+pytestmark = pytest.mark.slow  # a trained study, its HTML report and the dashboard
+
 CONFIG = """
 budget = 14
 final_epochs = 2
@@ -138,6 +140,7 @@ def test_report_opens_in_headless_chromium_without_errors(
     assert screenshot.stat().st_size > 10_000
 
 
+@pytest.mark.slow
 def test_dashboard_serves_the_page_and_follows_the_study(study: Path, tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

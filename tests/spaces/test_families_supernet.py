@@ -75,6 +75,7 @@ def test_paths_share_weights_and_statistics() -> None:
     assert not supernet.training
 
 
+@pytest.mark.slow
 def test_a_trained_families_supernet_scores_paths_far_above_chance() -> None:
     space = make_space(
         {"name": "families", "max_blocks": 2, "choices": {"channels": [8, 16], "depth": [1], "growth": [8]}}

@@ -10,6 +10,7 @@ from nasforge.strategies import STRATEGIES, GeneticAlgorithm, LocalSearch, Simul
 from nasforge.workflows.bench import bench_nb201
 
 
+@pytest.mark.slow
 def test_every_single_fidelity_strategy_beats_random_search_on_the_table() -> None:
     """Same query budget, 15 runs each. (Multi-fidelity strategies spend most queries at 12 epochs,
     so they are compared by simulated cost instead: tests/strategies/test_multi_fidelity.py.)"""

@@ -32,6 +32,7 @@ def test_same_seed_same_search_other_seed_other_search(name: str) -> None:
     assert archs(run(name, 60, seed=1)) != archs(run(name, 60, seed=2))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", NAMES)
 def test_never_queries_an_architecture_twice(name: str) -> None:
     study = run(name, 400, seed=5)

@@ -85,6 +85,7 @@ def test_the_leaderboard_ranks_the_top_rung_first() -> None:
     )
 
 
+@pytest.mark.slow
 def test_asha_on_real_training_continues_promoted_trials_from_their_checkpoints(tmp_path: Path) -> None:
     path = tmp_path / "asha.db"
     argv = [sys.executable, "-m", "nasforge.cli.main", "search", "--data", "digits", "--strategy", "asha"]

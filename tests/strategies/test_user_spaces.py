@@ -22,6 +22,7 @@ def run(name: str, function: str, budget: int, seed: int, path: Path | None = No
     return study
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("function", SPACES, ids=["cnn", "knobs_only"])
 @pytest.mark.parametrize("name", STRATEGIES.names())
 def test_every_strategy_searches_a_user_space(name: str, function: str, tmp_path: Path) -> None:

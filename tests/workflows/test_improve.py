@@ -25,6 +25,7 @@ epochs = 1
 """
 
 
+@pytest.mark.slow
 def test_improve_trains_longer_and_compares_on_the_test_split(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import torch
 from safetensors.torch import load_file
 
@@ -74,6 +75,7 @@ def test_a_study_in_memory_trains_its_supernet_in_process() -> None:
     assert all(t.metrics.get("supernet_valid_accuracy") is not None for t in study.trials)
 
 
+@pytest.mark.slow
 def test_a_supernet_killed_mid_training_continues_from_its_last_epoch(tmp_path: Path) -> None:
     config = tmp_path / "spos.toml"
     config.write_text(f"[space]\nname = 'macro'\n{_toml_table(SPACE)}")
