@@ -93,7 +93,8 @@ def check_toml(example: Any) -> None:
     """A TOML block builds the search it describes, every key reaching the configuration."""
     from nasforge.workflows.config import load_config
 
-    path = Path("example.toml")
+    named = re.match(r"# (\S+\.toml):", example.parsed)  # a file the page's commands use
+    path = Path(named.group(1) if named else "example.toml")
     path.write_text(example.parsed)
     written = tomllib.loads(example.parsed)
     config = load_config(path, {})
