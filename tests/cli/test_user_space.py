@@ -30,21 +30,24 @@ def tiny_cnn(k, task):
 '''
 
 
+FAMILY_SEARCH = [
+    "search",
+    "--space",
+    "family.py:tiny_cnn",
+    "--data",
+    "digits",
+    "--epochs",
+    "1",
+    "--final-epochs",
+    "0",
+]
+
+
 def test_search_list_and_resume_a_space_given_by_path(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     (tmp_path / "family.py").write_text("KERNELS = [3, 5]\n" + SPACE)
-    argv = [
-        "search",
-        "--space",
-        "family.py:tiny_cnn",
-        "--data",
-        "digits",
-        "--epochs",
-        "1",
-        "--final-epochs",
-        "0",
-    ]
+    argv = FAMILY_SEARCH
     code, out, err = run(capsys, *argv, "--budget", "3", "--json")
     assert code == 0, err
     assert json.loads(out)["study"] == "runs/digits-tiny_cnn.db" and json.loads(out)["finished"] == 3
@@ -68,18 +71,7 @@ def test_a_resume_compares_only_the_options_given(
     capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     (tmp_path / "family.py").write_text("KERNELS = [3, 5]\n" + SPACE)
-    first = [
-        "search",
-        "--space",
-        "family.py:tiny_cnn",
-        "--data",
-        "digits",
-        "--epochs",
-        "1",
-        "--final-epochs",
-        "0",
-    ]
-    code, _, err = run(capsys, *first, "--budget", "2", "--study", "r.db", "--threads", "2")
+    code, _, err = run(capsys, *FAMILY_SEARCH, "--budget", "2", "--study", "r.db", "--threads", "2")
     assert code == 0, err
     for options, budget in ((["--threads", "1"], 3), (["--epochs", "1"], 4), (["--device", "cpu"], 5)):
         resume = ["search", "--study", "r.db", "--final-epochs", "0", "--budget", str(budget)]
@@ -101,18 +93,7 @@ def test_a_narrowed_knob_names_the_change_and_the_stored_trial(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     (tmp_path / "family.py").write_text("KERNELS = [3, 5]\n" + SPACE)
-    argv = [
-        "search",
-        "--space",
-        "family.py:tiny_cnn",
-        "--data",
-        "digits",
-        "--epochs",
-        "1",
-        "--final-epochs",
-        "0",
-    ]
-    code, _, err = run(capsys, *argv, "--budget", "6", "--study", "n.db", "--seed", "1")
+    code, _, err = run(capsys, *FAMILY_SEARCH, "--budget", "6", "--study", "n.db", "--seed", "1")
     assert code == 0, err
     (tmp_path / "family.py").write_text("KERNELS = [3]\n" + SPACE)
     code, _, err = run(capsys, "search", "--study", "n.db", "--budget", "8")
