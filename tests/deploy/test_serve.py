@@ -76,6 +76,8 @@ def test_bad_requests_get_4xx_and_the_server_goes_on(server: tuple[str, Path]) -
         got, answer = call(infer, **kwargs)  # type: ignore[arg-type]
         assert got == status and message in answer["error"], (kwargs, got, answer)
     assert too_large_declared(url, f"/v2/models/{folder.name}/infer") == 413
+    status, sent = too_large_chunked(url, f"/v2/models/{folder.name}/infer")
+    assert status == 413 and sent < 20_000_000  # refused while arriving, not after 200 MB
     assert call(f"{url}/v2/models/other/infer", good)[0] == 404
     assert call(infer, good)[0] == 200  # still serving
 
@@ -186,6 +188,33 @@ def too_large_declared(url: str, path: str) -> int:
     status = connection.getresponse().status
     connection.close()
     return status
+
+
+def too_large_chunked(url: str, path: str, total: int = 200_000_000) -> tuple[int, int]:
+    """The status for a chunked upload of `total` bytes (no Content-Length), and how many bytes
+    were sent before the answer came."""
+    import select
+    import socket
+
+    host, port = url.removeprefix("http://").split(":")
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {TOKEN}\r\n"
+        "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+    )
+    chunk = b"1" * 65536
+    sent = 0
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        sock.sendall(head.encode())
+        try:
+            while sent < total and not select.select([sock], [], [], 0)[0]:
+                sock.sendall(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+                sent += len(chunk)
+            if sent >= total:
+                sock.sendall(b"0\r\n\r\n")  # the whole body sent, and still no answer
+        except OSError:  # the server answered and closed while we were still sending
+            pass
+        status = int(sock.recv(64).split()[1])
+    return status, sent
 
 
 def _workers(pid: int) -> set[int]:

@@ -4,7 +4,8 @@ A server that runs every request on its own pays the per-call overhead of the mo
 request; under concurrent load, `MicroBatcher` takes every request waiting in its queue (up to
 `max_batch` examples) and runs them as one batch in a worker thread, handing each caller its own
 rows back. It never waits for company that is not there: a request that finds the batcher idle
-and no other arriving runs at once, in place, so a lone client loses nothing; only when several
+and no other arriving runs at once (in a worker thread, so that the event loop goes on answering
+health and metrics requests), so a lone client waits for nobody; only when several
 arrive together does it linger up to `max_delay_s` for more (while the model runs, the next batch
 gathers by itself).
 """
@@ -45,8 +46,8 @@ class MicroBatcher:
         """The rows of `predict` for `batch`, computed together with other waiting requests.
 
         A request that finds the batcher idle yields to the event loop once; if no other request
-        arrived meanwhile, it runs at once, here, as it would without micro-batching (no queue,
-        no thread): a lone client pays one loop turn, not a hand-off to a worker thread."""
+        arrived meanwhile, it runs at once in a worker thread, as it would without micro-batching
+        (no queue): a lone client pays one loop turn, and the loop is never blocked."""
         self.arrivals += 1
         if self._idle():
             seen = self.arrivals
@@ -54,7 +55,7 @@ class MicroBatcher:
             if self.arrivals == seen and self._idle():
                 if self.on_batch is not None:
                     self.on_batch(len(batch))
-                return self.predict(batch)
+                return await asyncio.get_running_loop().run_in_executor(None, self.predict, batch)
         if self.queue is None or self.worker is None or self.worker.done():
             self.queue = asyncio.Queue()
             self.worker = asyncio.create_task(self._run())

@@ -32,6 +32,7 @@ try:
     from fastapi import FastAPI, Request
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse, PlainTextResponse, Response
+    from starlette.concurrency import run_in_threadpool
     from starlette.exceptions import HTTPException as StarletteHTTPException
 except ImportError as exc:
     raise missing_extra("serve", "nasforge serve", exc.name) from None
@@ -158,7 +159,12 @@ class ModelServer:
             return self.error(400, problem)
         start = time.perf_counter()
         try:
-            scores = await self.batcher.submit(batch) if self.batcher else self.predict(batch)
+            # off the event loop: health, metadata and /metrics answer while a model computes
+            scores = (
+                await self.batcher.submit(batch)
+                if self.batcher
+                else await run_in_threadpool(self.predict, batch)
+            )
         except Exception as exc:  # the request fails, the server goes on
             return self.error(500, f"inference failed: {type(exc).__name__}: {exc}")
         self.latency.observe(time.perf_counter() - start)
@@ -320,9 +326,13 @@ async def _read_body(request: Request, max_bytes: int) -> tuple[tuple[int, str] 
     declared = request.headers.get("content-length", "0")
     if declared.isdigit() and int(declared) > max_bytes:
         return too_large, None, b""
-    raw = await request.body()
-    if len(raw) > max_bytes:
-        return too_large, None, b""
+    chunks, size = [], 0
+    async for chunk in request.stream():  # a chunked upload is refused as soon as it is too large
+        size += len(chunk)
+        if size > max_bytes:
+            return too_large, None, b""
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     problem, head, binary = bt.split_body(raw, request.headers.get(bt.HEADER))
     if problem is not None:
         return (400, problem), None, b""
