@@ -103,3 +103,32 @@ def test_darts_on_a_space_whose_options_change_shapes_is_refused() -> None:
         evaluator.check(make_space({"name": "macro", "max_blocks": 2}))
     with pytest.raises(InvalidArgumentError, match="method must be one of 'spos', 'darts'; got 'enas'"):
         SupernetEvaluator(method="enas")
+
+
+def test_the_architecture_has_an_adam_of_its_own_and_only_its_gradient_is_computed() -> None:
+    from nasforge.evaluators.darts_training import ARCH_BETAS, ARCH_WEIGHT_DECAY, DartsTrainer
+
+    x, y, task = _digits()
+    supernet = CellSupernet(NB201Space(channels=4, cells_per_stage=1), task)
+    config = TrainConfig(epochs=1, batch_size=64, optimizer="sgd", learning_rate=0.05, seed=0)
+    trainer = DartsTrainer(supernet, config, len(y), 3e-3)
+    assert isinstance(trainer.weight_optimizer, torch.optim.SGD)  # the weights' optimizer, as asked
+    arch = trainer.arch_optimizer
+    assert isinstance(arch, torch.optim.Adam) and not isinstance(arch, torch.optim.AdamW)
+    group = arch.param_groups[0]
+    assert tuple(group["betas"]) == ARCH_BETAS and group["weight_decay"] == ARCH_WEIGHT_DECAY
+    assert group["params"] == [supernet.arch_logits]
+    seen: list[bool] = []
+    original = torch.autograd.grad
+
+    def watched(outputs, inputs, *args, **kwargs):  # type: ignore[no-untyped-def]
+        seen.append(all(p.grad is None for p in trainer.weights))  # no weight gradient beforehand
+        return original(outputs, inputs, *args, **kwargs)
+
+    torch.autograd.grad = watched  # type: ignore[assignment]
+    try:
+        before = supernet.arch_logits.detach().clone()
+        trainer.run_epoch((x[:64], y[:64]), (x[64:128], y[64:128]))
+    finally:
+        torch.autograd.grad = original
+    assert seen == [True] and not torch.equal(before, supernet.arch_logits.detach())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import torch
 from safetensors.torch import load_file, save_file
@@ -16,11 +16,65 @@ from torch import nn
 from nasforge.errors import NasforgeError
 
 
+class OptimizerState(Protocol):
+    """What a checkpoint saves of an optimizer (a torch optimizer, or `Optimizers`)."""
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None: ...
+
+
+class Optimizers:
+    """Several optimizers saved and restored as one: their parameters numbered one after another,
+    their parameter groups in order (DARTS: the weights', then the architecture's).
+
+    Example:
+        >>> a, b = torch.nn.Parameter(torch.ones(2)), torch.nn.Parameter(torch.ones(1))
+        >>> both = Optimizers(torch.optim.SGD([a], lr=0.1), torch.optim.Adam([b], lr=0.1))
+        >>> [group["params"] for group in both.state_dict()["param_groups"]]
+        [[0], [1]]
+    """
+
+    def __init__(self, *optimizers: torch.optim.Optimizer) -> None:
+        self.optimizers = optimizers
+
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[int, Any] = {}
+        groups: list[dict[str, Any]] = []
+        offset = 0
+        for optimizer in self.optimizers:
+            own = optimizer.state_dict()
+            state.update({offset + index: value for index, value in own["state"].items()})
+            groups += [{**g, "params": [offset + p for p in g["params"]]} for g in own["param_groups"]]
+            offset += sum(len(g["params"]) for g in own["param_groups"])
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        offset, at = 0, 0
+        for optimizer in self.optimizers:
+            groups = state_dict["param_groups"][at : at + len(optimizer.param_groups)]
+            at += len(groups)
+            count = sum(len(g["params"]) for g in groups)
+            optimizer.load_state_dict(
+                {
+                    "state": {
+                        index - offset: value
+                        for index, value in state_dict["state"].items()
+                        if offset <= index < offset + count
+                    },
+                    "param_groups": [{**g, "params": [p - offset for p in g["params"]]} for g in groups],
+                }
+            )
+            offset += count
+
+
 class Resumable(Protocol):
     """A training run that can be saved and continued (`Trainer`, `DartsTrainer`)."""
 
     model: nn.Module
-    optimizer: torch.optim.Optimizer
+
+    @property
+    def optimizer(self) -> OptimizerState: ...
     generator: torch.Generator
     epoch: int
 

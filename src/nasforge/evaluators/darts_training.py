@@ -1,8 +1,9 @@
 """First-order DARTS (Liu et al., 2019) on a cell supernet: architecture logits and network
 weights learned alternately on the two halves of the training split.
 
-Each step takes a batch of the second half and moves the architecture logits (Adam with betas
-0.5/0.999 and weight decay 1e-3 as the paper; learning rate 3e-3, ten times the paper's 3e-4,
+Each step takes a batch of the second half and moves the architecture logits (an Adam optimizer
+of their own, whatever the weights' optimizer is: betas 0.5/0.999 and weight decay 1e-3 as the
+paper; only their gradient is computed; learning rate 3e-3, ten times the paper's 3e-4,
 which was sized for ~20k steps where small data gives a few thousand), then a batch of the
 first half and moves the weights (the evaluator's optimizer and learning rate, cosine-annealed,
 gradients clipped at norm 5). The cell is derived at the end: the strongest operation of each
@@ -22,7 +23,7 @@ import torch
 from torch import Tensor, nn
 
 from nasforge.evaluators.augment import augment
-from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
+from nasforge.evaluators.checkpoint import Optimizers, load_checkpoint, save_checkpoint
 from nasforge.evaluators.supernet_training import SupernetEpochHook
 from nasforge.evaluators.trainer import DivergedError, ScheduledRun, TrainConfig, batches, make_optimizer
 from nasforge.spaces.cell_supernet import CellSupernet
@@ -43,19 +44,16 @@ class DartsTrainer(ScheduledRun):
         self.supernet, self.config = supernet, config
         self.model: nn.Module = supernet  # what a checkpoint saves
         self.weights = [p for name, p in supernet.named_parameters() if name != "arch_logits"]
-        self.optimizer = make_optimizer(self.weights, config)
-        self.optimizer.add_param_group(
-            {
-                "params": [supernet.arch_logits],
-                "lr": arch_learning_rate,
-                "betas": ARCH_BETAS,
-                "weight_decay": ARCH_WEIGHT_DECAY,
-            }
+        self.weight_optimizer = make_optimizer(self.weights, config)
+        # The architecture's own optimizer, whatever the weights' is (the paper's Adam).
+        self.arch_optimizer = torch.optim.Adam(
+            [supernet.arch_logits], lr=arch_learning_rate, betas=ARCH_BETAS, weight_decay=ARCH_WEIGHT_DECAY
         )
+        self.optimizer = Optimizers(self.weight_optimizer, self.arch_optimizer)  # what a checkpoint saves
         self.steps_per_epoch = math.ceil((n_train // 2) / config.batch_size)
         total = max(1, config.epochs * self.steps_per_epoch)
         cosine = lambda step: 0.5 * (1 + math.cos(math.pi * min(step, total) / total))  # noqa: E731
-        self.schedule = torch.optim.lr_scheduler.LambdaLR(self.optimizer, [cosine, lambda _: 1.0])
+        self.schedule = torch.optim.lr_scheduler.LambdaLR(self.weight_optimizer, cosine)
         self.generator = torch.Generator().manual_seed(config.seed)
         self.epoch = 0
 
@@ -73,21 +71,20 @@ class DartsTrainer(ScheduledRun):
         for start, stop in batches(len(yw), self.config.batch_size):
             index_a = order_a[start % len(ya) : start % len(ya) + stop - start]
             inputs_a = xa[index_a] if not augments else augment(xa[index_a], augments, self.generator)
-            self.optimizer.zero_grad(set_to_none=True)
+            self.arch_optimizer.zero_grad(set_to_none=True)
             arch_loss = loss_fn(model(inputs_a, model.arch_logits.softmax(1)), ya[index_a])
-            arch_loss.backward()
-            for p in self.weights:  # the architecture step moves the architecture only
-                p.grad = None
-            self.optimizer.step()
+            # the architecture's gradient only: no weight gradient is computed and thrown away
+            (model.arch_logits.grad,) = torch.autograd.grad(arch_loss, [model.arch_logits])
+            self.arch_optimizer.step()
 
             index_w = order_w[start:stop]
             inputs_w = xw[index_w] if not augments else augment(xw[index_w], augments, self.generator)
-            self.optimizer.zero_grad(set_to_none=True)
+            self.weight_optimizer.zero_grad(set_to_none=True)
             logits = model(inputs_w, model.arch_logits.softmax(1).detach())
             loss = loss_fn(logits, yw[index_w])
             loss.backward()
             nn.utils.clip_grad_norm_(self.weights, GRADIENT_CLIP)
-            self.optimizer.step()
+            self.weight_optimizer.step()
             self.schedule.step()
             size = stop - start
             totals += torch.stack(
