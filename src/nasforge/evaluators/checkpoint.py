@@ -75,6 +75,7 @@ class Resumable(Protocol):
 
     @property
     def optimizer(self) -> OptimizerState: ...
+
     generator: torch.Generator
     epoch: int
 
