@@ -157,3 +157,10 @@ def slow_quickstart(trial: Any) -> float:
 
     time.sleep(0.1)
     return quickstart(trial)
+
+
+def process_id(call: Any) -> float:
+    """The id of the process that evaluated the call."""
+    import os
+
+    return float(os.getpid())

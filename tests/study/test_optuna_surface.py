@@ -85,3 +85,16 @@ def test_nsga2_takes_one_objective_from_python_as_from_the_command_line(
     code, _, err = run(capsys, "search", "--table", "--strategy", "nsga2", "--budget", "5", "--study", "n.db")
     assert code == 0, err
     assert "nsga2 ranks by valid alone with one objective" in err
+
+
+def test_one_job_runs_in_this_process_and_two_in_a_pool() -> None:
+    import os
+
+    pid = FunctionEvaluator(function="tests.spaces.user_spaces:process_id", metrics={"pid": "maximize"})
+    space = nasforge.UserSpace(function="tests.spaces.user_spaces:linear_fit")
+    serial = Study.create(space, "random", seed=0, objective="pid")
+    serial.optimize(pid, budget=3, n_jobs=1)
+    assert {t.metrics["pid"] for t in serial.trials} == {os.getpid()}
+    pooled = Study.create(space, "random", seed=0, objective="pid")
+    pooled.optimize(pid, budget=4, n_jobs=2)
+    assert os.getpid() not in {t.metrics["pid"] for t in pooled.trials}

@@ -293,7 +293,7 @@ class Study(StudyRecord):
         check_int("budget", budget, minimum=0)
         if timeout is not None and not timeout > 0:
             raise InvalidArgumentError(f"timeout must be a number of seconds above 0, got {timeout!r}")
-        jobs = os.cpu_count() or 1 if n_jobs == -1 else check_int("n_jobs", n_jobs, minimum=1)
+        jobs = (os.cpu_count() or 1) if n_jobs == -1 else check_int("n_jobs", n_jobs, minimum=1)
         check_metrics(evaluator, [o.metric for o in self.objectives], self.constraints)
         evaluator.check(self.space)
         self.space.bind_task(evaluator.data_task())

@@ -83,8 +83,13 @@ class Domain:
         return levels[index % len(levels)]
 
     def encode(self, value: Any) -> list[float]:
-        """Fixed-length numbers for a predictor (the space adds whether the knob is active)."""
+        """`width` numbers for a predictor (the space adds whether the knob is active)."""
         raise NotImplementedError
+
+    @property
+    def width(self) -> int:
+        """How many numbers `encode` gives: one for a range."""
+        return 1
 
 
 @dataclass(frozen=True)
@@ -129,6 +134,10 @@ class Choice(Domain):
 
     def encode(self, value: Any) -> list[float]:
         return [float(same(v, value)) for v in self.values]
+
+    @property
+    def width(self) -> int:
+        return len(self.values)
 
 
 def same(a: Any, b: Any) -> bool:

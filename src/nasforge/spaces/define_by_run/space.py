@@ -256,8 +256,7 @@ class UserSpace(SearchSpace):
         values = self.values(genotype)
         out: list[float] = []
         for name, domain in self.domains.items():
-            width = len(domain.encode(domain.levels()[0]))
-            out += [1.0, *domain.encode(values[name])] if name in values else [0.0] * (1 + width)
+            out += [1.0, *domain.encode(values[name])] if name in values else [0.0] * (1 + domain.width)
         return np.array(out, dtype=np.float64)
 
     @property
