@@ -1,7 +1,8 @@
 """Does the server answer `/v2/health/ready` while its model computes? Inference requests from 32
 concurrent clients (threads with keep-alive connections, one process) for a few seconds, while
-another client times `/v2/health/ready` every 20 ms: health latency p50/p99 and inference
-requests/s, for each source tree given (e.g. the code before a change and after it, in one run).
+another client times `/v2/health/ready` every 20 ms: health latency p50/p99, inference
+requests/s and the server's resident memory once ready, for each source tree given (e.g. the
+code before a change and after it, in one run).
 
     python benchmarks/serve_health.py FOLDER [--runtime onnx] [--src DIR ...] [--seconds 8]
 """
@@ -96,6 +97,7 @@ def main() -> None:
     for src in args.src:
         port = free_port()
         server = start(args.folder, args.runtime, src, port)
+        rss = resident_mib(server.pid)
         try:
             health, requests = measure(args.folder, port, args.seconds, args.clients)
         finally:
@@ -104,8 +106,16 @@ def main() -> None:
         p50, p99 = statistics.median(health), float(np.percentile(health, 99))
         print(
             f"{src or 'installed'}: health p50 {p50:.1f} ms, p99 {p99:.1f} ms ({len(health)} probes); "
-            f"inference {requests / args.seconds:,.0f} requests/s at {args.clients} clients"
+            f"inference {requests / args.seconds:,.0f} requests/s at {args.clients} clients; "
+            f"resident memory {rss:.0f} MiB when ready"
         )
+
+
+def resident_mib(pid: int) -> float:
+    """The resident set size of process `pid` (Linux /proc), in MiB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    kib = next(line.split()[1] for line in status.splitlines() if line.startswith("VmRSS:"))
+    return int(kib) / 1024
 
 
 if __name__ == "__main__":

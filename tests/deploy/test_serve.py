@@ -71,6 +71,7 @@ def test_bad_requests_get_4xx_and_the_server_goes_on(server: tuple[str, Path]) -
         (dict(body={"inputs": [{**good["inputs"][0], "data": [True] * 64}]}), 400, "no true/false"),
         (dict(body={"inputs": [{**good["inputs"][0], "data": [[0.0] * 32, ["x"] * 32]}]}), 400, "numbers"),
         (dict(body={"inputs": [{**good["inputs"][0], "name": "image"}]}), 400, "named 'input', got 'image'"),
+        (dict(body={**good, "outputs": [{"name": "logits"}]}), 400, "got unknown logits"),
     ]
     for kwargs, status, message in cases:
         got, answer = call(infer, **kwargs)  # type: ignore[arg-type]
@@ -235,10 +236,20 @@ def _until(predicate: Callable[[], bool], seconds: float = 60) -> None:
         time.sleep(0.2)
 
 
-def test_workers_share_the_port_and_a_dead_one_is_replaced(exported: Path) -> None:
+def test_workers_share_the_port_and_a_dead_one_is_replaced(exported: Path, tmp_path: Path) -> None:
+    # a user's own metrics folder, holding a past run's 1,000 answers: this run never counts them
+    past = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    counted = (
+        "from prometheus_client import Counter; "
+        "Counter('nasforge_requests', '', ['outcome']).labels('200').inc(1000)"
+    )
+    subprocess.run([sys.executable, "-c", counted], env=past, check=True)
+    assert list(tmp_path.iterdir())
     port = free_port()
     argv = [sys.executable, "-m", "nasforge.cli.main", "serve", str(exported), "--port", str(port)]
-    server = subprocess.Popen([*argv, "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [*argv, "--workers", "2"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=past
+    )
     url = f"http://127.0.0.1:{port}/v2/models/{exported.name}/infer"
     x = np.random.default_rng(1).normal(size=(3, 1, 8, 8)).astype(np.float32)
     with torch.no_grad():

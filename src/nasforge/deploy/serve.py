@@ -13,6 +13,7 @@ type hints from here. Only `nasforge serve` imports this module.)
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import json
 import math
@@ -46,6 +47,8 @@ from nasforge.evaluators.model_card import read_card
 from nasforge.validation import check_choice
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from torch import nn
 
 BYTES_PER_NUMBER = 32  # generous size of one float written as JSON text
@@ -157,6 +160,11 @@ class ModelServer:
         problem, batch = _parse(body, self.shape, binary)
         if problem is not None:
             return self.error(400, problem)
+        asked, binary_out = bt.wanted_binary(body)
+        names = ["predictions"] if self.regression else ["probabilities", "labels"]
+        if asked is not None and not asked <= set(names):
+            unknown = ", ".join(sorted(asked - set(names)))
+            return self.error(400, f"outputs must name some of {', '.join(names)}; got unknown {unknown}")
         start = time.perf_counter()
         try:
             # off the event loop: health, metadata and /metrics answer while a model computes
@@ -173,7 +181,7 @@ class ModelServer:
         else:
             labels = self.labels[scores.argmax(1)]
             outputs = [("probabilities", "FP32", scores), ("labels", "BYTES", labels)]
-        return _answer(self.name, outputs, *bt.wanted_binary(body))
+        return _answer(self.name, outputs, asked, binary_out)
 
 
 def _answer(name: str, outputs: list[tuple[str, str, Any]], asked: set[str] | None, binary: set[str]) -> Any:
@@ -222,9 +230,11 @@ def make_app(
     check_integrity: bool = True,
     docs: bool = False,
     threads: int | None = None,
+    every_worker: bool = False,
 ) -> Any:
     """A FastAPI application serving the model folder `folder` (see the module docstring);
-    `threads`: onnxruntime's threads (default: its own choice)."""
+    `threads`: onnxruntime's threads (default: its own choice); `every_worker`: `/metrics` sums
+    the counts of all of `serve`'s workers (their private folder, set by `serve`)."""
     from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
     server = ModelServer(folder, name, runtime, max_batch, max_delay_ms, trust_code, check_integrity, threads)
@@ -245,7 +255,7 @@ def make_app(
     app.get("/v2")(lambda: {"name": "nasforge", "version": __version__, "extensions": ["binary_tensor_data"]})
     app.get("/v2/models/{model}")(server.metadata)
     app.get("/v2/models/{model}/ready")(server.ready)
-    shown = _shown(server.registry)
+    shown = _every_worker() if every_worker else server.registry
     app.get("/metrics")(
         lambda: PlainTextResponse(generate_latest(shown).decode(), media_type=CONTENT_TYPE_LATEST)
     )
@@ -256,13 +266,11 @@ def make_app(
 SHARED_METRICS = "PROMETHEUS_MULTIPROC_DIR"  # where the workers' counters live (prometheus_client)
 
 
-def _shown(registry: Any) -> Any:
-    """What `/metrics` shows: this process's counts, or with several workers every worker's
-    (`serve` gives them a shared folder, `PROMETHEUS_MULTIPROC_DIR`; a replaced worker's counts stay)."""
+def _every_worker() -> Any:
+    """A registry summing every worker's counts (their folder, `PROMETHEUS_MULTIPROC_DIR`, is
+    private to one `serve` run: a replaced worker's counts stay, a past run's never show)."""
     from prometheus_client import CollectorRegistry, multiprocess
 
-    if SHARED_METRICS not in os.environ:
-        return registry
     every_worker = CollectorRegistry()
     multiprocess.MultiProcessCollector(every_worker)  # type: ignore[no-untyped-call]
     return every_worker
@@ -450,12 +458,28 @@ def serve(
     from uvicorn.supervisors import Multiprocess
 
     del app
-    os.environ[WORKER_OPTIONS] = json.dumps({"folder": str(folder), "workers": workers, **options})
-    target = f"{__name__}:app_from_environment"
-    config = uvicorn.Config(target, factory=True, workers=workers, **settings)
-    with tempfile.TemporaryDirectory(prefix="nasforge-metrics-") as shared:
-        os.environ.setdefault(SHARED_METRICS, shared)  # read when each worker imports prometheus_client
+    handed = json.dumps({"folder": str(folder), "workers": workers, **options})
+    config = uvicorn.Config(f"{__name__}:app_from_environment", factory=True, workers=workers, **settings)
+    with contextlib.ExitStack() as run:
+        private = run.enter_context(tempfile.TemporaryDirectory(prefix="nasforge-metrics-"))
+        # read when each worker starts (prometheus_client at import); this process's own are restored
+        run.enter_context(_environment({WORKER_OPTIONS: handed, SHARED_METRICS: private}))
         Multiprocess(config, sockets=[listening]).run()
+
+
+@contextlib.contextmanager
+def _environment(variables: dict[str, str]) -> Iterator[None]:
+    """`variables` set in the environment for the block, the previous values restored after."""
+    before = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def app_from_environment() -> Any:
@@ -466,7 +490,7 @@ def app_from_environment() -> Any:
     import torch
 
     torch.set_num_threads(share)
-    return make_app(folder, **options, threads=share)
+    return make_app(folder, **options, threads=share, every_worker=True)
 
 
 def _listen(host: str, port: int) -> socket.socket:
