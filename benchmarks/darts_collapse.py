@@ -108,7 +108,7 @@ def search(config: Path, study: Path, seed: int, final_epochs: int) -> dict:  # 
 def derived_skips(path: Path) -> list[int]:
     """The derived cell's skip connections after each epoch, from the study's supernet curves."""
     from nasforge import Study
-    from nasforge.workflows.one_shot import supernet_curves
+    from nasforge.oneshot.workflow import supernet_curves
 
     study = Study.load(path)
     try:

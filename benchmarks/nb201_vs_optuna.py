@@ -28,7 +28,7 @@ import optuna
 
 from nasforge import NB201Space, Study, TabularEvaluator
 from nasforge.evaluators.table import load_table
-from nasforge.spaces.nb201 import EDGES, OPS
+from nasforge.spaces.nb201.space import EDGES, OPS
 from nasforge.strategies import STRATEGIES
 from nasforge.workflows.bench import BenchSummary, bench_nb201
 

@@ -19,7 +19,7 @@ import optuna
 from nasforge import NB201Space, Study, TabularEvaluator
 from nasforge.analysis.pareto import hypervolume_2d, reference_point
 from nasforge.evaluators.table import load_table
-from nasforge.spaces.nb201 import EDGES, OPS
+from nasforge.spaces.nb201.space import EDGES, OPS
 
 COSTS = ("lat_pixel3", "params")
 

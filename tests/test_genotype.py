@@ -51,8 +51,8 @@ def test_nasnet_refuses_an_unknown_operation_before_building() -> None:
 
     from nasforge import InvalidGenotypeError, Task
     from nasforge.genotype import Genotype
-    from nasforge.spaces.nasnet import NASNetSpace
-    from nasforge.spaces.nasnet_network import make_op
+    from nasforge.spaces.nasnet.network import make_op
+    from nasforge.spaces.nasnet.space import NASNetSpace
 
     space = NASNetSpace()
     normal, reduce = space.sample(np.random.default_rng(0)).spec

@@ -7,7 +7,7 @@ import pytest
 
 from nasforge import InvalidGenotypeError
 from nasforge.spaces import NB101Space
-from nasforge.spaces.nb101 import OPS, graph_hash, prune
+from nasforge.spaces.nb101.space import OPS, graph_hash, prune
 
 
 def canonical(matrix: np.ndarray, ops: list[str]) -> str:

@@ -8,7 +8,7 @@ import torch
 
 from nasforge import InvalidGenotypeError, NB201Space, Task
 from nasforge.evaluators.table import load_table
-from nasforge.spaces.nb201 import OPS
+from nasforge.spaces.nb201.space import OPS
 from tests.conftest import BEST_ARCH
 
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from nasforge import Genotype, SearchSpace, Task
-from nasforge.spaces.nb201 import EDGES, OPS
+from nasforge.spaces.nb201.space import EDGES, OPS
 from tests.spaces.test_conformance import NAMES, USER_SPACES, exact_bits, make_space
 
 SPACES = {

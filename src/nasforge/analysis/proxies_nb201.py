@@ -7,13 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 
 from nasforge.analysis.correlation import rank_correlations
 from nasforge.evaluators.proxies import ENSEMBLES, PROXIES, check_proxies, compute_proxies, make_batch
 from nasforge.evaluators.proxies.ensembles import VOTE_MEMBERS
+from nasforge.evaluators.seeding import torch_seeded
 from nasforge.evaluators.table import DEFAULT_TABLE, load_table
-from nasforge.spaces.nb201 import NB201Space
+from nasforge.spaces.nb201.space import NB201Space
 from nasforge.task import Task
 from nasforge.validation import check_int
 
@@ -86,10 +86,10 @@ def score_nb201(
     scores = {n: np.zeros(len(picks)) for n in base}
     seconds = dict.fromkeys(base, 0.0)
     for i, row in enumerate(picks):
-        torch.manual_seed(seed)
-        model = space.build(space.parse(rows.archs[row]), task)
-        for name, (score, spent) in compute_proxies(model, batch, base).items():
-            scores[name][i], seconds[name] = score, seconds[name] + spent
+        with torch_seeded(seed):
+            model = space.build(space.parse(rows.archs[row]), task)
+            for name, (score, spent) in compute_proxies(model, batch, base).items():
+                scores[name][i], seconds[name] = score, seconds[name] + spent
         if on_arch is not None:
             on_arch(i)
     for name in names:

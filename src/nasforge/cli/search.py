@@ -266,7 +266,7 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nasforge.workflows.one_shot import prepare_supernet
+    from nasforge.oneshot.workflow import prepare_supernet
     from nasforge.workflows.retrain import final_retrain
     from nasforge.workflows.search import open_search
 

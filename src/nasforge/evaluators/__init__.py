@@ -20,7 +20,7 @@ _CLASSES = {
     "training": "nasforge.evaluators.training:TrainingEvaluator",
     "proxy": "nasforge.evaluators.proxy:ProxyEvaluator",
     "function": "nasforge.evaluators.function:FunctionEvaluator",
-    "supernet": "nasforge.evaluators.one_shot:SupernetEvaluator",
+    "supernet": "nasforge.oneshot.evaluator:SupernetEvaluator",
 }
 EVALUATORS: Registry[Evaluator] = Registry.lazy("evaluator", _CLASSES)
 

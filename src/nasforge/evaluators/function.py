@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result
 from nasforge.evaluators.schema import MetricSpec
+from nasforge.evaluators.seeding import torch_seeded
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.define_by_run.knobs import Knobs
@@ -69,10 +70,7 @@ class Call:
             raise InvalidArgumentError(
                 "Call.model() needs the evaluator's data (FunctionEvaluator(data=...))"
             )
-        import torch
-
-        with torch.random.fork_rng(devices=[]):  # seeded here, the caller's generator untouched
-            torch.manual_seed(self.seed)
+        with torch_seeded(self.seed):  # seeded here, the caller's generator untouched
             return self.space.build(self.genotype, self.data.task)
 
     def report(self, step: int, **values: float) -> None:

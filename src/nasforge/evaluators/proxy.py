@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import functools
 
-import torch
-
 from nasforge.evaluators.base import EvalOptions, Evaluator, Result
 from nasforge.evaluators.proxies import (
     DATA_FREE,
@@ -15,6 +13,7 @@ from nasforge.evaluators.proxies import (
     make_batch,
 )
 from nasforge.evaluators.schema import MetricSpec, specs
+from nasforge.evaluators.seeding import torch_seeded
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
 from nasforge.task import Task
@@ -94,10 +93,10 @@ class ProxyEvaluator(Evaluator):
         fidelity: float | None = None,
         options: EvalOptions | None = None,
     ) -> Result:
-        torch.manual_seed(self.seed)
-        model = space.build(genotype, self.task)
-        batch = _batch(self.data, self.task, self.batch_size, self.seed, self.data_dir)
-        scores = compute_proxies(model, batch, self.proxies)
+        with torch_seeded(self.seed):
+            model = space.build(genotype, self.task)
+            batch = _batch(self.data, self.task, self.batch_size, self.seed, self.data_dir)
+            scores = compute_proxies(model, batch, self.proxies)
         metrics = {name: score for name, (score, _) in scores.items()}
         metrics.update({f"{name}_seconds": seconds for name, (_, seconds) in scores.items()})
         return Result(metrics=metrics, cost_s=sum(seconds for _, seconds in scores.values()))

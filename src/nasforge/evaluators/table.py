@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from nasforge.errors import InvalidGenotypeError, TableError
-from nasforge.spaces.nb201 import NB201Space
+from nasforge.spaces.nb201.space import NB201Space
 
 TABLES = Path(__file__).parent / "tables"
 DEFAULT_TABLE = TABLES / "nb201_cifar10.csv.gz"

@@ -24,6 +24,7 @@ from nasforge.evaluators.model_card import save_model, training_card
 from nasforge.evaluators.proxies import ProxyBatch, check_proxies, compute_proxies
 from nasforge.evaluators.resources import auto_threads, resolve_device
 from nasforge.evaluators.schema import MetricSpec, specs
+from nasforge.evaluators.seeding import torch_seeded
 from nasforge.evaluators.trainer import (
     OPTIMIZERS,
     PRECISIONS,
@@ -215,6 +216,11 @@ class TrainingEvaluator(Evaluator):
 
     def train_config(self, genotype: Genotype, space: SearchSpace, fidelity: float | None) -> TrainConfig:
         """Evaluator defaults, overridden by hyperparameters the genotype carries, then fidelity."""
+        return self.recipe(space.training_overrides(genotype), fidelity)
+
+    def recipe(self, overrides: dict[str, Any] | None = None, fidelity: float | None = None) -> TrainConfig:
+        """This evaluator's training recipe, with `overrides` (hyperparameters a genotype
+        carries) and `fidelity` (epochs) applied."""
         values = {
             "epochs": self.epochs,
             "batch_size": self.batch_size or auto_batch_size(len(self.dataset().train)),
@@ -226,7 +232,7 @@ class TrainingEvaluator(Evaluator):
             "schedule_epochs": self.schedule_epochs,
             "precision": self.precision,
             "mixup": self.mixup,
-            **space.training_overrides(genotype),
+            **(overrides or {}),
         }
         if fidelity is not None:
             values["epochs"] = max(1, round(fidelity))
@@ -243,9 +249,14 @@ class TrainingEvaluator(Evaluator):
     ) -> Result:
         options = options or EvalOptions()
         config = self.train_config(genotype, space, fidelity)
+        with torch_seeded(config.seed):  # the caller's torch generator is left as it was
+            return self._evaluate(genotype, space, config, options)
+
+    def _evaluate(
+        self, genotype: Genotype, space: SearchSpace, config: TrainConfig, options: EvalOptions
+    ) -> Result:
         data = self.dataset()
         device = resolve_device(self.device)
-        torch.manual_seed(config.seed)
         model = space.build(genotype, data.task)
         refused = self._above_caps(model, data)
         if refused is not None:
@@ -321,7 +332,7 @@ class TrainingEvaluator(Evaluator):
     def _fresh(
         self, space: SearchSpace, genotype: Genotype, data: Dataset, config: TrainConfig
     ) -> torch.nn.Module:
-        torch.manual_seed(config.seed)
+        torch.manual_seed(config.seed)  # inside `evaluate`'s seeded block: each fold starts alike
         return space.build(genotype, data.task)
 
     def _train_and_measure(

@@ -9,25 +9,25 @@ from nasforge.errors import InvalidArgumentError
 
 if TYPE_CHECKING:
     from nasforge.spaces.base import SearchSpace
-    from nasforge.spaces.classic import ClassicSpace
+    from nasforge.spaces.classic.space import ClassicSpace
     from nasforge.spaces.define_by_run.space import UserSpace
-    from nasforge.spaces.families import FamiliesSpace
+    from nasforge.spaces.families.space import FamiliesSpace
     from nasforge.spaces.joint import JointSpace
-    from nasforge.spaces.macro import MacroSpace
+    from nasforge.spaces.macro.space import MacroSpace
     from nasforge.spaces.mlp import MLPSpace
-    from nasforge.spaces.nasnet import NASNetSpace
-    from nasforge.spaces.nb101 import NB101Space
-    from nasforge.spaces.nb201 import NB201Space
+    from nasforge.spaces.nasnet.space import NASNetSpace
+    from nasforge.spaces.nb101.space import NB101Space
+    from nasforge.spaces.nb201.space import NB201Space
 
 _CLASSES = {
-    "nb201": "nasforge.spaces.nb201:NB201Space",
-    "macro": "nasforge.spaces.macro:MacroSpace",
-    "families": "nasforge.spaces.families:FamiliesSpace",
-    "nb101": "nasforge.spaces.nb101:NB101Space",
-    "nasnet": "nasforge.spaces.nasnet:NASNetSpace",
+    "nb201": "nasforge.spaces.nb201.space:NB201Space",
+    "macro": "nasforge.spaces.macro.space:MacroSpace",
+    "families": "nasforge.spaces.families.space:FamiliesSpace",
+    "nb101": "nasforge.spaces.nb101.space:NB101Space",
+    "nasnet": "nasforge.spaces.nasnet.space:NASNetSpace",
     "joint": "nasforge.spaces.joint:JointSpace",
     "mlp": "nasforge.spaces.mlp:MLPSpace",
-    "classic": "nasforge.spaces.classic:ClassicSpace",
+    "classic": "nasforge.spaces.classic.space:ClassicSpace",
     "user": "nasforge.spaces.define_by_run.space:UserSpace",
 }
 SPACES: Registry[SearchSpace] = Registry.lazy("space", _CLASSES)

@@ -8,9 +8,9 @@ import numpy as np
 
 from nasforge.errors import InvalidArgumentError, InvalidGenotypeError
 from nasforge.genotype import Genotype
-from nasforge.spaces import knobs as kb
 from nasforge.spaces.base import SearchSpace
-from nasforge.spaces.knobs import Knob
+from nasforge.spaces.chain import blocks as kb
+from nasforge.spaces.chain.blocks import Knob
 from nasforge.task import Task
 
 if TYPE_CHECKING:

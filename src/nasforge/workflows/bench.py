@@ -12,7 +12,7 @@ from nasforge.errors import StudyError
 from nasforge.evaluators.base import EvalOptions
 from nasforge.evaluators.table import DEFAULT_TABLE, load_table
 from nasforge.evaluators.tabular import FULL_EPOCHS, LOW_EPOCHS, TabularEvaluator
-from nasforge.spaces.nb201 import NB201Space
+from nasforge.spaces.nb201.space import NB201Space
 from nasforge.study import Study
 from nasforge.study.record import ranked
 from nasforge.trial import Trial

@@ -198,7 +198,7 @@ class NASNetSpace(SearchSpace):
         return genotype
 
     def build(self, genotype: Genotype, task: Task) -> nn.Module:
-        from nasforge.spaces.nasnet_network import NASNetwork
+        from nasforge.spaces.nasnet.network import NASNetwork
 
         self.validate(genotype)
         return NASNetwork(genotype.spec, task, self.channels, self.layers)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from nasforge.genotype import Genotype
-from nasforge.spaces.chain import ChainSpace
-from nasforge.spaces.knobs import ACTIVATIONS, Knob
+from nasforge.spaces.chain.blocks import ACTIVATIONS, Knob
+from nasforge.spaces.chain.space import ChainSpace
 from nasforge.task import Task
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ class MacroSpace(ChainSpace):
         return block
 
     def build(self, genotype: Genotype, task: Task) -> nn.Module:
-        from nasforge.spaces.macro_network import MacroNetwork
+        from nasforge.spaces.macro.network import MacroNetwork
 
         blocks, head = self.blocks(genotype)
         return MacroNetwork(blocks, head, task)

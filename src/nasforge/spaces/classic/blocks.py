@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from nasforge.spaces.family_blocks import conv_bn
+from nasforge.spaces.families.blocks import conv_bn
 from nasforge.spaces.ops import global_avg_pool
 from nasforge.task import Task
 

@@ -172,7 +172,7 @@ class NB201Space(SearchSpace):
         return self.make(ops)
 
     def build(self, genotype: Genotype, task: Task) -> nn.Module:
-        from nasforge.spaces.nb201_network import NB201Network
+        from nasforge.spaces.nb201.network import NB201Network
 
         self.validate(genotype)
         return NB201Network(genotype.spec, EDGES, task, self.channels, self.cells_per_stage)

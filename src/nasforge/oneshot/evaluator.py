@@ -17,24 +17,24 @@ from collections.abc import Callable
 from pathlib import Path as FilePath
 from typing import Any
 
-import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.base import EvalOptions, Evaluator, Result
-from nasforge.evaluators.darts_training import ARCH_LEARNING_RATE, train_darts
 from nasforge.evaluators.resources import auto_threads
 from nasforge.evaluators.schema import MetricSpec, specs
-from nasforge.evaluators.supernet_training import Path, SupernetEpochHook, recalibrate, train_supernet
+from nasforge.evaluators.seeding import torch_seeded
 from nasforge.evaluators.trainer import loss_and_accuracy
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.genotype import Genotype
+from nasforge.oneshot.cell_supernet import CellSupernet
+from nasforge.oneshot.darts_training import ARCH_LEARNING_RATE, train_darts
+from nasforge.oneshot.supernet_training import Path, SupernetEpochHook, recalibrate, train_supernet
+from nasforge.oneshot.supernets import Supernet, make_supernet, supernet_class
 from nasforge.spaces.base import SearchSpace
-from nasforge.spaces.cell_supernet import CellSupernet
-from nasforge.spaces.nb201 import NB201Space
-from nasforge.spaces.supernets import Supernet, make_supernet, supernet_class
+from nasforge.spaces.nb201.space import NB201Space
 from nasforge.task import Task
 from nasforge.validation import check_choice, check_float, check_int
 
@@ -130,6 +130,15 @@ class SupernetEvaluator(Evaluator):
         return self.training.data_task()
 
     def check(self, space: SearchSpace | None = None) -> None:
+        if self.training.device == "cuda":
+            raise InvalidArgumentError(
+                "device 'cuda': the supernet evaluator trains and scores on the CPU; use device auto or cpu"
+            )
+        if self.method == "darts" and (self.training.precision != "float32" or self.training.mixup > 0):
+            raise InvalidArgumentError(
+                f"DARTS trains in float32 without mixup; got precision={self.training.precision!r}, "
+                f"mixup={self.training.mixup}: leave them at their defaults, or use method 'spos'"
+            )
         self.training.check(space)
         if self.training.regression:
             raise InvalidArgumentError("the supernet evaluator scores classifiers; this data is a regression")
@@ -180,10 +189,9 @@ class SupernetEvaluator(Evaluator):
         it after every epoch); `on_epoch` follows the epochs."""
         self.check(space)
         data = self.training.dataset()
-        config = self.training.train_config(space.sample(np.random.default_rng(0)), space, None)
-        torch.manual_seed(config.seed)
-        supernet = make_supernet(space, data.task)
-        with prof.torch_threads(self.training.threads or auto_threads()):
+        config = self.training.recipe()  # the evaluator's own: a supernet is no one genotype
+        with torch_seeded(config.seed), prof.torch_threads(self.training.threads or auto_threads()):
+            supernet = make_supernet(space, data.task)
             x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
             if isinstance(supernet, CellSupernet) and self.method == "darts":
                 rate, skips = self.arch_learning_rate, self.max_skip
@@ -221,11 +229,10 @@ class SupernetEvaluator(Evaluator):
         supernet = self.supernet(space)
         start = time.perf_counter()
         data = self.training.dataset()
-        batch_size = self.training.train_config(genotype, space, None).batch_size  # as it trained
+        recipe = self.training.recipe()  # as it trained
         with prof.torch_threads(self.training.threads or auto_threads()):
-            recalibrate(
-                supernet, genotype, torch.from_numpy(data.train.x), self.calibration_batches, batch_size
-            )
+            x = torch.from_numpy(data.train.x)
+            recalibrate(supernet, genotype, x, self.calibration_batches, recipe.batch_size, recipe.seed)
             valid_x, valid_y = torch.from_numpy(data.valid.x), torch.from_numpy(data.valid.y)
             loss, accuracy = loss_and_accuracy(Path(supernet, genotype), valid_x, valid_y)
         metrics = {"supernet_valid_accuracy": accuracy, "supernet_valid_loss": loss}

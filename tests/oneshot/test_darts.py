@@ -11,13 +11,13 @@ import torch
 
 from nasforge import Study, make_space
 from nasforge.errors import InvalidArgumentError
-from nasforge.evaluators.darts_training import train_darts
-from nasforge.evaluators.one_shot import SupernetEvaluator
 from nasforge.evaluators.trainer import TrainConfig
-from nasforge.spaces.cell_supernet import CellSupernet
-from nasforge.spaces.nb201 import NB201Space
+from nasforge.oneshot.cell_supernet import CellSupernet
+from nasforge.oneshot.darts_training import train_darts
+from nasforge.oneshot.evaluator import SupernetEvaluator
+from nasforge.oneshot.workflow import prepare_supernet, supernet_curves
+from nasforge.spaces.nb201.space import NB201Space
 from nasforge.task import Task
-from nasforge.workflows.one_shot import prepare_supernet, supernet_curves
 
 SPACE = {"name": "nb201", "channels": 4, "cells_per_stage": 1}
 
@@ -106,7 +106,7 @@ def test_darts_on_a_space_whose_options_change_shapes_is_refused() -> None:
 
 
 def test_the_architecture_has_an_adam_of_its_own_and_only_its_gradient_is_computed() -> None:
-    from nasforge.evaluators.darts_training import ARCH_BETAS, ARCH_WEIGHT_DECAY, DartsTrainer
+    from nasforge.oneshot.darts_training import ARCH_BETAS, ARCH_WEIGHT_DECAY, DartsTrainer
 
     x, y, task = _digits()
     supernet = CellSupernet(NB201Space(channels=4, cells_per_stage=1), task)

@@ -12,8 +12,8 @@ import torch
 import nasforge
 from nasforge import Study, make_space
 from nasforge.errors import InvalidArgumentError
-from nasforge.evaluators.one_shot import SupernetEvaluator, recalibrate
-from nasforge.spaces.macro_supernet import MacroSupernet
+from nasforge.oneshot.evaluator import SupernetEvaluator, recalibrate
+from nasforge.oneshot.macro_supernet import MacroSupernet
 from nasforge.task import Task
 from nasforge.workflows.retrain import final_retrain
 
@@ -67,6 +67,40 @@ def test_recalibration_gives_a_path_the_statistics_of_its_own_activations() -> N
         supernet.running_mean[0, :channels], first_conv.mean((0, 2)), rtol=1e-4, atol=1e-5
     )
     assert not supernet.training
+
+
+def test_recalibration_draws_its_batches_from_a_shuffle_not_the_first_ones() -> None:
+    space = make_space(SPACE)
+    task = Task((1, 20), 10)
+    supernet = MacroSupernet(space, task)
+    genotype = space.sample(np.random.default_rng(2))
+    x = torch.cat([torch.zeros(256, 1, 20), torch.randn(256, 1, 20) + 3.0])  # sorted: the zeros first
+    recalibrate(supernet, genotype, x, count=1, batch_size=64, seed=0)
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(0))[:64]
+    channels = genotype.spec[0][0][2]
+    with torch.no_grad():
+        drawn = supernet.extract(genotype).features[0](x[order]).mean((0, 2))
+        first = supernet.extract(genotype).features[0](x[:64]).mean((0, 2))
+    assert 0 < int((order >= 256).sum()) < 64  # the batch mixes both halves
+    torch.testing.assert_close(supernet.running_mean[0, :channels], drawn, rtol=1e-4, atol=1e-5)
+    assert not torch.allclose(drawn, first, atol=1e-2)
+
+
+def test_options_the_supernet_cannot_honour_are_refused_in_one_line() -> None:
+    space = make_space(SPACE)
+    with pytest.raises(InvalidArgumentError, match="device 'cuda': the supernet evaluator trains"):
+        SupernetEvaluator(data="digits", device="cuda").check(space)
+    for options in ({"precision": "bfloat16"}, {"mixup": 0.2}):
+        with pytest.raises(InvalidArgumentError, match="DARTS trains in float32 without mixup"):
+            SupernetEvaluator(data="digits", method="darts", **options).check(make_space("nb201"))
+
+
+def test_training_the_supernet_leaves_the_callers_torch_generator_alone() -> None:
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    SupernetEvaluator(data="digits", epochs=1, threads=1).train(make_space(SPACE))
+    torch.testing.assert_close(torch.rand(3), expected)
 
 
 def test_a_space_without_a_supernet_is_refused_in_one_line() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from nasforge.genotype import Genotype
-from nasforge.spaces.chain import ChainSpace
-from nasforge.spaces.knobs import Knob
+from nasforge.spaces.chain.blocks import Knob
+from nasforge.spaces.chain.space import ChainSpace
 from nasforge.task import Task
 
 if TYPE_CHECKING:
@@ -70,7 +70,7 @@ class FamiliesSpace(ChainSpace):
         return (family, channels, depth, kernel, expansion, growth)
 
     def build(self, genotype: Genotype, task: Task) -> nn.Module:
-        from nasforge.spaces.family_blocks import FamiliesNetwork
+        from nasforge.spaces.families.blocks import FamiliesNetwork
 
         blocks, head = self.blocks(genotype)
         return FamiliesNetwork(blocks, head, task)

@@ -24,10 +24,10 @@ from torch import Tensor, nn
 
 from nasforge.evaluators.augment import augment
 from nasforge.evaluators.checkpoint import Optimizers, load_checkpoint, save_checkpoint
-from nasforge.evaluators.supernet_training import SupernetEpochHook
 from nasforge.evaluators.trainer import DivergedError, ScheduledRun, TrainConfig, batches, make_optimizer
-from nasforge.spaces.cell_supernet import CellSupernet
-from nasforge.spaces.nb201 import EDGES, OPS
+from nasforge.oneshot.cell_supernet import CellSupernet
+from nasforge.oneshot.supernet_training import SupernetEpochHook
+from nasforge.spaces.nb201.space import EDGES, OPS
 
 ARCH_LEARNING_RATE, ARCH_BETAS, ARCH_WEIGHT_DECAY = 3e-3, (0.5, 0.999), 1e-3
 GRADIENT_CLIP = 5.0

@@ -26,7 +26,7 @@ def classic(k: Any, task: Task) -> nn.Module | None:
     dropout = k.choice("dropout", [0.0, 0.25, 0.5])
     if k.tracing:
         return None
-    from nasforge.spaces.classic_blocks import ClassicNetwork
+    from nasforge.spaces.classic.blocks import ClassicNetwork
 
     return ClassicNetwork(task, stem, stem_channels, stages, dropout)
 

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 import torch
 
-from nasforge.spaces.cell_supernet import CellSupernet
-from nasforge.spaces.nb201 import OPS, NB201Space
+from nasforge.oneshot.cell_supernet import CellSupernet
+from nasforge.spaces.nb201.space import OPS, NB201Space
 from nasforge.task import Task
 
 

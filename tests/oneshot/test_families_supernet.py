@@ -8,9 +8,9 @@ import pytest
 import torch
 
 from nasforge import make_space
-from nasforge.evaluators.one_shot import SupernetEvaluator, recalibrate
-from nasforge.spaces.families_supernet import FamiliesSupernet
-from nasforge.spaces.supernets import make_supernet
+from nasforge.oneshot.evaluator import SupernetEvaluator, recalibrate
+from nasforge.oneshot.families_supernet import FamiliesSupernet
+from nasforge.oneshot.supernets import make_supernet
 from nasforge.task import Task
 
 SPACES = {

@@ -13,15 +13,15 @@ import torch
 from safetensors.torch import load_file
 
 from nasforge import Study, make_space
-from nasforge.evaluators.one_shot import SupernetEvaluator
-from nasforge.workflows.one_shot import CHECKPOINT, WEIGHTS, prepare_supernet, supernet_curves
-from tests.evaluators.test_one_shot import SPACE
+from nasforge.oneshot.evaluator import SupernetEvaluator
+from nasforge.oneshot.workflow import CHECKPOINT, WEIGHTS, prepare_supernet, supernet_curves
+from tests.oneshot.test_spos import SPACE
 
 EPOCHS = 6
 # Runs `nasforge` with argv[2:], SIGKILLing itself once argv[1] supernet epochs are checkpointed.
 KILLER = """
 import os, signal, sys
-import nasforge.evaluators.supernet_training as training
+import nasforge.oneshot.supernet_training as training
 from nasforge.cli.main import main
 limit, save = int(sys.argv[1]), training.save_checkpoint
 def save_then_die(path, trainer):

@@ -9,9 +9,9 @@ import numpy as np
 
 from nasforge.errors import InvalidArgumentError, InvalidGenotypeError
 from nasforge.genotype import Genotype
-from nasforge.spaces import knobs as kb
 from nasforge.spaces.base import SearchSpace
-from nasforge.spaces.knobs import Block, Knob
+from nasforge.spaces.chain import blocks as kb
+from nasforge.spaces.chain.blocks import Block, Knob
 from nasforge.validation import check_int
 
 _ITEM = re.compile(r"^\s*(\w+)\((.*)\)\s*$")

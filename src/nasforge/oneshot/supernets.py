@@ -4,13 +4,13 @@ mixed edges), behind one function."""
 from __future__ import annotations
 
 from nasforge.errors import InvalidArgumentError
+from nasforge.oneshot.cell_supernet import CellSupernet
+from nasforge.oneshot.families_supernet import FamiliesSupernet
+from nasforge.oneshot.macro_supernet import MacroSupernet
 from nasforge.spaces.base import SearchSpace
-from nasforge.spaces.cell_supernet import CellSupernet
-from nasforge.spaces.families import FamiliesSpace
-from nasforge.spaces.families_supernet import FamiliesSupernet
-from nasforge.spaces.macro import MacroSpace
-from nasforge.spaces.macro_supernet import MacroSupernet
-from nasforge.spaces.nb201 import NB201Space
+from nasforge.spaces.families.space import FamiliesSpace
+from nasforge.spaces.macro.space import MacroSpace
+from nasforge.spaces.nb201.space import NB201Space
 from nasforge.task import Task
 
 Supernet = MacroSupernet | FamiliesSupernet | CellSupernet

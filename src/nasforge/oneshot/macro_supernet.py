@@ -20,8 +20,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from nasforge.genotype import Genotype
-from nasforge.spaces.macro import MacroSpace
-from nasforge.spaces.macro_network import ConvStep, MacroNetwork, plan
+from nasforge.spaces.macro.network import ConvStep, MacroNetwork, plan
+from nasforge.spaces.macro.space import MacroSpace
 from nasforge.spaces.ops import BN_EPS, BN_MOMENTUM, conv
 from nasforge.task import Task
 

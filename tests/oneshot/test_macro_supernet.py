@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from nasforge import make_space
-from nasforge.spaces.macro_supernet import MacroSupernet
+from nasforge.oneshot.macro_supernet import MacroSupernet
 from nasforge.task import Task
 
 SPACES = {

@@ -267,7 +267,7 @@ class NB101Space(SearchSpace):
         return genotype
 
     def build(self, genotype: Genotype, task: Task) -> nn.Module:
-        from nasforge.spaces.nb101_network import NB101Network
+        from nasforge.spaces.nb101.network import NB101Network
 
         matrix, ops = self.arrays(genotype)
         pruned = prune(matrix, ops)

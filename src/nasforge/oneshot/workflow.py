@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from nasforge.evaluators.base import Evaluator
-from nasforge.evaluators.one_shot import SupernetEvaluator
+from nasforge.oneshot.evaluator import SupernetEvaluator
 from nasforge.study.study import Study
 
 SUPERNET = "supernet"  # artifact kind

@@ -15,8 +15,8 @@ import torch
 from torch import Tensor, nn
 
 from nasforge.genotype import Genotype
-from nasforge.spaces.nb201 import EDGES, OPS, NB201Space
-from nasforge.spaces.nb201_network import NB201Cell, NB201Network, edge_op
+from nasforge.spaces.nb201.network import NB201Cell, NB201Network, edge_op
+from nasforge.spaces.nb201.space import EDGES, OPS, NB201Space
 from nasforge.task import Task
 
 Choice = Genotype | Tensor  # one operation per edge, or a weight per edge and operation

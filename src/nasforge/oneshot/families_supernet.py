@@ -20,8 +20,8 @@ from torch import Tensor, nn
 from torch.func import functional_call
 
 from nasforge.genotype import Genotype
-from nasforge.spaces.families import FamiliesSpace
-from nasforge.spaces.family_blocks import FamiliesNetwork, stage
+from nasforge.spaces.families.blocks import FamiliesNetwork, stage
+from nasforge.spaces.families.space import FamiliesSpace
 from nasforge.spaces.ops import BN_MOMENTUM
 from nasforge.task import Task
 

@@ -13,8 +13,8 @@ from torch import Tensor, nn
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.trainer import TrainConfig, Trainer, batches
 from nasforge.genotype import Genotype
+from nasforge.oneshot.supernets import Supernet
 from nasforge.spaces.ops import BN_MOMENTUM
-from nasforge.spaces.supernets import Supernet
 
 # Before the first epoch and after each: (epochs done, epochs in all, that epoch's
 # {"train_loss": …, "train_accuracy": …}; empty before the first).
@@ -84,15 +84,19 @@ def train_supernet(
     supernet.eval()
 
 
-def recalibrate(supernet: Supernet, genotype: Genotype, x: Tensor, count: int, batch_size: int) -> None:
-    """Re-estimate the BatchNorm statistics for one path: the mean over `count` training batches."""
+def recalibrate(
+    supernet: Supernet, genotype: Genotype, x: Tensor, count: int, batch_size: int, seed: int = 0
+) -> None:
+    """Re-estimate the BatchNorm statistics for one path: the mean over `count` batches drawn
+    from a shuffle of the training examples (the same `seed`, the same batches for every path)."""
+    order = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))
     supernet.reset_statistics()
     supernet.train()
     try:
         with torch.no_grad():
             for i, (start, stop) in enumerate(batches(len(x), batch_size)[:count]):
                 supernet.momentum = 1.0 / (i + 1)  # a running mean of the batches' statistics
-                supernet(x[start:stop], genotype)
+                supernet(x[order[start:stop]], genotype)
     finally:
         supernet.momentum = BN_MOMENTUM
         supernet.eval()

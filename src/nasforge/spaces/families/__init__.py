@@ -1,0 +1,1 @@
+"""Block families (VGG, ResNet, MobileNet, DenseNet style): the space (`space`) and its blocks (`blocks`)."""
