@@ -52,7 +52,9 @@ def main() -> None:
     for src in args.src:
         env = {**os.environ, "PYTHONPATH": src}
         code = RUN.replace("EPOCHS", str(args.epochs))
-        out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+        )
         print(f"{src}:\n{out.stdout}")
 
 

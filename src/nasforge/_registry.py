@@ -26,13 +26,22 @@ def lazy_getattr(module: str, paths: dict[str, str]) -> Callable[[str], Any]:
 
 
 def init_params(obj: object) -> dict[str, Any]:
-    """The keyword-only constructor parameters of `obj` with the values it keeps under the same names."""
+    """The keyword-only constructor parameters of `obj` with the values it keeps under the same
+    names (the contract of registered classes; one that keeps a parameter otherwise overrides
+    `config()`).
+
+    Raises:
+        TypeError: `obj` keeps no attribute named after one of its parameters.
+    """
     signature = inspect.signature(type(obj).__init__)
-    return {
-        p.name: getattr(obj, p.name)
-        for p in signature.parameters.values()
-        if p.kind is inspect.Parameter.KEYWORD_ONLY
-    }
+    names = [p.name for p in signature.parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+    missing = [name for name in names if name not in vars(obj) and not hasattr(type(obj), name)]
+    if missing:
+        raise TypeError(
+            f"{type(obj).__name__} keeps no attribute for its parameter(s) {', '.join(missing)}: "
+            "store each under its own name, or override config()"
+        )
+    return {name: getattr(obj, name) for name in names}
 
 
 class Registry(Generic[T]):

@@ -195,7 +195,7 @@ class FunctionEvaluator(Evaluator):
         fidelity: float | None = None,
         options: EvalOptions | None = None,
     ) -> Result:
-        knobs = space.values(genotype) if hasattr(space, "values") else space.features(genotype)
+        knobs = space.values(genotype)
         data = self.dataset()
         call = Call(
             dict(knobs),

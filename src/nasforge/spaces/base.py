@@ -88,6 +88,11 @@ class SearchSpace(ABC):
         is absent (e.g. a block the chain does not have). Default: the encoding's entries."""
         return {f"x{i}": float(v) for i, v in enumerate(self.encode(genotype))}
 
+    def values(self, genotype: Genotype) -> dict[str, Any]:
+        """The genotype's knob values by name, as a function evaluator hands them to the user's
+        function. Default: `features`; a user's own space gives its knobs' real values."""
+        return self.features(genotype)
+
     def from_features(self, features: dict[str, Any]) -> Genotype:
         """The genotype with these knob values (inverse of `features`), for samplers that choose
         knob by knob (e.g. TPE).

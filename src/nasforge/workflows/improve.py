@@ -18,6 +18,7 @@ from nasforge.analysis.directions import Action
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import Evaluator
+from nasforge.spaces.chain.space import ChainSpace
 from nasforge.study.record import StudyView
 from nasforge.study.study import Study
 from nasforge.workflows.retrain import retrain_top
@@ -113,7 +114,7 @@ def _apply_recipe(config: dict[str, Any], action: Action) -> bool:
 def _knob_choices(view: StudyView) -> dict[str, tuple[Any, ...]] | None:
     """Current choices of a chain space's knobs by name (blocks too), or None for other spaces."""
     space = view.space_or_none
-    if space is None or not hasattr(space, "block_knobs"):
+    if not isinstance(space, ChainSpace):
         return None
     return {k.name: k.choices for k in (*space.block_knobs, *space.head_knobs)}
 
