@@ -40,7 +40,8 @@ if arch is not None:
 else:
     group = next(g for g in trainer.optimizer.param_groups if g["params"][0] is supernet.arch_logits)
     settings = {k: v for k, v in group.items() if k != "params"}
-    print(f"architecture optimizer: a parameter group of the weights' {type(trainer.optimizer).__name__}: {settings}")
+    kind = type(trainer.optimizer).__name__
+    print(f"architecture optimizer: a parameter group of the weights' {kind}: {settings}")
 """
 
 
