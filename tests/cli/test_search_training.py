@@ -85,7 +85,7 @@ def test_the_final_fit_learns_from_the_validation_split_unless_told_not_to(
         assert ("valid_accuracy" in ensemble["metrics"]) == (fit == "train")
         with StudyView(db) as view:
             folder = view.artifact_dir / f"model-trial{data['retrains'][0]['trial']}-f2"
-            assert read_card(folder)["fit"] == fit
+            assert read_card(folder).fit == fit
             weights[fit] = (folder / "model.safetensors").read_bytes()
     assert weights["train+valid"] != weights["train"], "the same seed, more examples: other weights"
     code, _, err = run(capsys, "search", "--study", "x.db", *FAST, "--final-fit", "valid")

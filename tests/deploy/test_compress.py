@@ -13,7 +13,7 @@ from nasforge import InvalidArgumentError, load
 from nasforge.deploy.compress.run import compress
 from nasforge.deploy.transforms.channels import prune_channels
 from nasforge.deploy.transforms.fold_bn import fold_batchnorm
-from nasforge.evaluators.model_card import save_model
+from nasforge.evaluators.model_card import CardTask, ModelCard, save_model
 from nasforge.spaces import make_space
 from nasforge.task import Task
 from tests.helpers import run
@@ -103,12 +103,14 @@ def test_pruned_model_is_smaller_after_reload_in_every_space(
     shapes = prune_channels(model, 0.5, shape)
     after = sum(p.numel() for p in model.parameters())
     assert after < 0.5 * before and shapes
-    card = {
-        "genotype": genotype.to_dict(),
-        "space": space.config(),
-        "task": {"input_shape": list(shape), "num_classes": 10},
-    }
-    save_model(tmp_path / "m", model, {**card, "transforms": ["prune"], "pruned_shapes": shapes})
+    card = ModelCard(
+        genotype=genotype.to_dict(),
+        space=space.config(),
+        task=CardTask(input_shape=tuple(shape), num_classes=10),
+        transforms=["prune"],
+        pruned_shapes=shapes,
+    )
+    save_model(tmp_path / "m", model, card)
     reloaded = load(tmp_path / "m")
     x = torch.randn(4, *shape)
     with torch.no_grad():

@@ -113,7 +113,7 @@ def test_members_trained_with_flips_also_answer_the_mirrored_input(
     assert code == 0, err
     with StudyView(tmp_path / "f.db") as view:
         folder = view.model_folder()
-        assert folder is not None and read_card(folder)["mirror"] is True
+        assert folder is not None and read_card(folder).mirror is True
         x = torch.randn(5, 1, 8, 8)
         with torch.no_grad():
             views = [load(view, t.number)(v).softmax(1) for t in view.trials for v in (x, x.flip(-1))]

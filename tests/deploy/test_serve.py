@@ -160,7 +160,7 @@ def test_raw_data_gets_the_accuracy_the_card_states(server: tuple[str, Path]) ->
     status, answer = call(f"{url}/v2/models/{folder.name}/infer", tensor(raw))
     assert status == 200
     predicted = np.array(answer["outputs"][1]["data"]).astype(int)
-    stated = card["metrics"]["test_accuracy"]["value"]
+    stated = card.metrics["test_accuracy"].value
     assert np.mean(predicted == dataset.test.y) == pytest.approx(stated, abs=1.5 / len(raw))
 
 

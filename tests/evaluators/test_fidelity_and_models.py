@@ -124,9 +124,9 @@ def test_retrained_models_are_kept_and_load_without_pickle(tmp_path: Path) -> No
     (artifact,) = study.storage.load_artifacts()
     folder = tmp_path / "r.db.artifacts" / artifact["path"]
     card = read_card(folder)
-    assert card["genotype"] == best.genotype.to_dict() and card["task"]["num_classes"] == 10
-    assert card["metrics"]["test_accuracy"]["split"] == "test" and "torch" in card["versions"]
-    assert len(card["data"]["mean"]) == 1 and card["data"]["class_names"] is None
+    assert card.genotype == best.genotype.to_dict() and card.task.num_classes == 10
+    assert card.metrics["test_accuracy"].split == "test" and "torch" in card.versions
+    assert card.data.mean is not None and len(card.data.mean) == 1 and card.data.class_names is None
     data = evaluator.dataset()
     raw = unstandardize(data.test.x, card)  # the data in its own units, as a user has it
     with torch.no_grad():

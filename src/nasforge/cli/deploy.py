@@ -170,7 +170,7 @@ def run_compress(args: argparse.Namespace) -> int:
         check_integrity=not args.skip_integrity_check,
     )
     if args.json:
-        report = read_card(args.out).get("fold_bn_report", [])
+        report = read_card(args.out).fold_bn_report
         print_json({"out": args.out, "rows": rows, "report": report, "warnings": slower_int8(rows)})
         return 0
     table = Table(title=f"compress -> {args.out} (latency in ms)", box=None, header_style="bold underline")

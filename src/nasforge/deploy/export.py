@@ -19,7 +19,7 @@ from typing import Any
 from nasforge.deploy.load import check_trusted, load_model
 from nasforge.deploy.source_copy import copy_source
 from nasforge.errors import InvalidArgumentError, NasforgeError
-from nasforge.evaluators.model_card import CARD, WEIGHTS, read_card, sha256
+from nasforge.evaluators.model_card import CARD, WEIGHTS, ModelCard, read_card, sha256
 from nasforge.extras import require_extra
 from nasforge.study.record import StudyView
 from nasforge.trial import Trial, TrialState
@@ -113,17 +113,15 @@ def write_folder(source: Path, out: Path, *, trust_code: bool = False) -> None:
         check_trusted(card, trust_code)  # before anything of its code is read
         card = copy_source(card, source, partial)
         shutil.copyfile(source / WEIGHTS, partial / "model.safetensors")
-        config = {k: card[k] for k in ("genotype", "space", "task")} | {
-            "transforms": card.get("transforms", [])
-        }
-        if card.get("members"):
-            config |= {"members": card["members"], "mirror": bool(card.get("mirror"))}
-        if card.get("source_file"):
-            config["source_file"] = card["source_file"]
+        config = card.model_dump(mode="json", include={"genotype", "space", "task", "transforms"})
+        if card.members:
+            config |= {"members": card.members, "mirror": card.mirror}
+        if card.source_file:
+            config["source_file"] = card.source_file
         (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
-        (partial / CARD).write_text(json.dumps(card))  # rewritten by `describe`
+        (partial / CARD).write_text(card.model_dump_json(exclude_none=True))  # rewritten by `describe`
         model = load_model(partial, trust_code=trust_code, check_integrity=False)
-        max_diff = export_onnx(model, card["task"]["input_shape"], partial / "model.onnx")
+        max_diff = export_onnx(model, list(card.task.input_shape), partial / "model.onnx")
         describe(partial, card, max_diff)
         partial.chmod(0o755)  # mkdtemp's folder is private; an exported folder is not
         if out.exists():
@@ -134,29 +132,30 @@ def write_folder(source: Path, out: Path, *, trust_code: bool = False) -> None:
         raise
 
 
-def describe(folder: Path, card: dict[str, Any], max_diff: float) -> None:
+def describe(folder: Path, card: ModelCard, max_diff: float) -> None:
     """(Re)write the folder's `card.json`, `README.md` model card and `manifest.json` (with the
     sha256 of every file) from `card`, so that they describe the model in the folder."""
-    (folder / CARD).write_text(json.dumps(card, indent=2) + "\n")
+    (folder / CARD).write_text(card.model_dump_json(indent=2, exclude_none=True) + "\n")
     (folder / "README.md").write_text(_model_card(card, max_diff))
-    source = [card["source_file"]] if card.get("source_file") else []
+    source = [card.source_file] if card.source_file else []
     files = [name for name in (*FILES, CARD, *EXTRA_FILES, *source) if (folder / name).exists()]
     manifest = {
         "format": "nasforge-model/1",
-        "versions": card.get("versions", {}),
-        "input": {"shape": [-1, *card["task"]["input_shape"]], "dtype": "float32"},
+        "versions": card.versions,
+        "input": {"shape": [-1, *card.task.input_shape], "dtype": "float32"},
         "output": {
-            "shape": [-1, card["task"]["num_classes"]],
+            "shape": [-1, card.task.num_classes],
             "dtype": "float32",
-            "kind": "predictions" if card.get("data", {}).get("task") == "regression" else "logits",
+            "kind": "predictions" if card.regression else "logits",
         },
-        "class_names": card.get("data", {}).get("class_names"),
+        "class_names": card.data.class_names,
         "normalisation": {
             "applied": "inside the model: it takes the data in its own units",
-            **{k: card.get("data", {}).get(k) for k in ("mean", "std")},
+            "mean": card.data.mean,
+            "std": card.data.std,
         },
-        "metrics": card.get("metrics", {}),
-        "compression": card.get("compression"),
+        "metrics": card.model_dump(mode="json")["metrics"],
+        "compression": card.compression,
         "onnx_max_abs_difference": max_diff,
         "sha256": {name: sha256(folder / name) for name in files},
     }
@@ -195,18 +194,13 @@ def export_onnx(model: Any, input_shape: list[int], path: Path) -> float:
     return max_diff
 
 
-def _model_card(card: dict[str, Any], max_diff: float) -> str:
-    metrics = card.get("metrics", {})
-    rows = "".join(
-        f"| {name} | {m['split']} | {m['value']:.6g} |\n"
-        for name, m in sorted(metrics.items())
-        if "value" in m
-    )
-    classes = card.get("data", {}).get("class_names")
+def _model_card(card: ModelCard, max_diff: float) -> str:
+    rows = "".join(f"| {name} | {m.split} | {m.value:.6g} |\n" for name, m in sorted(card.metrics.items()))
+    classes = card.data.class_names
     text = (
-        f"# nasforge model\n\nSpace `{card['space']['name']}`; input shape {card['task']['input_shape']} "
+        f"# nasforge model\n\nSpace `{card.space['name']}`; input shape {list(card.task.input_shape)} "
         "(float32, in the data's own units: the model standardises its input with the training "
-        f"data's mean and std); {card['task']['num_classes']} classes"
+        f"data's mean and std); {card.task.num_classes} classes"
         + (f" ({', '.join(map(str, classes))})" if classes else "")
         + ".\n\n"
         + _architecture(card)
@@ -214,15 +208,15 @@ def _model_card(card: dict[str, Any], max_diff: float) -> str:
         "Load with `nasforge.load(folder)` (weights are safetensors; files are checked by sha256).\n\n"
         f"| metric | split | value |\n|---|---|---|\n{rows}"
     )
-    return text + compression_section(card.get("compression"))
+    return text + compression_section(card.compression)
 
 
-def _architecture(card: dict[str, Any]) -> str:
-    members = card.get("members")
+def _architecture(card: ModelCard) -> str:
+    members = card.members
     if not members:
-        return f"Genotype: `{json.dumps(card['genotype'])}`\n\n"
+        return f"Genotype: `{json.dumps(card.genotype)}`\n\n"
     listed = "".join(f"- `{json.dumps(g)}`\n" for g in members)
-    views = " on the input and on its mirror image (last axis)" if card.get("mirror") else ""
+    views = " on the input and on its mirror image (last axis)" if card.mirror else ""
     return (
         f"An ensemble of {len(members)} networks (the search's best, retrained), whose class "
         f"probabilities{views} are averaged; their genotypes:\n\n{listed}\n"

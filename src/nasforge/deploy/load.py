@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from nasforge.deploy.source_copy import is_user_space, space_config
 from nasforge.errors import NasforgeError
-from nasforge.evaluators.model_card import MANIFEST, WEIGHTS, read_card, sha256
+from nasforge.evaluators.model_card import MANIFEST, WEIGHTS, ModelCard, read_card, sha256
 from nasforge.genotype import Genotype
 from nasforge.study.record import StudyRecord
 from nasforge.trial import Trial
@@ -21,16 +21,16 @@ if TYPE_CHECKING:
     from nasforge.task import Task
 
 
-def check_trusted(card: dict[str, Any], trust_code: bool) -> None:
+def check_trusted(card: ModelCard, trust_code: bool) -> None:
     """Refuse a card whose space is a user's function (to be imported) unless the code is trusted.
 
     Raises:
         NasforgeError: the card names code to import and `trust_code` is False.
     """
     if is_user_space(card) and not trust_code:
-        shipped = f", shipped as {card['source_file']}" if card.get("source_file") else ""
+        shipped = f", shipped as {card.source_file}" if card.source_file else ""
         raise NasforgeError(
-            f"the model card names code to import to rebuild the model ({card['space'].get('function')!r}"
+            f"the model card names code to import to rebuild the model ({card.space.get('function')!r}"
             f"{shipped}); load it only if you trust that code: nasforge.load(..., trust_code=True), or "
             "--trust-code (serve --runtime onnx needs no code)"
         )
@@ -126,10 +126,10 @@ def load_model(
     card = read_card(folder)
     check_trusted(card, trust_code)
     space = make_space(space_config(card, Path(folder)))
-    task = Task(tuple(card["task"]["input_shape"]), int(card["task"]["num_classes"]))
+    task = Task(card.task.input_shape, card.task.num_classes)
     model = _network(card, space, task)
     state = _weights(Path(folder) / WEIGHTS)
-    transforms = card.get("transforms", [])  # the saved weights belong to the transformed structure
+    transforms = card.transforms  # the saved weights belong to the transformed structure
     if "fold_bn" in transforms:
         from nasforge.deploy.transforms.fold_bn import fold_batchnorm
 
@@ -137,28 +137,28 @@ def load_model(
     if "prune" in transforms:
         from nasforge.deploy.transforms.channels import restore_shapes
 
-        restore_shapes(model, card["pruned_shapes"], state)
+        restore_shapes(model, card.pruned_shapes, state)
     model.load_state_dict(state)
-    data = card.get("data") or {}
-    if raw_input and data.get("mean") and data.get("std"):
+    data = card.data
+    if raw_input and data.mean and data.std:
         from nasforge.deploy.standardize import Standardized
 
-        target = (data.get("target_mean", 0.0), data.get("target_std", 1.0))
-        model = Standardized(model, task.input_shape, data["mean"], data["std"], target)
+        target = (data.target_mean, data.target_std)
+        model = Standardized(model, task.input_shape, data.mean, data.std, target)
     model.eval()
     return model
 
 
-def _network(card: dict[str, Any], space: SearchSpace, task: Task) -> nn.Module:
+def _network(card: ModelCard, space: SearchSpace, task: Task) -> nn.Module:
     """The untrained network the card describes: one architecture, or an ensemble of several."""
-    members = card.get("members")
-    if not members:
-        return space.build(Genotype.from_dict(card["genotype"]), task)
+    if not card.members:
+        if card.genotype is None:
+            raise NasforgeError("the model card names neither a genotype nor ensemble members")
+        return space.build(Genotype.from_dict(card.genotype), task)
     from nasforge.evaluators.ensemble import Ensemble
 
-    regression = (card.get("data") or {}).get("task") == "regression"
-    networks = [space.build(Genotype.from_dict(g), task) for g in members]
-    return Ensemble(networks, regression=regression, mirror=bool(card.get("mirror")))
+    networks = [space.build(Genotype.from_dict(g), task) for g in card.members]
+    return Ensemble(networks, regression=card.regression, mirror=card.mirror)
 
 
 def _weights(path: Path) -> dict[str, Any]:

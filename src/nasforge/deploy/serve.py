@@ -84,11 +84,10 @@ class ModelServer:
             if check_integrity:
                 verify(folder)
             self.session = _onnx_session(Path(folder), onnx_file, threads)
-        self.shape = list(card["task"]["input_shape"])
-        names = card.get("data", {}).get("class_names")
-        self.classes = names or [str(i) for i in range(card["task"]["num_classes"])]
+        self.shape = list(card.task.input_shape)
+        self.classes = card.classes()
         self.labels = np.asarray(self.classes, dtype=object)
-        self.regression = card.get("data", {}).get("task") == "regression"
+        self.regression = card.regression
         self.name = name or Path(folder).name
         self.registry = CollectorRegistry()
         self.requests = Counter(

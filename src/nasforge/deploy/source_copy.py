@@ -11,18 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from nasforge.errors import NasforgeError
+from nasforge.evaluators.model_card import ModelCard
 from nasforge.spaces.define_by_run.loading import import_function, source_sha256
 
 SOURCE_FOLDER = "space"
 
 
-def is_user_space(card: dict[str, Any]) -> bool:
+def is_user_space(card: ModelCard) -> bool:
     """Whether the card's model is of a user's own space (rebuilt by running its code)."""
-    space = card.get("space")
-    return isinstance(space, dict) and space.get("name") == "user"
+    return card.space.get("name") == "user"
 
 
-def copy_source(card: dict[str, Any], source: Path, out: Path) -> dict[str, Any]:
+def copy_source(card: ModelCard, source: Path, out: Path) -> ModelCard:
     """Copy the space's file from the model folder `source` (its copy) or from where the card's
     function lives into `out/space/`; the card with `source_file` naming the copy.
 
@@ -31,8 +31,8 @@ def copy_source(card: dict[str, Any], source: Path, out: Path) -> dict[str, Any]
     """
     if not is_user_space(card):
         return card
-    where, _, _ = card["space"]["function"].rpartition(":")
-    kept = source / card["source_file"] if card.get("source_file") else None
+    where, _, _ = card.space["function"].rpartition(":")
+    kept = source / card.source_file if card.source_file else None
     original = kept if kept is not None and kept.is_file() else _file_of(where)
     if original is None or not original.is_file():
         raise NasforgeError(
@@ -42,7 +42,7 @@ def copy_source(card: dict[str, Any], source: Path, out: Path) -> dict[str, Any]
     name = f"{SOURCE_FOLDER}/{original.name}"
     (out / SOURCE_FOLDER).mkdir(exist_ok=True)
     shutil.copyfile(original, out / name)
-    return {**card, "source_file": name}
+    return card.model_copy(update={"source_file": name})
 
 
 def _file_of(where: str) -> Path | None:
@@ -56,18 +56,18 @@ def _file_of(where: str) -> Path | None:
     return Path(spec.origin) if spec is not None and spec.origin and spec.origin.endswith(".py") else None
 
 
-def space_config(card: dict[str, Any], folder: Path) -> dict[str, Any]:
+def space_config(card: ModelCard, folder: Path) -> dict[str, Any]:
     """The card's space configuration, its function imported from the folder's copy of the source
     where there is one, checked against the source hash the model was trained with.
 
     Raises:
         NasforgeError: the function's source does not match that hash (both hashes named).
     """
-    space = dict(card["space"])
+    space = dict(card.space)
     if not is_user_space(card):
         return space
     where, _, name = space["function"].rpartition(":")
-    copy = folder / card["source_file"] if card.get("source_file") else None
+    copy = folder / card.source_file if card.source_file else None
     if copy is not None and copy.is_file():
         space["function"] = f"{copy.resolve()}:{name}"
         where = str(copy)

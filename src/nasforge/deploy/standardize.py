@@ -10,6 +10,7 @@ import torch
 from torch import nn
 
 from nasforge.errors import NasforgeError
+from nasforge.evaluators.model_card import ModelCard
 
 
 def statistics_shape(input_shape: tuple[int, ...], size: int) -> tuple[int, ...]:
@@ -54,18 +55,19 @@ class Standardized(nn.Module):
         return self.network((x - self.mean) / self.std) * self.target[1] + self.target[0]
 
 
-def unstandardize(x: np.ndarray, card: dict[str, object]) -> np.ndarray:
+def unstandardize(x: np.ndarray, card: ModelCard) -> np.ndarray:
     """Standardised inputs (as a dataset split holds them) back in the data's own units.
 
     Example:
-        >>> card = {"task": {"input_shape": [1, 2]}, "data": {"mean": [1.0, 2.0], "std": [2.0, 1.0]}}
+        >>> card = ModelCard.model_validate({"space": {"name": "mlp"}, "task": {"input_shape": [1, 2],
+        ...     "num_classes": 2}, "data": {"mean": [1.0, 2.0], "std": [2.0, 1.0]}})
         >>> unstandardize(np.zeros((1, 1, 2), dtype=np.float32), card).tolist()
         [[[1.0, 2.0]]]
     """
-    data, task = card.get("data") or {}, card["task"]
-    if not isinstance(data, dict) or not data.get("mean") or not isinstance(task, dict):
+    data = card.data
+    if not data.mean or not data.std:
         return x
-    shape = statistics_shape(tuple(task["input_shape"]), len(data["mean"]))
-    mean = np.asarray(data["mean"], dtype=np.float32).reshape(shape)
-    std = np.asarray(data["std"], dtype=np.float32).reshape(shape)
+    shape = statistics_shape(card.task.input_shape, len(data.mean))
+    mean = np.asarray(data.mean, dtype=np.float32).reshape(shape)
+    std = np.asarray(data.std, dtype=np.float32).reshape(shape)
     return (x * std + mean).astype(np.float32)

@@ -11,7 +11,9 @@ import hashlib
 import json
 import platform
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from nasforge.errors import NasforgeError
 
@@ -24,7 +26,101 @@ if TYPE_CHECKING:
 WEIGHTS, CARD, MANIFEST = "model.safetensors", "card.json", "manifest.json"
 
 
-def save_model(folder: str | Path, model: nn.Module, card: dict[str, Any]) -> Path:
+class CardTask(BaseModel):
+    """What the network maps: inputs of `input_shape` (no batch axis) to `num_classes` outputs."""
+
+    model_config = ConfigDict(frozen=True)
+    input_shape: tuple[int, ...]
+    num_classes: int
+
+
+class CardData(BaseModel):
+    """The data the model learnt from: its normalisation, class names and kind of task (and the
+    rest of `Dataset.describe()`: name, sizes, modality, a regression's target statistics)."""
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    name: str | None = None
+    mean: list[float] | None = None
+    std: list[float] | None = None
+    class_names: list[str] | None = None
+    task: Literal["classification", "regression"] = "classification"
+    target_mean: float = 0.0  # a regression's target, in its own units: mean and spread
+    target_std: float = 1.0
+
+
+class CardMetric(BaseModel):
+    """One measured figure and the split it was measured on ("valid", "test", "none")."""
+
+    model_config = ConfigDict(frozen=True)
+    value: float
+    split: str = "none"
+
+
+class ModelCard(BaseModel):
+    """What a saved model is: its architecture (`genotype`, or an ensemble's `members`, in
+    `space`), task, data, training recipe, metrics, and what was done to it since (`transforms`,
+    `pruned_shapes`, `compression`); read from `card.json` by `read_card`, which also opens the
+    cards of earlier releases (`_migrated`).
+
+    Example:
+        >>> card = ModelCard(space={"name": "nb201"}, genotype={"space": "nb201", "spec": []},
+        ...                  task=CardTask(input_shape=(1, 8, 8), num_classes=10))
+        >>> card.classes()[:3], card.regression
+        (['0', '1', '2'], False)
+    """
+
+    model_config = ConfigDict(frozen=True, extra="allow")
+    space: dict[str, Any]
+    task: CardTask
+    genotype: dict[str, Any] | None = None
+    members: list[dict[str, Any]] | None = None
+    mirror: bool = False
+    data: CardData = CardData()
+    training: dict[str, Any] = {}
+    metrics: dict[str, CardMetric] = {}
+    fit: Literal["train", "train+valid"] = "train"
+    transforms: list[str] = []
+    pruned_shapes: dict[str, dict[str, int]] = {}
+    fold_bn_report: list[Any] = []
+    compression: dict[str, Any] | None = None
+    source_file: str | None = None
+    versions: dict[str, str] = {}
+
+    @property
+    def regression(self) -> bool:
+        """True when the model predicts numbers rather than classes."""
+        return self.data.task == "regression"
+
+    @property
+    def learnt_from_valid(self) -> bool:
+        """True when the model trained on the validation split too: a figure it scores there is
+        not a validation figure."""
+        return self.fit == "train+valid"
+
+    def classes(self) -> list[str]:
+        """The class names, or "0", "1", ... when the data named none."""
+        return self.data.class_names or [str(i) for i in range(self.task.num_classes)]
+
+    def metric_values(self) -> dict[str, float]:
+        """The metrics' values by name."""
+        return {name: metric.value for name, metric in self.metrics.items()}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _migrated(cls, card: Any) -> Any:
+        """Cards of earlier releases: `data` missing, empty or null; metrics as bare numbers."""
+        if not isinstance(card, dict):
+            return card
+        card = {k: v for k, v in card.items() if v is not None or k in ("genotype", "members")}
+        card["data"] = card.get("data") or {}
+        metrics = card.get("metrics") or {}
+        card["metrics"] = {
+            k: v if isinstance(v, dict | CardMetric) else {"value": v} for k, v in metrics.items()
+        }
+        return card
+
+
+def save_model(folder: str | Path, model: nn.Module, card: ModelCard) -> Path:
     """Write `model`'s weights and `card` (plus library versions) into `folder`."""
     import torch
     from safetensors.torch import save_file
@@ -36,15 +132,16 @@ def save_model(folder: str | Path, model: nn.Module, card: dict[str, Any]) -> Pa
     state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items()}
     save_file(state, str(out / WEIGHTS))
     versions = {"nasforge": __version__, "torch": torch.__version__, "python": platform.python_version()}
-    (out / CARD).write_text(json.dumps({**card, "versions": versions}, indent=2, default=float) + "\n")
+    written = card.model_copy(update={"versions": versions}).model_dump(mode="json", exclude_none=True)
+    (out / CARD).write_text(json.dumps(written, indent=2) + "\n")
     digests = {name: sha256(out / name) for name in (WEIGHTS, CARD)}
     manifest = {"format": "nasforge-model/1", "sha256": digests}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     return out
 
 
-def read_card(folder: str | Path) -> dict[str, Any]:
-    """The model card of a saved model."""
+def read_card(folder: str | Path) -> ModelCard:
+    """The model card of a saved model (of this release or an earlier one)."""
     path = Path(folder) / CARD
     try:
         card = json.loads(path.read_text())
@@ -52,13 +149,11 @@ def read_card(folder: str | Path) -> dict[str, Any]:
         raise NasforgeError(f"cannot read model card {path}: {exc}") from None
     if not isinstance(card, dict):
         raise NasforgeError(f"model card {path} must hold a JSON object")
-    return card
-
-
-def learnt_from_valid(card: dict[str, Any]) -> bool:
-    """True when the model trained on the validation split too (its card's `fit`): a figure it
-    scores there is not a validation figure."""
-    return card.get("fit") == "train+valid"
+    try:
+        return ModelCard.model_validate(card)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise NasforgeError(f"model card {path} is not one nasforge wrote: {problems}") from None
 
 
 def sha256(path: Path) -> str:
@@ -70,15 +165,20 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def card_metrics(schema: list[MetricSpec], metrics: dict[str, float]) -> dict[str, CardMetric]:
+    """`metrics` with the split each was measured on, from the evaluator's `schema`."""
+    splits = {s.name: s.split for s in schema}
+    return {k: CardMetric(value=v, split=splits.get(k, "none")) for k, v in metrics.items()}
+
+
 def training_card(
     data: Dataset, training: dict[str, Any], schema: list[MetricSpec], metrics: dict[str, float]
 ) -> dict[str, Any]:
-    """What a trained model's card says besides its genotype and space: the task, the data
+    """What a trained model's card says besides its architecture and space: the task, the data
     (sizes, normalisation, class names), the training configuration, and each metric's split."""
-    splits = {s.name: s.split for s in schema}
     return {
-        "task": {"input_shape": list(data.input_shape), "num_classes": data.num_classes},
-        "data": data.describe(),
+        "task": CardTask(input_shape=tuple(data.input_shape), num_classes=data.num_classes),
+        "data": CardData.model_validate(data.describe()),
         "training": training,
-        "metrics": {k: {"value": v, "split": splits.get(k, "none")} for k, v in metrics.items()},
+        "metrics": card_metrics(schema, metrics),
     }

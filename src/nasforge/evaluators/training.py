@@ -20,7 +20,7 @@ from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.cross_validation import CV_BELOW, CV_FOLDS, cross_validate
 from nasforge.evaluators.efficiency import EFFICIENCY, measure_efficiency
 from nasforge.evaluators.metrics import classification_metrics, regression_metrics
-from nasforge.evaluators.model_card import save_model, training_card
+from nasforge.evaluators.model_card import ModelCard, save_model, training_card
 from nasforge.evaluators.proxies import ProxyBatch, check_proxies, compute_proxies
 from nasforge.evaluators.resources import auto_threads, resolve_device
 from nasforge.evaluators.schema import MetricSpec, specs
@@ -277,12 +277,12 @@ class TrainingEvaluator(Evaluator):
             else:
                 result = self._train_and_measure(model, data, config, device, options, threads)
         if options.model_to:
-            card = {
-                "genotype": genotype.to_dict(),
-                "space": space.config(),
+            card = ModelCard(
+                genotype=genotype.to_dict(),
+                space=space.config(),
                 **training_card(data, self.config(), self.metric_schema(), result.metrics),
-                "fit": "train+valid" if options.train_on_valid else "train",
-            }
+                fit="train+valid" if options.train_on_valid else "train",
+            )
             save_model(options.model_to, model.cpu(), card)
         return result
 

@@ -72,6 +72,7 @@ class SupernetEvaluator(Evaluator):
     far the supernet's ranking can be trusted.
 
     Example:
+        >>> import numpy as np
         >>> from nasforge.spaces import make_space
         >>> space = make_space({"name": "macro", "max_blocks": 2, "choices": {"channels": [8, 16]}})
         >>> ev = SupernetEvaluator(data="digits", epochs=1)

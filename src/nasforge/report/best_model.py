@@ -36,7 +36,7 @@ def best_model_checks(view: StudyView) -> dict[str, Any] | None:
     if dataset is None or dataset.regression:  # class checks: a regression has no classes
         return None
     x, y = torch.from_numpy(dataset.test.x), dataset.test.y
-    classes = card.get("data", {}).get("class_names") or [str(i) for i in range(card["task"]["num_classes"])]
+    classes = card.classes()
     with torch.no_grad():
         predicted = model(x).argmax(1).numpy()
     labels = list(range(len(classes)))

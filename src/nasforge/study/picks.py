@@ -24,7 +24,7 @@ def pick_summary(record: StudyRecord) -> dict[str, Any] | None:
         card = read_card(folder / ensembles[-1]["path"])
         ensemble = {
             "folder": ensembles[-1]["path"],
-            "members": len(card.get("members", [])),
-            "metrics": {k: v["value"] for k, v in card["metrics"].items()},
+            "members": len(card.members or []),
+            "metrics": card.metric_values(),
         }
     return {"pick": picks[-1]["path"], "ensemble": ensemble}

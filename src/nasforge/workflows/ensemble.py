@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from nasforge.evaluators.base import Evaluator, without_validation
-from nasforge.evaluators.model_card import learnt_from_valid, read_card, save_model
+from nasforge.evaluators.model_card import card_metrics, read_card, save_model
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.study.picks import ENSEMBLE, PICK
 from nasforge.study.study import Study
@@ -44,7 +44,7 @@ def final_pick(
     folder = study.artifact_dir / name
     stored = [a for a in study.artifact_records() if a["kind"] == ENSEMBLE and a["path"] == name]
     if stored and folder.is_dir():  # a resumed search: built already
-        metrics = {k: v["value"] for k, v in read_card(folder)["metrics"].items()}
+        metrics = read_card(folder).metric_values()
     else:
         metrics = _build(evaluator, [f for _, f in members], folder)
         with study.storage.writing():
@@ -66,20 +66,18 @@ def _build(evaluator: TrainingEvaluator, folders: list[Any], out: Any) -> dict[s
     from nasforge.evaluators.ensemble import Ensemble
 
     cards = [read_card(f) for f in folders]
-    on_valid = any(learnt_from_valid(card) for card in cards)
+    on_valid = any(card.learnt_from_valid for card in cards)
     networks = [load_model(f, raw_input=False, trust_code=True) for f in folders]  # the study's own
-    regression = (cards[0].get("data") or {}).get("task") == "regression"
+    regression = cards[0].regression
     mirror = "hflip" in evaluator.augment  # trained on mirrored inputs too: answer both views
     model = Ensemble(networks, regression=regression, mirror=mirror).eval()
     measured = without_validation(evaluator.measure(model)) if on_valid else evaluator.measure(model)
     metrics = {**measured, "params": float(sum(p.numel() for p in model.parameters()))}
-    splits = {s.name: s.split for s in evaluator.metric_schema()}
-    card = {
-        **cards[0],
-        "members": [c["genotype"] for c in cards],
+    members = [c.genotype for c in cards if c.genotype is not None]
+    update = {
+        "members": members,
         "mirror": mirror,
-        "metrics": {k: {"value": v, "split": splits.get(k, "none")} for k, v in metrics.items()},
+        "metrics": card_metrics(evaluator.metric_schema(), metrics),
     }
-    card.pop("versions", None)
-    save_model(out, model, card)
+    save_model(out, model, cards[0].model_copy(update=update))
     return metrics

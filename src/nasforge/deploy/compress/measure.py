@@ -15,24 +15,25 @@ from torch import nn
 
 from nasforge.errors import NasforgeError
 from nasforge.evaluators import profiling as prof
+from nasforge.evaluators.model_card import ModelCard
 
 BATCHES = (1, 64)
 REPEATS = 100  # timed calls per latency figure: tens of microseconds need many for a stable median
 Data = dict[str, tuple[np.ndarray, np.ndarray]]
 
 
-def training_data(card: dict[str, Any]) -> Any:
+def training_data(card: ModelCard) -> Any:
     """The dataset the model was trained on (the card's training configuration), or None where it
     does not load here."""
     from nasforge.evaluators import make_evaluator
 
     try:
-        return make_evaluator(card["training"]).dataset()  # type: ignore[attr-defined]
+        return make_evaluator(card.training).dataset()  # type: ignore[attr-defined]
     except (NasforgeError, KeyError, TypeError, OSError):
         return None
 
 
-def eval_data(dataset: Any, card: dict[str, Any]) -> Data:
+def eval_data(dataset: Any, card: ModelCard) -> Data:
     """The validation and test splits (inputs in the data's own units, as the exported model
     takes them; labels); none without a dataset (rows then have no accuracy)."""
     from nasforge.deploy.standardize import unstandardize
@@ -45,11 +46,11 @@ def eval_data(dataset: Any, card: dict[str, Any]) -> Data:
     }
 
 
-def torch_row(step: str, model: nn.Module, card: dict[str, Any], weights: Path, data: Data) -> dict[str, Any]:
+def torch_row(step: str, model: nn.Module, card: ModelCard, weights: Path, data: Data) -> dict[str, Any]:
     """Measure a PyTorch model whose weights file is `weights`; its ONNX export is timed too."""
     from nasforge.deploy.export import export_onnx
 
-    shape = card["task"]["input_shape"]
+    shape = list(card.task.input_shape)
     model.eval()
     row: dict[str, Any] = {
         "step": step,
@@ -72,9 +73,9 @@ def torch_row(step: str, model: nn.Module, card: dict[str, Any], weights: Path, 
     return row
 
 
-def onnx_row(step: str, path: Path, card: dict[str, Any], data: Data, like: dict[str, Any]) -> dict[str, Any]:
+def onnx_row(step: str, path: Path, card: ModelCard, data: Data, like: dict[str, Any]) -> dict[str, Any]:
     """Measure an ONNX-only model (e.g. int8); parameters and FLOPs are those of the row `like`."""
-    shape = card["task"]["input_shape"]
+    shape = list(card.task.input_shape)
     row: dict[str, Any] = {
         "step": step,
         "params": like["params"],

@@ -31,7 +31,7 @@ from nasforge.deploy.load import load_model
 from nasforge.deploy.standardize import unstandardize
 from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators.base import without_validation
-from nasforge.evaluators.model_card import WEIGHTS, learnt_from_valid, read_card, save_model
+from nasforge.evaluators.model_card import WEIGHTS, CardMetric, ModelCard, read_card, save_model
 from nasforge.extras import require_extra
 
 TOLERANCE = 1e-4
@@ -93,7 +93,7 @@ def compress(
         if _lost_accuracy(rows[-2], rows[-1]):  # static int8 hurt: weights-only keeps activations exact
             step, path = quantize_int8(out, None)
             rows.append(onnx_row(step, path, card, data, like=rows[-2]))
-    if learnt_from_valid(card):
+    if card.learnt_from_valid:
         rows = [without_validation(row) for row in rows]
     _describe(out, card, rows)
     return rows
@@ -115,7 +115,7 @@ def slower_int8(rows: list[dict[str, Any]]) -> list[str]:
     return warnings
 
 
-def _describe(out: Path, card: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+def _describe(out: Path, card: ModelCard, rows: list[dict[str, Any]]) -> None:
     """Rewrite the folder's card, README and manifest for the compressed model: its own measured
     figures (the last float row), the steps applied and every row, int8 warnings included."""
     from nasforge.deploy.export import describe
@@ -123,15 +123,9 @@ def _describe(out: Path, card: dict[str, Any], rows: list[dict[str, Any]]) -> No
     last = next(r for r in reversed(rows) if not r["step"].startswith("int8"))
     splits = {"valid_accuracy": "valid", "test_accuracy": "test"}
     measured = {k: last[k] for k in ("params", "flops", *splits) if last.get(k) is not None}
-    card = {
-        **card,
-        "metrics": {k: {"value": v, "split": splits.get(k, "none")} for k, v in measured.items()},
-        "compression": {
-            "steps": [r["step"] for r in rows[1:]],
-            "rows": rows,
-            "notes": slower_int8(rows),
-        },
-    }
+    compression = {"steps": [r["step"] for r in rows[1:]], "rows": rows, "notes": slower_int8(rows)}
+    metrics = {k: CardMetric(value=v, split=splits.get(k, "none")) for k, v in measured.items()}
+    card = card.model_copy(update={"metrics": metrics, "compression": compression})
     manifest = json.loads((out / "manifest.json").read_text())
     describe(out, card, manifest["onnx_max_abs_difference"])
 
@@ -160,27 +154,25 @@ def _check(prune: float | None, finetune_epochs: int, fold_bn: bool, quantize: s
 
 
 def _prune(
-    model: nn.Module, card: dict[str, Any], ratio: float, criterion: str, epochs: int, data: Any
-) -> tuple[str, dict[str, Any]]:
+    model: nn.Module, card: ModelCard, ratio: float, criterion: str, epochs: int, data: Any
+) -> tuple[str, ModelCard]:
     from nasforge.deploy.transforms.channels import prune_channels
 
-    shapes = prune_channels(model, ratio, card["task"]["input_shape"], criterion=criterion)
-    stored = card.get("pruned_shapes", {})
+    shapes = prune_channels(model, ratio, list(card.task.input_shape), criterion=criterion)
+    stored = card.pruned_shapes
     merged = {name: {**stored.get(name, {}), **sizes} for name, sizes in shapes.items()}
-    card = {
-        **card,
-        "transforms": [*card.get("transforms", []), "prune"],
-        "pruned_shapes": {**stored, **merged},
-    }
+    card = card.model_copy(
+        update={"transforms": [*card.transforms, "prune"], "pruned_shapes": {**stored, **merged}}
+    )
     if epochs:
         finetune(model, card, epochs, data)
     return f"prune {ratio:g}" + (f"+{epochs}ep" if epochs else ""), card
 
 
-def _fold(model: nn.Module, card: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+def _fold(model: nn.Module, card: ModelCard) -> tuple[str, ModelCard]:
     from nasforge.deploy.transforms.fold_bn import fold_batchnorm
 
-    inputs = torch.randn(64, *card["task"]["input_shape"], generator=torch.Generator().manual_seed(0))
+    inputs = torch.randn(64, *card.task.input_shape, generator=torch.Generator().manual_seed(0))
     model.eval()
     with torch.no_grad():
         expected = model(inputs)
@@ -188,14 +180,12 @@ def _fold(model: nn.Module, card: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         difference = float((model(inputs) - expected).abs().max())
     if difference > TOLERANCE:
         raise NasforgeError(f"folding changed the outputs by {difference:.2e} (allowed {TOLERANCE})")
-    return "fold BN", {
-        **card,
-        "transforms": [*card.get("transforms", []), "fold_bn"],
-        "fold_bn_report": report,
-    }
+    return "fold BN", card.model_copy(
+        update={"transforms": [*card.transforms, "fold_bn"], "fold_bn_report": report}
+    )
 
 
-def finetune(model: nn.Module, card: dict[str, Any], epochs: int, data: Any) -> None:
+def finetune(model: nn.Module, card: ModelCard, epochs: int, data: Any) -> None:
     """Train `model` in place on the training split of `data` (the card's dataset, see
     `training_data`) with the study's recipe, its one-cycle schedule spread over `epochs` epochs.
     On the main job's winner pruned by half, the recipe's learning rate recovered more validation
@@ -209,9 +199,11 @@ def finetune(model: nn.Module, card: dict[str, Any], epochs: int, data: Any) -> 
         raise InvalidArgumentError(
             "--finetune-epochs needs the model's training data, which does not load here"
         )
-    evaluator = make_evaluator(card["training"])
+    if card.genotype is None:
+        raise InvalidArgumentError("--finetune-epochs fine-tunes one network; this model is an ensemble")
+    evaluator = make_evaluator(card.training)
     config = evaluator.train_config(  # type: ignore[attr-defined]
-        Genotype.from_dict(card["genotype"]), make_space(card["space"]), epochs
+        Genotype.from_dict(card.genotype), make_space(card.space), epochs
     )
     config = dataclasses.replace(config, schedule_epochs=None)
     x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
