@@ -28,6 +28,7 @@ RELEASE_0_2 = [
     "ProxyEvaluator",
     "RayExecutor",
     "Result",
+    "Retrain",
     "SearchSpace",
     "SerialExecutor",
     "SpaceExhaustedError",

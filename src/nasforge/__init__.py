@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from nasforge.study.storage import Storage
     from nasforge.study.study import Study
     from nasforge.task import Task
-    from nasforge.trial import Candidate, Trial, TrialState
+    from nasforge.trial import Candidate, Retrain, Trial, TrialState
 
 __version__ = "0.3.0"
 
@@ -62,7 +62,7 @@ _WHERE = {
     "nasforge.strategies": "STRATEGIES Strategy make_strategy",
     "nasforge.study.study": "Study",
     "nasforge.task": "Task",
-    "nasforge.trial": "Candidate Trial TrialState",
+    "nasforge.trial": "Candidate Retrain Trial TrialState",
     "nasforge.study.record": "StudyView",
 }
 _PATHS = {name: f"{module}:{name}" for module, names in _WHERE.items() for name in names.split()}
@@ -92,6 +92,7 @@ __all__ = [
     "ProxyEvaluator",
     "RayExecutor",
     "Result",
+    "Retrain",
     "SearchSpace",
     "SerialExecutor",
     "SpaceExhaustedError",

@@ -74,3 +74,36 @@ def reached(trial: Trial) -> float:
     if trial.fidelity is not None:
         return trial.fidelity
     return trial.metrics.get("epochs", -math.inf)
+
+
+@dataclass(frozen=True)
+class Retrain:
+    """A trial's architecture trained again (a final retraining or a reranking), as the study
+    stores it: the trial, the epochs (`fidelity`, None for the evaluator's own), what it measured
+    and why it failed (None when it did not).
+
+    Example:
+        >>> r = Retrain(trial=3, fidelity=40.0, metrics={"valid_accuracy": 0.9, "test_accuracy": 0.88})
+        >>> r.ok, r.tested, r.trained_on_valid
+        (True, True, False)
+    """
+
+    trial: int
+    fidelity: float | None
+    metrics: dict[str, float]
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when the retraining finished."""
+        return not self.error
+
+    @property
+    def tested(self) -> bool:
+        """A final retraining (it measured the test split), not a reranking."""
+        return any(name.startswith("test_") for name in self.metrics)
+
+    @property
+    def trained_on_valid(self) -> bool:
+        """Trained on the training and validation splits together: it reports no validation figure."""
+        return not any(name.startswith("valid_") for name in self.metrics)

@@ -128,11 +128,8 @@ def test_an_evolution_search_on_the_supernet_is_a_study_like_any_other(tmp_path:
     assert best is not None and best.metrics["supernet_valid_accuracy"] == max(scores)
     # The winner is retrained on its own, as after any search, and kept as an ordinary model.
     [(trial, record)] = final_retrain(study, evaluator)
-    assert trial.number == best.number and record["error"] is None
-    assert (
-        0.0 <= record["metrics"]["test_accuracy"] <= 1.0
-        and "supernet_valid_accuracy" not in record["metrics"]
-    )
+    assert trial.number == best.number and record.error is None
+    assert 0.0 <= record.metrics["test_accuracy"] <= 1.0 and "supernet_valid_accuracy" not in record.metrics
     network = nasforge.load(study.model_folder(best))
     assert network(torch.zeros(1, 1, 8, 8)).shape == (1, 10)
 

@@ -25,12 +25,12 @@ def test_the_final_retraining_starts_from_the_best_of_the_reranked_trials(tmp_pa
     study.optimize(evaluator, 5)
     [(trial, record)] = final_retrain(study, evaluator)
 
-    reranked = [r for r in study.retrains if r["fidelity"] == 1]
+    reranked = [r for r in study.retrains if r.fidelity == 1]
     top3 = {t.number for t in study.leaderboard(3)}
-    assert {r["trial"] for r in reranked} == top3
-    assert all(not any(k.startswith("test_") for k in r["metrics"]) for r in reranked), "test seen early"
-    best = max(reranked, key=lambda r: r["metrics"]["valid_accuracy"])
-    assert trial.number == best["trial"] and record["fidelity"] == 2 and "test_accuracy" in record["metrics"]
+    assert {r.trial for r in reranked} == top3
+    assert all(not any(k.startswith("test_") for k in r.metrics) for r in reranked), "test seen early"
+    best = max(reranked, key=lambda r: r.metrics["valid_accuracy"])
+    assert trial.number == best.trial and record.fidelity == 2 and "test_accuracy" in record.metrics
     assert study.model_folder(trial) is not None
 
     # A resumed search trains nothing again.

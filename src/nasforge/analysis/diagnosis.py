@@ -34,7 +34,7 @@ def diagnose(view: StudyView, data: KnobData | None = None) -> dict[str, Any]:
     edges = edge_findings(data)
     best = view.leaderboard()
     final = view.final_retraining()
-    retrain = final["metrics"] if final else None
+    retrain = final.metrics if final else None
     directions = find_directions(data, best, view.curves, importance, edges, correlations, retrain)
     return {
         "study": {

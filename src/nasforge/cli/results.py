@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ from nasforge.cli.common import finite, int_at_least, print_json, stdout, write_
 from nasforge.study.picks import pick_summary
 from nasforge.study.record import StudyRecord, StudyView
 from nasforge.study.trial_rows import curve_rows, to_csv, trial_rows
-from nasforge.trial import TrialState
+from nasforge.trial import Retrain, TrialState
 from nasforge.workflows.baselines import reference_baselines
 
 # Metrics shown beside the objectives when the trials have them, with their column headers.
@@ -55,7 +56,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     trials.set_defaults(run=run_trials)
 
 
-def summary(record: StudyRecord, path: Path, top: int, retrains: list[dict[str, Any]]) -> dict[str, Any]:
+def summary(record: StudyRecord, path: Path, top: int, retrains: list[Retrain]) -> dict[str, Any]:
     """The outcome of a study as JSON-ready data."""
     best = record.best_trial
     return {
@@ -70,7 +71,7 @@ def summary(record: StudyRecord, path: Path, top: int, retrains: list[dict[str, 
         "best": None if best is None else trial_rows(record, [best])[0],
         "leaderboard": trial_rows(record, record.leaderboard(top)),
         "pareto_front": [t.number for t in record.pareto_front()] if len(record.objectives) > 1 else None,
-        "retrains": retrains,
+        "retrains": [dataclasses.asdict(r) for r in retrains],
         "final_pick": pick_summary(record),
         "selection": (record.config.get("metadata") or {}).get("selection"),
         "baselines": reference_baselines(record.config),
@@ -100,16 +101,16 @@ def leaderboard_table(record: StudyRecord, top: int) -> Any:
     return table
 
 
-def retrain_lines(retrains: list[dict[str, Any]]) -> list[str]:
+def retrain_lines(retrains: list[Retrain]) -> list[str]:
     """One line per retraining: its valid and test accuracy, or why it failed."""
     lines = []
     for retrain in retrains:
-        metrics, epochs = retrain["metrics"], retrain["fidelity"]
+        metrics, epochs = retrain.metrics, retrain.fidelity
         span = "" if epochs is None else f" for {epochs:g} epochs"
-        if retrain["error"]:
-            lines.append(f"retraining trial {retrain['trial']}{span} failed: {retrain['error']}")
+        if retrain.error:
+            lines.append(f"retraining trial {retrain.trial}{span} failed: {retrain.error}")
         elif "test_accuracy" in metrics or "test_r2" in metrics:
-            lines.append(f"trial {retrain['trial']} retrained{span}: {valid_and_test(metrics)}")
+            lines.append(f"trial {retrain.trial} retrained{span}: {valid_and_test(metrics)}")
     return lines
 
 
@@ -136,7 +137,7 @@ def pick_lines(pick: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[dict[str, Any]]) -> None:
+def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[Retrain]) -> None:
     """Leaderboard, best architecture, retrainings and a count of trials."""
     stdout.print(leaderboard_table(record, top))
     best = record.best_trial

@@ -76,8 +76,8 @@ def final_text(view: StudyView) -> str:
     final = view.final_retraining()
     if final is None:
         return "The winner has not been retrained: no test figure yet."
-    metrics = final["metrics"]
+    metrics = final.metrics
     headline = [view.objective.replace("valid", "test", 1), "test_f1", "test_auc"]
     tests = ", ".join(f"{k} = {metrics[k]:.4g}" for k in dict.fromkeys(headline) if k in metrics)
-    epochs = "" if final["fidelity"] is None else f" for {final['fidelity']:g} epochs"
-    return f"Winner (trial {final['trial']}) retrained{epochs}: {tests or 'no test metric'}."
+    epochs = "" if final.fidelity is None else f" for {final.fidelity:g} epochs"
+    return f"Winner (trial {final.trial}) retrained{epochs}: {tests or 'no test metric'}."

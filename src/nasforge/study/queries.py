@@ -12,7 +12,7 @@ from typing import Any
 
 from nasforge.errors import StudyError
 from nasforge.genotype import Genotype
-from nasforge.trial import Trial, TrialState
+from nasforge.trial import Retrain, Trial, TrialState
 
 TRIAL_COLUMNS = (
     "number, state, genotype, key, fidelity, cost_s, reason, score, asked_after, told, started, finished"
@@ -105,11 +105,11 @@ def read_curve_points(db: sqlite3.Connection, trial: int) -> dict[str, dict[int,
     return points
 
 
-def read_retrains(db: sqlite3.Connection) -> list[dict[str, Any]]:
+def read_retrains(db: sqlite3.Connection) -> list[Retrain]:
     """Every retraining, oldest first."""
     rows = db.execute("SELECT trial, fidelity, metrics, error FROM retrains ORDER BY id").fetchall()
     try:
-        return [{"trial": t, "fidelity": f, "metrics": json.loads(m), "error": e} for t, f, m, e in rows]
+        return [Retrain(t, f, json.loads(m), e) for t, f, m, e in rows]
     except json.JSONDecodeError as exc:
         raise StudyError(f"a retraining's stored metrics are not valid JSON ({exc})") from None
 

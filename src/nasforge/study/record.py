@@ -25,7 +25,7 @@ from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, Objective, pareto_indices
 from nasforge.study import queries
 from nasforge.study.file_faults import explain, read_only_filesystem
-from nasforge.trial import Trial, TrialState, reached
+from nasforge.trial import Retrain, Trial, TrialState, reached
 
 
 def ranked(trials: list[Trial]) -> list[Trial]:
@@ -185,17 +185,17 @@ class StudyRecord:
         raise NotImplementedError
 
     @property
-    def retrains(self) -> list[dict[str, Any]]:
-        """Every retraining (`trial`, `fidelity`, `metrics`, `error`), oldest first."""
+    def retrains(self) -> list[Retrain]:
+        """Every retraining, oldest first."""
         raise NotImplementedError
 
-    def final_retraining(self, trial: Trial | int | None = None) -> dict[str, Any] | None:
+    def final_retraining(self, trial: Trial | int | None = None) -> Retrain | None:
         """The newest successful retraining of `trial` (default: the best trial), or None."""
         chosen = self.best_trial if trial is None else trial
         if chosen is None:
             return None
         number = chosen if isinstance(chosen, int) else chosen.number
-        done = [r for r in self.retrains if r["trial"] == number and not r["error"]]
+        done = [r for r in self.retrains if r.trial == number and r.ok]
         return done[-1] if done else None
 
     def model_folder(self, trial: Trial | int | None = None) -> Path | None:
@@ -274,7 +274,7 @@ class StudyView(StudyRecord):
         return self.artifacts
 
     @property
-    def retrains(self) -> list[dict[str, Any]]:
+    def retrains(self) -> list[Retrain]:
         return self._retrains
 
     def curves(self, trial: int) -> dict[str, list[float]]:

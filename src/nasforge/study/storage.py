@@ -15,7 +15,7 @@ from typing import Any
 from nasforge.errors import StudyError
 from nasforge.study import queries
 from nasforge.study.file_faults import explain
-from nasforge.trial import Trial
+from nasforge.trial import Retrain, Trial
 
 SCHEMA_VERSION = 2  # PRAGMA user_version; files of release 0.1.0 have 0 and are version 1
 SCHEMA = """
@@ -297,7 +297,7 @@ class Storage:
                 (trial, fidelity, json.dumps(metrics), error),
             )
 
-    def load_retrains(self) -> list[dict[str, Any]]:
+    def load_retrains(self) -> list[Retrain]:
         """Every retraining, oldest first."""
         return queries.read_retrains(self._db)
 

@@ -27,7 +27,7 @@ from nasforge.study.replay import check_still_valid, replay
 from nasforge.study.settings import StudySettings
 from nasforge.study.storage import Storage
 from nasforge.study.stored_config import check_metrics, same_study, study_config
-from nasforge.trial import Trial, TrialState, reached
+from nasforge.trial import Retrain, Trial, TrialState, reached
 from nasforge.validation import check_int
 
 Callback = Callable[["Study", Trial], None]
@@ -178,7 +178,7 @@ class Study(StudyRecord):
         self.storage.write_config(self.config)
 
     @property
-    def retrains(self) -> list[dict[str, Any]]:
+    def retrains(self) -> list[Retrain]:
         """Every retraining of a trial's architecture, oldest first."""
         return self.storage.load_retrains()
 

@@ -20,7 +20,7 @@ from nasforge.evaluators.model_card import card_metrics, read_card, save_model
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.study.picks import ENSEMBLE, PICK
 from nasforge.study.study import Study
-from nasforge.trial import Trial
+from nasforge.trial import Retrain, Trial
 
 
 def ensemble_folder_name(size: int, epochs: int) -> str:
@@ -28,12 +28,12 @@ def ensemble_folder_name(size: int, epochs: int) -> str:
 
 
 def final_pick(
-    study: Study, evaluator: Evaluator, retrained: list[tuple[Trial, dict[str, Any]]], size: int, epochs: int
+    study: Study, evaluator: Evaluator, retrained: list[tuple[Trial, Retrain]], size: int, epochs: int
 ) -> dict[str, Any] | None:
     """Record the final pick among `retrained` (best first): the average of its `size` best
     (kept as one model), or with `size` 1 (or a single model retrained) the best alone.
     Returns the ensemble's `{"folder", "members", "metrics"}`, or None when there is none."""
-    kept = [(t, study.model_folder(t)) for t, record in retrained if not record["error"]]
+    kept = [(t, study.model_folder(t)) for t, record in retrained if record.ok]
     members = [(t, folder) for t, folder in kept if folder is not None and folder.is_dir()][:size]
     if not members or not isinstance(evaluator, TrainingEvaluator) or study.artifact_dir is None:
         return None

@@ -179,7 +179,7 @@ def _final(study: Study, evaluator: Evaluator) -> dict[str, Any]:
     if not top:
         return {}
     trial, record = top[0]
-    return {"trial": trial.number, "epochs": epochs, **_test(record["metrics"])}
+    return {"trial": trial.number, "epochs": epochs, **_test(record.metrics)}
 
 
 def _parent_final(study: Path) -> dict[str, Any]:

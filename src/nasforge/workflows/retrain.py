@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from nasforge.evaluators.base import Evaluator
 from nasforge.study.study import Study
-from nasforge.trial import Trial
+from nasforge.trial import Retrain, Trial
 from nasforge.workflows.ensemble import final_pick
 
 # Called before a trial is retrained with the trial and the epochs; may return an
@@ -23,7 +22,7 @@ def retrain_top(
     k: int = 1,
     on_retrain: OnRetrain | None = None,
     ranked: list[Trial] | None = None,
-) -> list[tuple[Trial, dict[str, Any]]]:
+) -> list[tuple[Trial, Retrain]]:
     """Retrain the `k` best trials (of `ranked`, best first; default the leaderboard) for
     `epochs` (None: the evaluator's own) on the study's `final_fit` splits, measure the test split
     and keep their models beside the study. A trial already retrained that long on the same data
@@ -38,25 +37,23 @@ def retrain_top(
         done = [
             r
             for r in study.retrains
-            if r["trial"] == trial.number
-            and r["fidelity"] == epochs
-            and not r["error"]
-            and _tested(r)
-            and _trained_on_valid(r) == train_on_valid
+            if r.trial == trial.number
+            and r.fidelity == epochs
+            and r.ok
+            and r.tested
+            and r.trained_on_valid == train_on_valid
         ]
         if not done:
             on_epoch = on_retrain(trial, epochs) if on_retrain is not None else None
             result = study.retrain(evaluator, trial, epochs, on_epoch=on_epoch, train_on_valid=train_on_valid)
-            done = [
-                {"trial": trial.number, "fidelity": epochs, "metrics": result.metrics, "error": result.error}
-            ]
+            done = [Retrain(trial.number, epochs, result.metrics, result.error)]
         out.append((trial, done[-1]))
     return out
 
 
 def final_retrain(
     study: Study, evaluator: Evaluator, on_retrain: OnRetrain | None = None
-) -> list[tuple[Trial, dict[str, Any]]]:
+) -> list[tuple[Trial, Retrain]]:
     """What a search ends with: the `ensemble` (or `save_top_k`) best trials retrained for the
     study's `final_epochs` on its `final_fit` splits and the final pick (`final_pick`: the best
     of them, or their average); nothing where the evaluator does not train or `final_epochs` is
@@ -88,10 +85,10 @@ def rerank(
         done = [
             r
             for r in study.retrains
-            if r["trial"] == trial.number and r["fidelity"] == epochs and not r["error"] and not _tested(r)
+            if r.trial == trial.number and r.fidelity == epochs and r.ok and not r.tested
         ]
         if done:
-            metrics = done[-1]["metrics"]
+            metrics = done[-1].metrics
         else:
             on_epoch = on_retrain(trial, epochs) if on_retrain is not None else None
             result = study.retrain(evaluator, trial, epochs, save_model=False, test=False, on_epoch=on_epoch)
@@ -101,13 +98,3 @@ def rerank(
         scored.append((trial, metrics[evaluator.objective]))
     scored.sort(key=lambda pair: pair[1], reverse=better == "maximize")  # stable: ties keep their rank
     return [trial for trial, _ in scored]
-
-
-def _tested(record: dict[str, Any]) -> bool:
-    """A final retraining (with test metrics), not a reranking."""
-    return any(name.startswith("test_") for name in record["metrics"])
-
-
-def _trained_on_valid(record: dict[str, Any]) -> bool:
-    """A retraining on the training and validation splits together: it reports no validation figure."""
-    return not any(name.startswith("valid_") for name in record["metrics"])
