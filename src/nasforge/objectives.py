@@ -111,16 +111,18 @@ def make_constraints(constraints: Sequence[str | Constraint] | None) -> tuple[Co
     return tuple(c if isinstance(c, Constraint) else Constraint.parse(c) for c in constraints or ())
 
 
-def dominates(a: Sequence[float], b: Sequence[float]) -> bool:
-    """True when oriented vector `a` is at least as good as `b` everywhere and better somewhere."""
-    return all(x >= y for x, y in zip(a, b, strict=True)) and any(x > y for x, y in zip(a, b, strict=True))
-
-
 def pareto_indices(points: Sequence[Sequence[float]]) -> list[int]:
-    """Indices of the non-dominated oriented vectors (higher is better), in input order.
+    """Indices of the non-dominated oriented vectors (higher is better; equal vectors are kept
+    together), in input order, by moocore.
 
     Example:
         >>> pareto_indices([(1, 1), (2, 0), (0, 0), (2, 0)])
         [0, 1, 3]
     """
-    return [i for i, p in enumerate(points) if not any(dominates(q, p) for q in points)]
+    if not points:
+        return []
+    import moocore
+    import numpy as np
+
+    kept = moocore.is_nondominated(np.asarray(points, dtype=float), maximise=True, keep_weakly=True)
+    return [int(i) for i in np.flatnonzero(kept)]

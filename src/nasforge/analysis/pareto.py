@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import moocore
 import numpy as np
 
 from nasforge.objectives import pareto_indices
@@ -25,16 +26,16 @@ MARGIN = 0.1
 
 
 def hypervolume_2d(points: np.ndarray, reference: np.ndarray) -> float:
-    """Area dominated by `points` (both axes higher-is-better) above `reference`."""
+    """Area dominated by `points` (both axes higher-is-better) above `reference` (moocore's).
+
+    Example:
+        >>> hypervolume_2d(np.array([[2.0, 1.0], [1.0, 2.0]]), np.array([0.0, 0.0]))
+        3.0
+    """
     kept = points[np.all(points > reference, axis=1)]
     if not len(kept):
         return 0.0
-    area, best_y = 0.0, reference[1]
-    for x, y in sorted(map(tuple, kept), key=lambda p: -p[0]):  # sweep from the largest x
-        if y > best_y:
-            area += (x - reference[0]) * (y - best_y)
-            best_y = y
-    return float(area)
+    return float(moocore.hypervolume(kept, ref=reference, maximise=True))
 
 
 def reference_point(points: np.ndarray, margin: float = MARGIN) -> np.ndarray:

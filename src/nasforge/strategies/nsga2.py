@@ -9,10 +9,10 @@ child comes from two binary-tournament parents, the space's own crossover (with 
 
 from __future__ import annotations
 
+import moocore
 import numpy as np
 
 from nasforge.genotype import Genotype
-from nasforge.objectives import dominates
 from nasforge.spaces.base import SearchSpace
 from nasforge.strategies.base import Strategy
 from nasforge.trial import Candidate, Trial
@@ -20,19 +20,16 @@ from nasforge.validation import check_float, check_int
 
 
 def non_dominated_ranks(points: list[list[float]]) -> list[int]:
-    """Pareto rank of every oriented point (0: the front)."""
-    ranks = [-1] * len(points)
-    remaining = set(range(len(points)))
-    rank = 0
-    while remaining:
-        front = [
-            i for i in remaining if not any(dominates(points[j], points[i]) for j in remaining if j != i)
-        ]
-        for i in front:
-            ranks[i] = rank
-        remaining -= set(front)
-        rank += 1
-    return ranks
+    """Pareto rank of every oriented point (0: the front; equal points share a rank), by
+    moocore's non-dominated sorting.
+
+    Example:
+        >>> non_dominated_ranks([[1, 1], [2, 0], [0, 0], [1, 1]])
+        [0, 0, 1, 0]
+    """
+    if not points:
+        return []
+    return [int(r) for r in moocore.pareto_rank(np.asarray(points, dtype=float), maximise=True)]
 
 
 def crowding(points: list[list[float]]) -> list[float]:

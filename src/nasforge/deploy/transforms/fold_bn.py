@@ -1,16 +1,20 @@
 """Module merging: BatchNorm folded into the convolution or linear layer that runs before it.
 
-`fold_batchnorm(model)` merges every BatchNorm that directly follows a convolution or linear
-layer inside an `nn.Sequential` (where the order of the children is the order they run in) and
-reports, per BatchNorm, whether it was folded or why not. A model folder records the folding in
-its card (`"transforms": ["fold_bn"]`), so `nasforge.load` rebuilds the folded structure before
-loading the weights: no extra step for the user.
+`fold_batchnorm(model)` finds every BatchNorm whose input is the output of a convolution or
+linear layer used nowhere else, from the model's traced graph (`torch.fx`), so a ResNet block's
+`self.bn(self.conv(x))` is found as well as a pair inside an `nn.Sequential`; a model that
+cannot be traced (data-dependent control flow) falls back to pairs inside `nn.Sequential`,
+where the order of the children is the order they run in. The arithmetic is torch's own
+(`torch.nn.utils.fusion`). It reports, per BatchNorm, whether it was folded or why not. A model
+folder records the folding in its card (`"transforms": ["fold_bn"]`), so `nasforge.load`
+rebuilds the folded structure before loading the weights: no extra step for the user.
 """
 
 from __future__ import annotations
 
 import torch
-from torch import nn
+from torch import fx, nn
+from torch.nn.utils.fusion import fuse_conv_bn_weights, fuse_linear_bn_weights
 
 FOLDABLE = (nn.Conv1d, nn.Conv2d, nn.Linear)
 NORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
@@ -22,32 +26,77 @@ def fold_batchnorm(model: nn.Module) -> list[str]:
     Returns one line per BatchNorm: folded into which layer, or why it was left.
 
     Example:
-        >>> # report = fold_batchnorm(model)  # ["features.1: folded into features.0", ...]
+        >>> net = nn.Sequential(nn.Conv1d(1, 4, 3), nn.BatchNorm1d(4), nn.ReLU()).eval()
+        >>> fold_batchnorm(net)
+        ['1: folded into 0']
     """
+    pairs = _traced_pairs(model)
+    if pairs is None:
+        pairs = _sequential_pairs(model)
     report = []
-    for parent_name, parent in model.named_modules():
-        children = list(parent.named_children())
-        for i, (name, child) in enumerate(children):
-            if not isinstance(child, NORMS):
-                continue
-            path = f"{parent_name}.{name}".lstrip(".")
-            before = children[i - 1][1] if i > 0 else None
-            if isinstance(parent, nn.Sequential) and isinstance(before, FOLDABLE):
-                _fold(before, child)
-                setattr(parent, name, nn.Identity())
-                report.append(f"{path}: folded into {parent_name}.{children[i - 1][0]}".lstrip("."))
-            else:
-                report.append(f"{path}: left (not directly after a conv or linear layer in a sequence)")
+    for name, norm in model.named_modules():
+        if not isinstance(norm, NORMS):
+            continue
+        layer_name = pairs.get(name)
+        if layer_name is None:
+            report.append(f"{name}: left (its input is not a conv or linear layer's alone)")
+        elif norm.running_mean is None or norm.running_var is None:
+            report.append(f"{name}: left (it keeps no running statistics)")
+        else:
+            _fold(model.get_submodule(layer_name), norm)
+            parent, _, attribute = name.rpartition(".")
+            setattr(model.get_submodule(parent), attribute, nn.Identity())
+            report.append(f"{name}: folded into {layer_name}")
     return report
 
 
+def _traced_pairs(model: nn.Module) -> dict[str, str] | None:
+    """{BatchNorm: the layer before it} from the traced graph, or None where tracing fails."""
+    try:
+        graph = fx.symbolic_trace(model).graph
+    except Exception:  # data-dependent control flow, or code fx cannot follow
+        return None
+    calls = [n for n in graph.nodes if n.op == "call_module"]
+    used = {}  # how often each module runs: a shared one cannot be changed for one of its uses
+    for node in calls:
+        used[node.target] = used.get(node.target, 0) + 1
+    pairs = {}
+    for node in calls:
+        source = node.args[0] if node.args else None
+        if (
+            isinstance(model.get_submodule(str(node.target)), NORMS)
+            and isinstance(source, fx.Node)
+            and source.op == "call_module"
+            and isinstance(model.get_submodule(str(source.target)), FOLDABLE)
+            and len(source.users) == 1
+            and used[node.target] == used[source.target] == 1
+        ):
+            pairs[str(node.target)] = str(source.target)
+    return pairs
+
+
+def _sequential_pairs(model: nn.Module) -> dict[str, str]:
+    """{BatchNorm: the layer before it} for pairs that follow each other in an `nn.Sequential`."""
+    pairs = {}
+    for parent_name, parent in model.named_modules():
+        if not isinstance(parent, nn.Sequential):
+            continue
+        children = list(parent.named_children())
+        for (before_name, before), (name, child) in zip(children, children[1:], strict=False):
+            if isinstance(child, NORMS) and isinstance(before, FOLDABLE):
+                prefix = f"{parent_name}." if parent_name else ""
+                pairs[prefix + name] = prefix + before_name
+    return pairs
+
+
 def _fold(layer: nn.Module, norm: nn.Module) -> None:
+    """`layer`'s weight and bias replaced by those of `layer` followed by `norm` (torch's fusion)."""
     assert isinstance(layer, FOLDABLE) and isinstance(norm, NORMS)
+    assert norm.running_mean is not None and norm.running_var is not None
+    fuse = fuse_linear_bn_weights if isinstance(layer, nn.Linear) else fuse_conv_bn_weights
     with torch.no_grad():
-        var = norm.running_var if norm.running_var is not None else torch.ones(norm.num_features)
-        mean = norm.running_mean if norm.running_mean is not None else torch.zeros(norm.num_features)
-        scale = (norm.weight if norm.weight is not None else 1) / torch.sqrt(var + norm.eps)
-        shift = (norm.bias if norm.bias is not None else 0) - mean * scale
-        layer.weight.mul_(scale.reshape(-1, *([1] * (layer.weight.dim() - 1))))
-        bias = layer.bias if layer.bias is not None else torch.zeros_like(mean)
-        layer.bias = nn.Parameter(bias * scale + shift)
+        weight, bias = fuse(
+            layer.weight, layer.bias, norm.running_mean, norm.running_var, norm.eps, norm.weight, norm.bias
+        )
+    bias.requires_grad_(weight.requires_grad)  # torch's is frozen where the layer had no bias
+    layer.weight, layer.bias = weight, bias
