@@ -12,6 +12,8 @@ rebuilds the folded structure before loading the weights: no extra step for the 
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import fx, nn
 from torch.nn.utils.fusion import fuse_conv_bn_weights, fuse_linear_bn_weights
@@ -82,7 +84,7 @@ def _sequential_pairs(model: nn.Module) -> dict[str, str]:
         if not isinstance(parent, nn.Sequential):
             continue
         children = list(parent.named_children())
-        for (before_name, before), (name, child) in zip(children, children[1:], strict=False):
+        for (before_name, before), (name, child) in itertools.pairwise(children):
             if isinstance(child, NORMS) and isinstance(before, FOLDABLE):
                 prefix = f"{parent_name}." if parent_name else ""
                 pairs[prefix + name] = prefix + before_name
