@@ -12,6 +12,7 @@ rebuilds the folded structure before loading the weights: no extra step for the 
 
 from __future__ import annotations
 
+import collections
 import itertools
 
 import torch
@@ -59,9 +60,8 @@ def _traced_pairs(model: nn.Module) -> dict[str, str] | None:
     except Exception:  # data-dependent control flow, or code fx cannot follow
         return None
     calls = [n for n in graph.nodes if n.op == "call_module"]
-    used = {}  # how often each module runs: a shared one cannot be changed for one of its uses
-    for node in calls:
-        used[node.target] = used.get(node.target, 0) + 1
+    # how often each module runs: a shared one cannot be changed for one of its uses
+    used = collections.Counter(str(node.target) for node in calls)
     pairs = {}
     for node in calls:
         source = node.args[0] if node.args else None
@@ -71,7 +71,7 @@ def _traced_pairs(model: nn.Module) -> dict[str, str] | None:
             and source.op == "call_module"
             and isinstance(model.get_submodule(str(source.target)), FOLDABLE)
             and len(source.users) == 1
-            and used[node.target] == used[source.target] == 1
+            and used[str(node.target)] == used[str(source.target)] == 1
         ):
             pairs[str(node.target)] = str(source.target)
     return pairs
