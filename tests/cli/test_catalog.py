@@ -43,7 +43,7 @@ def test_choice_narrows_a_knob_from_the_command_line(
                        "--study", "c.db", "--json")  # fmt: skip
     assert code == 0, err
     with StudyView(tmp_path / "c.db") as view:
-        assert view.config["space"]["choices"] == {"channels": [8, 16], "batchnorm": [False]}
+        assert view.config.space["choices"] == {"channels": [8, 16], "batchnorm": [False]}
         values = {view.space_or_none.features(t.genotype)["conv1.channels"] for t in view.trials}
     assert values <= {8, 16}
     code, _, err = run(capsys, *argv, "--choice", "channels=12", "--study", "d.db")

@@ -19,7 +19,7 @@ TINY = ["--data", "digits", "--epochs", "1", "--final-epochs", "0", "--space", "
 
 def stored_evaluator(path: Path) -> dict[str, object]:
     with StudyView(path) as view:
-        return dict(view.config["evaluator"])
+        return dict(view.config.evaluator)
 
 
 def test_training_flags_keep_the_other_defaults(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
@@ -60,7 +60,7 @@ def test_strategy_params_without_a_strategy_and_small_populations(
     )
     assert code == 0, err
     with StudyView(tmp_path / "q.db") as view:
-        assert view.config["strategy"]["params"] == {"population_size": 5, "sample_size": 2}
+        assert view.config.strategy.params == {"population_size": 5, "sample_size": 2}
 
 
 def test_the_default_study_name_follows_data_and_space(

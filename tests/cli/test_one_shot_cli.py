@@ -39,8 +39,8 @@ def test_one_shot_scores_candidates_on_a_supernet_and_retrains_the_winner(
     assert "test_accuracy" in retrain["metrics"]
     best_reranked = max(reranked, key=lambda r: r["metrics"]["valid_accuracy"])
     assert retrain["trial"] == best_reranked["trial"], "the final model is the reranking's best"
-    assert Study.load(db).config["strategy"]["name"] == "random", "SPOS searches its supernet at random"
-    stored = Study.load(db).config["evaluator"]
+    assert Study.load(db).config.strategy.name == "random", "SPOS searches its supernet at random"
+    stored = Study.load(db).config.evaluator
     assert stored["name"] == "supernet" and stored["data"] == "digits" and stored["epochs"] == 2
     assert (tmp_path / "s.db.artifacts" / "supernet.safetensors").exists()
 
@@ -86,7 +86,7 @@ def test_one_shot_darts_on_a_cell_space_answers_with_its_derived_cell(
     data = json.loads(out)
     assert code == 0 and data["finished"] == 1, "DARTS' answer is one cell unless --budget asks for more"
     study = Study.load(db)
-    assert study.config["evaluator"]["method"] == "darts"
+    assert study.config.evaluator["method"] == "darts"
     assert study.trials[0].genotype == study.space.parse(data["best"]["arch"])
     (retrain,) = data["retrains"]
     assert "test_accuracy" in retrain["metrics"]

@@ -65,7 +65,7 @@ def test_search_with_a_zero_cost_warmup(capsys: pytest.CaptureFixture[str], tmp_
     code, out, _ = run(capsys, *argv, "--json")
     assert code == 0 and json.loads(out)["finished"] == 12
     study = Study.load(db)
-    warm = study.config["warm_start"]
+    warm = study.config.warm_start
     assert len(warm) == 10
     assert [study.space.format(t.genotype) for t in study.trials[:10]] == warm
     code, _, err = run(
@@ -80,7 +80,7 @@ def test_the_warmup_keeps_to_the_size_caps(capsys: pytest.CaptureFixture[str], t
     code, out, _ = run(capsys, *argv, "--warmup", "40", "--max-params", "3000", "--json")
     assert code == 0 and json.loads(out)["finished"] == 2
     study = Study.load(db)
-    warm = [study.space.parse(spec) for spec in study.config["warm_start"]]
+    warm = [study.space.parse(spec) for spec in study.config.warm_start]
     assert len(warm) == 10
     params = [sum(p.numel() for p in study.space.build(g, Task((1, 8, 8), 10)).parameters()) for g in warm]
     assert max(params) <= 3000

@@ -154,5 +154,5 @@ def test_augment_flag_reaches_the_evaluator_and_bad_names_are_refused(
     augmented = ["--study", str(tmp_path / "b.db"), "--augment", "hflip,shift", "--mixup", "0.2", "--json"]
     code, out, _ = run(capsys, *common, *augmented)
     assert code == 0 and json.loads(out)["finished"] == 1
-    evaluator = Study.load(tmp_path / "b.db").config["evaluator"]
+    evaluator = Study.load(tmp_path / "b.db").config.evaluator
     assert evaluator["augment"] == ["hflip", "shift"] and evaluator["mixup"] == 0.2

@@ -96,7 +96,7 @@ def test_asha_on_real_training_continues_promoted_trials_from_their_checkpoints(
     assert json.loads(done.stdout)["finished"] == 8
     with Study.load(path) as study:
         assert study.settings.checkpoints is True
-        assert study.config["evaluator"]["schedule_epochs"] == 3  # every trial on the top rung's schedule
+        assert study.config.evaluator["schedule_epochs"] == 3  # every trial on the top rung's schedule
         promoted = [t for t in study.trials if t.fidelity == 3]
         assert promoted and all(t.state is TrialState.COMPLETE for t in promoted)
         for trial in promoted:

@@ -181,12 +181,12 @@ def test_api_study_resumes_from_the_stored_settings(tmp_path: Path) -> None:
     study.optimize(TabularEvaluator(noisy=True), 4)  # the evaluator is stored on first use
     study.close()
     with StudyView(path) as view:
-        assert view.config["evaluator"]["noisy"] is True and view.config["settings"]["budget"] == 7
+        assert view.config.evaluator["noisy"] is True and view.config.settings["budget"] == 7
     from nasforge.cli.main import main
 
     assert main(["search", "--study", str(path), "--json"]) == 0  # once: TypeError on a NoneType
     with StudyView(path) as view:
-        assert view.n_finished == 7 and view.config["evaluator"]["noisy"] is True
+        assert view.n_finished == 7 and view.config.evaluator["noisy"] is True
 
 
 def test_intermediate_values_reported_from_a_user_loop_drive_pruning(tmp_path: Path) -> None:

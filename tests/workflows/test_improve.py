@@ -40,8 +40,8 @@ def test_improve_trains_longer_and_compares_on_the_test_split(
     assert outcome["before"]["epochs"] == 1 and outcome["after"]["epochs"] == 3
     assert 0 < outcome["before"]["test_accuracy"] <= 1 and 0 < outcome["after"]["test_accuracy"] <= 1
     with StudyView(tmp_path / "u-improve1.db") as child:
-        assert child.config["evaluator"]["epochs"] == 3 and child.n_finished == 6
-        assert child.config["settings"]["parent"]["study"] == "u.db"
+        assert child.config.evaluator["epochs"] == 3 and child.n_finished == 6
+        assert child.config.settings["parent"]["study"] == "u.db"
     code, _, err = run(capsys, "improve", "u.db", "--budget", "2", "--out", "u-improve1.db")
     assert code == 2 and "--out must be a new study file" in err
 

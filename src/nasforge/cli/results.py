@@ -73,8 +73,8 @@ def summary(record: StudyRecord, path: Path, top: int, retrains: list[Retrain]) 
         "pareto_front": [t.number for t in record.pareto_front()] if len(record.objectives) > 1 else None,
         "retrains": [dataclasses.asdict(r) for r in retrains],
         "final_pick": pick_summary(record),
-        "selection": (record.config.get("metadata") or {}).get("selection"),
-        "baselines": reference_baselines(record.config),
+        "selection": (record.config.metadata or {}).get("selection"),
+        "baselines": reference_baselines(record.config.evaluator),
     }
 
 
@@ -150,13 +150,13 @@ def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[Retr
         stdout.print(f"Pareto front (trials): {front or '-'}")
     for line in retrain_lines(retrains) + pick_lines(pick_summary(record)):
         stdout.print(line)
-    metadata = record.config.get("metadata") or {}
+    metadata = record.config.metadata or {}
     if (metadata.get("dataset") or {}).get("task") == "regression":
         stdout.print("the targets are numbers: a regression, scored by R², MSE and MAE (--task overrides)")
     selection = metadata.get("selection")
     if selection:
         stdout.print(f"trials compared by {selection}")
-    for baseline in reference_baselines(record.config):
+    for baseline in reference_baselines(record.config.evaluator):
         name, label = ("r2", "R²") if "test_r2" in baseline else ("accuracy", "accuracy")
         stdout.print(
             f"reference baseline on the same split, {baseline['name']}: valid {label} "

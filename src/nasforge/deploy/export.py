@@ -92,9 +92,10 @@ def _retrain(view: StudyView, trial: Trial, epochs: int, folder: Path) -> Path:
     from nasforge.evaluators import EvalOptions, make_evaluator
 
     space = view.space_or_none
-    if space is None or view.config.get("evaluator") is None:
+    stored = view.config.evaluator
+    if space is None or stored is None:
         raise InvalidArgumentError("the study's space or evaluator is not available here; cannot retrain")
-    evaluator = make_evaluator(view.config["evaluator"])
+    evaluator = make_evaluator(stored)
     options = EvalOptions(test=True, model_to=str(folder), train_on_valid=True)
     result = evaluator.evaluate(trial.genotype, space, epochs, options)
     if result.error is not None or not (folder / CARD).exists():

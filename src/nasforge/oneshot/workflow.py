@@ -63,10 +63,10 @@ def _serve_first(study: Study, evaluator: SupernetEvaluator) -> None:
     derived = [study.space.format(g) for g in evaluator.derived(study.space)]
     if not derived:
         return
-    earlier = [g for g in study.config.get("warm_start") or [] if g not in derived]
-    study.config["warm_start"] = derived + earlier
+    earlier = [g for g in study.config.warm_start or [] if g not in derived]
+    study.config.warm_start = derived + earlier
     study.storage.write_config(study.config)
-    study.strategy.warm_start([study.space.parse(g) for g in study.config["warm_start"]])
+    study.strategy.warm_start([study.space.parse(g) for g in study.config.warm_start])
 
 
 def supernet_curves(study: Study) -> dict[str, list[float]]:

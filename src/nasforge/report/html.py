@@ -134,7 +134,7 @@ def _header(view: StudyView, diagnosis: dict[str, Any]) -> str:
     best = view.best_trial
     arch = html.escape(view.label(best.genotype)) if best else "none yet"
     objective = html.escape(study["objective"])
-    space, strategy = view.config["space"].get("name", "?"), view.config["strategy"].get("name", "?")
+    space, strategy = view.config.space.get("name", "?"), view.config.strategy.name
     return (
         f"<h1>nasforge report: {html.escape(str(view.path))}</h1>"
         f"<p>{study['complete']} complete of {study['trials']} trials; objective {objective} "

@@ -25,6 +25,7 @@ from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, Objective, pareto_indices
 from nasforge.study import queries
 from nasforge.study.file_faults import explain, read_only_filesystem
+from nasforge.study.study_config import StudyConfig
 from nasforge.trial import Retrain, Trial, TrialState, reached
 
 
@@ -35,19 +36,6 @@ def ranked(trials: list[Trial]) -> list[Trial]:
     done = [t for t in trials if t.state is TrialState.COMPLETE and t.score is not None]
     top = max((reached(t) for t in done), default=-math.inf)
     return sorted(done, key=lambda t: (t.feasible is False, reached(t) < top, -(t.score or 0.0), t.number))
-
-
-def normalized(config: dict[str, Any]) -> dict[str, Any]:
-    """A stored configuration in the current shape (older files lack objectives, constraints, settings)."""
-    out = dict(config)
-    if "objectives" not in out:
-        out["objectives"] = [
-            {"metric": out.get("objective", "valid"), "direction": out.get("direction", "maximize")}
-        ]
-    out.setdefault("constraints", [])
-    out.setdefault("settings", {})
-    out["objective"], out["direction"] = out["objectives"][0]["metric"], out["objectives"][0]["direction"]
-    return out
 
 
 def artifact_dir(path: str | Path) -> Path:
@@ -61,18 +49,18 @@ class StudyRecord:
     Subclasses set `config` (normalised) and `trials`.
     """
 
-    config: dict[str, Any]
+    config: StudyConfig
     trials: list[Trial]
 
     @functools.cached_property
     def objectives(self) -> tuple[Objective, ...]:
         """The study's objectives, in order."""
-        return tuple(Objective(o["metric"], o["direction"]) for o in self.config["objectives"])
+        return tuple(self.config.objectives)
 
     @functools.cached_property
     def constraints(self) -> tuple[Constraint, ...]:
         """Bounds a trial must meet to be feasible."""
-        return tuple(Constraint.from_dict(c) for c in self.config["constraints"])
+        return self.config.constraint_list()
 
     @property
     def objective(self) -> str:
@@ -114,7 +102,7 @@ class StudyRecord:
         """
         space = self.space_or_none
         if space is None:
-            raise StudyError(f"the study's space {self.config['space'].get('name')!r} cannot be built here")
+            raise StudyError(f"the study's space {self.config.space.get('name')!r} cannot be built here")
         return dict(space.params(self._best().genotype))
 
     def _best(self) -> Trial:
@@ -171,7 +159,7 @@ class StudyRecord:
         from nasforge.spaces import make_space
 
         try:
-            return make_space(self.config["space"])
+            return make_space(self.config.space)
         except (NasforgeError, TypeError, KeyError):
             return None
 
@@ -251,7 +239,7 @@ class StudyView(StudyRecord):
             config = queries.read_config(self._db)
             if config is None:
                 raise StudyError(f"{self.path} holds no nasforge study configuration")
-            self.config = normalized(config)
+            self.config = StudyConfig.stored(config)
             self.trials = queries.read_trials(self._db)
             self._retrains = queries.read_retrains(self._db)
             self.artifacts = queries.read_artifacts(self._db)

@@ -15,6 +15,7 @@ from typing import Any
 from nasforge.errors import StudyError
 from nasforge.study import queries
 from nasforge.study.file_faults import explain
+from nasforge.study.study_config import StudyConfig
 from nasforge.trial import Retrain, Trial
 
 SCHEMA_VERSION = 2  # PRAGMA user_version; files of release 0.1.0 have 0 and are version 1
@@ -186,14 +187,17 @@ class Storage:
         count, told = self._db.execute("SELECT count(*), count(told) FROM trials").fetchone()
         return int(count), int(told)
 
-    def read_config(self) -> dict[str, Any] | None:
+    def read_config(self) -> StudyConfig | None:
         """The study's configuration, or None for a new database."""
-        return queries.read_config(self._db)
+        config = queries.read_config(self._db)
+        return None if config is None else StudyConfig.stored(config)
 
-    def write_config(self, config: dict[str, Any]) -> None:
+    def write_config(self, config: StudyConfig) -> None:
         """Store the configuration of a new study, or replace it (settings changed on resume)."""
         with self._transaction():
-            self._db.execute("INSERT OR REPLACE INTO study (id, config) VALUES (1, ?)", (json.dumps(config),))
+            self._db.execute(
+                "INSERT OR REPLACE INTO study (id, config) VALUES (1, ?)", (json.dumps(config.to_json()),)
+            )
 
     def add_trial(self, trial: Trial) -> None:
         """Store a trial that has just been asked for (RUNNING)."""

@@ -14,8 +14,8 @@ from nasforge.genotype import Genotype
 from nasforge.objectives import Constraint, Objective
 from nasforge.spaces.base import SearchSpace
 from nasforge.strategies.base import Strategy
-from nasforge.study.record import normalized
 from nasforge.study.settings import StudySettings
+from nasforge.study.study_config import StudyConfig
 
 # What makes two studies the same study (settings such as the budget may differ).
 IDENTITY = ("space", "strategy", "objectives", "constraints", "evaluator", "warm_start")
@@ -29,8 +29,8 @@ def study_config(
     evaluator: Evaluator | None,
     warm_start: list[Genotype] | None,
     settings: StudySettings,
-) -> dict[str, Any]:
-    """The configuration stored with a study, in its JSON form (tuples become lists)."""
+) -> StudyConfig:
+    """The configuration stored with a study (through its JSON form: tuples become lists)."""
     if evaluator is not None:
         check_metrics(evaluator, [o.metric for o in objectives], constraints)
     config = {
@@ -43,17 +43,17 @@ def study_config(
         "warm_start": None if warm_start is None else [space.format(g) for g in warm_start],
         "settings": settings.to_json(),
     }
-    return dict(json.loads(json.dumps(config)))
+    return StudyConfig.model_validate(json.loads(json.dumps(config)))
 
 
-def same_study(stored: dict[str, Any], config: dict[str, Any], path: object) -> dict[str, Any]:
-    """The stored configuration (normalised) if `config` asks for the same study, else a clear error.
+def same_study(stored_config: StudyConfig, asked: StudyConfig, path: object) -> StudyConfig:
+    """The stored configuration if `asked` is the same study, else a clear error.
 
     Raises:
         StudyError: a different space, strategy, objective, constraint, evaluator or warm start.
     """
-    stored = normalized(stored)
-    if stored.get("evaluator") is not None:  # in this release's form (older files lack newer options)
+    stored, config = stored_config.to_json(), asked.to_json()
+    if stored["evaluator"] is not None:  # in this release's form (older files lack newer options)
         stored["evaluator"] = json.loads(json.dumps(make_evaluator(stored["evaluator"]).config()))
     differences = [
         k for k in IDENTITY if config[k] is not None and _identity(stored.get(k)) != _identity(config[k])
@@ -64,7 +64,7 @@ def same_study(stored: dict[str, Any], config: dict[str, Any], path: object) -> 
             f"study {path} exists with a different configuration ({shown}); "
             "resume it as it is, or give another --study/--name"
         )
-    return stored
+    return StudyConfig.stored(stored)
 
 
 def _identity(part: Any) -> Any:

@@ -22,11 +22,12 @@ from nasforge.spaces.base import SearchSpace
 from nasforge.strategies import make_strategy
 from nasforge.strategies.base import Strategy
 from nasforge.study.eval_options import PLAIN, checkpoint_below, checkpoint_path, model_dir, stop_rule
-from nasforge.study.record import StudyRecord, artifact_dir, normalized
+from nasforge.study.record import StudyRecord, artifact_dir
 from nasforge.study.replay import check_still_valid, replay
 from nasforge.study.settings import StudySettings
 from nasforge.study.storage import Storage
 from nasforge.study.stored_config import check_metrics, same_study, study_config
+from nasforge.study.study_config import StudyConfig
 from nasforge.trial import Retrain, Trial, TrialState, reached
 from nasforge.validation import check_int
 
@@ -52,20 +53,20 @@ class Study(StudyRecord):
         'COMPLETE'
     """
 
-    def __init__(self, storage: Storage, config: dict[str, Any], space: SearchSpace | None = None) -> None:
+    def __init__(self, storage: Storage, config: StudyConfig, space: SearchSpace | None = None) -> None:
         self.storage = storage
-        self.config = normalized(config)
-        self._settings = StudySettings.stored(self.config["settings"])
+        self.config = config
+        self._settings = StudySettings.stored(self.config.settings)
         # The space given to `create` is used as it is (a function defined in a notebook cannot be
         # imported again by name); a loaded study rebuilds it from its configuration.
-        self.space: SearchSpace = space if space is not None else make_space(self.config["space"])
-        strategy = self.config["strategy"]
+        self.space: SearchSpace = space if space is not None else make_space(self.config.space)
+        strategy = self.config.strategy
         self.strategy: Strategy = make_strategy(
-            strategy["name"], self.space, seed=strategy["seed"], **strategy["params"]
+            strategy.name, self.space, seed=strategy.seed, **strategy.params
         )
-        self.strategy.set_objectives(tuple(o["direction"] for o in self.config["objectives"]))
-        if self.config.get("warm_start"):
-            self.strategy.warm_start([self.space.parse(text) for text in self.config["warm_start"]])
+        self.strategy.set_objectives(tuple(o.direction for o in self.config.objectives))
+        if self.config.warm_start:
+            self.strategy.warm_start([self.space.parse(text) for text in self.config.warm_start])
         self.exhausted = False
         self.trials: list[Trial] = storage.load_trials()
         changes = self.space.changes()
@@ -174,7 +175,7 @@ class Study(StudyRecord):
             InvalidArgumentError: a misspelt setting or a value out of range.
         """
         self._settings = self._settings.changed(**changes)
-        self.config["settings"] = self._settings.to_json()
+        self.config.settings = self._settings.to_json()
         self.storage.write_config(self.config)
 
     @property
@@ -302,8 +303,8 @@ class Study(StudyRecord):
         try:
             with self.storage.writing():
                 self._check_current()
-                if self.config["evaluator"] is None:  # made through the API without one: remember it
-                    self.config.update(evaluator=evaluator.config(), metadata=evaluator.metadata())
+                if self.config.evaluator is None:  # made through the API without one: remember it
+                    self.config.evaluator, self.config.metadata = evaluator.config(), evaluator.metadata()
                     self.storage.write_config(self.config)
                 self._run(evaluator, budget, runner, callback, timeout or self._settings.timeout)
         finally:

@@ -9,16 +9,15 @@ from nasforge.errors import NasforgeError
 from nasforge.evaluators import make_evaluator
 
 
-def reference_baselines(config: dict[str, Any]) -> list[dict[str, Any]]:
+def reference_baselines(evaluator_config: dict[str, Any] | None) -> list[dict[str, Any]]:
     """A standardised logistic (or linear) regression and gradient-boosted trees, fitted on
     the training split of the study's table and scored on its validation and test splits, as
     the retrained winner is; empty for data that is not a table.
 
     Example:
-        >>> # reference_baselines(StudyView("runs/wine-mlp.db").config)
+        >>> # reference_baselines(StudyView("runs/wine-mlp.db").config.evaluator)
     """
-    evaluator_config = config.get("evaluator") or {}
-    if evaluator_config.get("name") != "training":
+    if evaluator_config is None or evaluator_config.get("name") != "training":
         return []
     try:
         data = make_evaluator(evaluator_config).full_dataset()  # type: ignore[attr-defined]

@@ -33,15 +33,15 @@ def follow_up_config(
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The follow-up study's configuration (`SearchConfig` fields) and the directions it applies."""
     stored = view.config
-    settings = stored["settings"]
+    settings = stored.settings
     config: dict[str, Any] = {
-        "space": copy.deepcopy(stored["space"]),
-        "strategy": {"name": stored["strategy"]["name"], **stored["strategy"].get("params", {})},
-        "evaluator": {k: v for k, v in stored["evaluator"].items() if k != "threads"},
-        "seed": stored["strategy"].get("seed", 0),
-        "metric": [o["metric"] for o in stored["objectives"]],
-        "direction": [o["direction"] for o in stored["objectives"]],
-        "constraints": [str_constraint(c) for c in stored["constraints"]],
+        "space": copy.deepcopy(stored.space),
+        "strategy": {"name": stored.strategy.name, **stored.strategy.params},
+        "evaluator": {k: v for k, v in (stored.evaluator or {}).items() if k != "threads"},
+        "seed": stored.strategy.seed,
+        "metric": [o.metric for o in stored.objectives],
+        "direction": [o.direction for o in stored.objectives],
+        "constraints": [str_constraint(c) for c in stored.constraints],
         **{
             k: settings[k]
             for k in ("budget", "workers", "final_epochs", "pruner", "save_top_k")
@@ -185,7 +185,7 @@ def _final(study: Study, evaluator: Evaluator) -> dict[str, Any]:
 def _parent_final(study: Path) -> dict[str, Any]:
     """The parent's winner with its final retraining (stored, or run now with the parent's recipe)."""
     with Study.load(study) as parent:
-        return _final(parent, make_evaluator(parent.config["evaluator"]))
+        return _final(parent, make_evaluator(parent.config.evaluator or {}))
 
 
 def _test(metrics: dict[str, float]) -> dict[str, float]:

@@ -15,6 +15,7 @@ from nasforge.errors import InvalidArgumentError, StudyError
 from nasforge.evaluators import make_evaluator
 from nasforge.spaces.define_by_run.loading import absolute_path
 from nasforge.study.settings import StudySettings
+from nasforge.study.study_config import StudyConfig
 
 NOT_COMPARED = (*StudySettings.RUN, "study", "name")
 # How an evaluator runs, not what it measures: a resume may change them (they are not the study's identity)
@@ -29,7 +30,7 @@ def evaluator_run_options(given: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in evaluator.items() if k in EVALUATOR_RUN}
 
 
-def resumed_settings(stored: dict[str, Any], given: dict[str, Any], path: Path) -> StudySettings:
+def resumed_settings(stored: StudyConfig, given: dict[str, Any], path: Path) -> StudySettings:
     """The stored study's settings with the run settings `given` changes (not stored yet).
 
     Raises:
@@ -58,27 +59,27 @@ def resumed_settings(stored: dict[str, Any], given: dict[str, Any], path: Path) 
                 f"{key} = {value!r} contradicts the stored study {path}, which has {key} = {have[key]!r}; "
                 "resume it without that option, or give another --study or --name"
             )
-    settings = StudySettings.stored(stored["settings"])
+    settings = StudySettings.stored(stored.settings)
     return settings.changed(**{k: given[k] for k in StudySettings.RUN if k in given})
 
 
-def _comparable(stored: dict[str, Any]) -> dict[str, Any]:
+def _comparable(stored: StudyConfig) -> dict[str, Any]:
     """The stored configuration in the shape of `SearchConfig` options."""
-    if stored.get("evaluator") is None:
+    if stored.evaluator is None:
         raise StudyError(
             "the study was created without an evaluator and never run; run it once with "
             "Study.optimize(evaluator, …) from Python, or start a new study"
         )
-    strategy = stored["strategy"]
-    settings = StudySettings.stored(stored["settings"]).to_json()
+    strategy = stored.strategy
+    settings = StudySettings.stored(stored.settings).to_json()
     return {
-        "space": stored["space"],
-        "strategy": {"name": strategy["name"], **strategy["params"]},
-        "seed": strategy["seed"],
-        "evaluator": make_evaluator(stored["evaluator"]).config(),
-        "metric": [o["metric"] for o in stored["objectives"]],
-        "direction": [o["direction"] for o in stored["objectives"]],
-        "constraints": stored["constraints"],
+        "space": stored.space,
+        "strategy": {"name": strategy.name, **strategy.params},
+        "seed": strategy.seed,
+        "evaluator": make_evaluator(stored.evaluator).config(),
+        "metric": [o.metric for o in stored.objectives],
+        "direction": [o.direction for o in stored.objectives],
+        "constraints": stored.constraints,
         **{k: v for k, v in settings.items() if k not in StudySettings.RUN},
     }
 

@@ -138,7 +138,7 @@ def open_search(
         settings = resumed_settings(stored, given, path)
         study = Study.load(path)
         try:
-            evaluator = make_evaluator({**study.config["evaluator"], **evaluator_run_options(given)})
+            evaluator = make_evaluator({**(study.config.evaluator or {}), **evaluator_run_options(given)})
             evaluator.check(study.space)
             executor = _executor(settings) if start_executor else SerialExecutor()
         except BaseException:
@@ -186,7 +186,7 @@ def _changes(study: Study) -> list[str]:
     changes = study.space.changes()
     if not changes:
         return []
-    function = study.config["space"].get("function", study.space.name)
+    function = study.config.space.get("function", study.space.name)
     return [
         f"warning: {function} changed since the study was created: {'; '.join(changes)}; "
         "the search goes on from the stored trials"
