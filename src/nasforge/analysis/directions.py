@@ -83,6 +83,11 @@ class Direction:
     def to_dict(self) -> dict[str, Any]:
         return {**asdict(self), "action": self.action.to_dict()}
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Direction:
+        """From `to_dict`'s form (the diagnosis' JSON)."""
+        return cls(**{**data, "action": Action.from_dict(data.get("action") or {})})
+
 
 def find_directions(
     data: KnobData,

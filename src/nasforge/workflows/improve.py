@@ -14,7 +14,7 @@ import copy
 from pathlib import Path
 from typing import Any
 
-from nasforge.analysis.directions import Action
+from nasforge.analysis.directions import Action, Direction
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import Evaluator
@@ -28,9 +28,7 @@ DEFAULT_RECIPE = {"learning_rate": 0.01, "weight_decay": 1e-4}  # where the stor
 TOP_DIRECTIONS = 2
 
 
-def follow_up_config(
-    view: StudyView, directions: list[dict[str, Any]]
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def follow_up_config(view: StudyView, directions: list[Direction]) -> tuple[dict[str, Any], list[Direction]]:
     """The follow-up study's configuration (`SearchConfig` fields) and the directions it applies."""
     stored = view.config
     settings = stored.settings
@@ -48,14 +46,13 @@ def follow_up_config(
             if k in settings
         },
     }
-    applied: list[dict[str, Any]] = []
+    applied: list[Direction] = []
     for direction in directions:
-        if len(applied) == TOP_DIRECTIONS or direction["confidence"] < MIN_CONFIDENCE:
+        if len(applied) == TOP_DIRECTIONS or direction.confidence < MIN_CONFIDENCE:
             continue
-        if direction.get("aim", "objective") != "objective":  # e.g. robustness: another goal
+        if direction.aim != "objective":  # e.g. robustness: another goal
             continue
-        action = Action.from_dict(direction["action"])
-        if action and _apply(config, action, view):
+        if direction.action and _apply(config, direction.action, view):
             applied.append(direction)
     return config, applied
 
@@ -141,10 +138,10 @@ def improve(study: str | Path, *, budget: int | None = None, out: str | Path | N
     from nasforge.workflows.search import open_search
 
     with StudyView(study) as view:
-        diagnosis = diagnose(view)
-        config, applied = follow_up_config(view, diagnosis["directions"])
+        directions = [Direction.from_dict(d) for d in diagnose(view)["directions"]]
+        config, applied = follow_up_config(view, directions)
     if not applied:
-        found = ", ".join(d["kind"] for d in diagnosis["directions"]) or "none"
+        found = ", ".join(d.kind for d in directions) or "none"
         raise InvalidArgumentError(
             f"no direction of {study} can be acted on by a follow-up study (directions found: {found}); "
             "see nasforge analyze"
@@ -155,12 +152,19 @@ def improve(study: str | Path, *, budget: int | None = None, out: str | Path | N
     if budget is not None:
         config["budget"] = budget
     search = load_config(None, {**config, "study": str(target)})
-    opened = open_search(search, parent={"study": str(study), "directions": applied})
+    applied_json = [d.to_dict() for d in applied]
+    opened = open_search(search, parent={"study": str(study), "directions": applied_json})
     with opened.study as child:
         child.optimize(opened.evaluator, search.budget)
         after = _final(child, opened.evaluator)
     before = _parent_final(Path(study))
-    return {"study": str(target), "parent": str(study), "applied": applied, "before": before, "after": after}
+    return {
+        "study": str(target),
+        "parent": str(study),
+        "applied": applied_json,
+        "before": before,
+        "after": after,
+    }
 
 
 def _next_path(study: Path) -> Path:
