@@ -55,7 +55,7 @@ def main() -> None:
         out = subprocess.run(
             argv, env={**os.environ, "PYTHONPATH": src}, capture_output=True, text=True, check=True
         )
-        print(f"{src}:\\n{out.stdout}")
+        print(f"{src}:\n{out.stdout}")
 
 
 if __name__ == "__main__":
