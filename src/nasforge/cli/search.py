@@ -268,7 +268,7 @@ def add_executor_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from nasforge.oneshot.workflow import prepare_supernet
     from nasforge.workflows.retrain import final_retrain
-    from nasforge.workflows.search import open_search
+    from nasforge.workflows.search import open_search, thread_note
 
     display = Display(args)
     config, given = search_options(args)
@@ -281,6 +281,9 @@ def run(args: argparse.Namespace) -> int:
         display.note(
             f"resuming {config.study_path}: {opened.stored_trials} trials stored, budget {settings.budget}"
         )
+    threads = thread_note(opened.evaluator, settings.workers)
+    if threads:
+        display.note(threads)
     try:
         if settings != study.settings:  # stored once the executor they ask for could start
             study.update_settings(**settings.model_dump())

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,7 +27,7 @@ def _sample() -> tuple[float, float, float] | None:
     return time.monotonic(), busy / ticks, (int(own[11]) + int(own[12])) / ticks  # utime + stime
 
 
-def busy_cores_elsewhere(window_s: float = 0.1) -> float:
+def busy_cores_elsewhere(window_s: float = 0.3) -> float:
     """Cores used by other processes since the last call (the first call watches `window_s`);
     0.0 where /proc cannot be read."""
     global _last
@@ -46,17 +47,51 @@ def free_cores(cores: int) -> int:
     return max(1, min(cores, round(cores - busy_cores_elsewhere())))
 
 
-def auto_threads() -> int:
-    """Threads for training: this process's share of the cores (all of them in a serial search,
-    `cores // workers` in a pool) less the cores that other processes keep busy right now.
+# FLOPs per example below which a second thread gains little, and loses much when a core is busy
+SMALL_MODEL_FLOPS = 1e5
 
-    The thread count changes floating-point summation order, so results are reproducible given
-    the seed *and* the thread count: `TrainingEvaluator` decides once per process and
-    `nasforge search` stores the count it chose with the study.
+
+@dataclass(frozen=True)
+class ThreadChoice:
+    """The threads a training runs with, and why: this process's `cores` (all of them in a
+    serial search, its share in a pool), of which other processes kept `busy` busy lately, and
+    whether the model is small enough for one thread."""
+
+    threads: int
+    cores: int
+    busy: float
+    small_model: bool = False
+
+    def __str__(self) -> str:
+        why = ", a small model" if self.small_model else ""
+        return f"threads: {self.threads} ({self.cores} cores, {self.busy:.0f} busy{why})"
+
+
+def choose_threads(flops_per_example: float | None = None) -> ThreadChoice:
+    """Threads for the next training: the cores other processes leave free now (measured since
+    the last choice, so between trials it follows what the machine did meanwhile), and one for a
+    model of fewer than `SMALL_MODEL_FLOPS` per example.
+
+    Chosen again before each trial: the thread count changes floating-point summation order, so
+    a trial is reproducible given its seed and the thread count it ran with, which the trial
+    records (`threads`); a study never stores a count of its own.
+
+    Example:
+        >>> choose_threads(flops_per_example=1e3).threads
+        1
     """
     import torch
 
-    return free_cores(max(1, torch.get_num_threads()))
+    cores = max(1, torch.get_num_threads())
+    busy = busy_cores_elsewhere()
+    free = max(1, min(cores, round(cores - busy)))
+    small = flops_per_example is not None and flops_per_example < SMALL_MODEL_FLOPS
+    return ThreadChoice(1 if small else free, cores, busy, small)
+
+
+def auto_threads() -> int:
+    """Threads for work of unknown size: the cores other processes leave free now."""
+    return choose_threads().threads
 
 
 def resolve_device(device: str) -> torch.device:

@@ -22,7 +22,7 @@ from nasforge.evaluators.efficiency import EFFICIENCY, measure_efficiency
 from nasforge.evaluators.metrics import classification_metrics, regression_metrics
 from nasforge.evaluators.model_card import ModelCard, save_model, training_card
 from nasforge.evaluators.proxies import ProxyBatch, check_proxies, compute_proxies
-from nasforge.evaluators.resources import auto_threads, resolve_device
+from nasforge.evaluators.resources import auto_threads, choose_threads, resolve_device
 from nasforge.evaluators.schema import MetricSpec, specs
 from nasforge.evaluators.seeding import torch_seeded
 from nasforge.evaluators.trainer import (
@@ -261,9 +261,7 @@ class TrainingEvaluator(Evaluator):
         refused = self._above_caps(model, data)
         if refused is not None:
             return refused
-        if self.threads is None:  # decided once, so that every trial of this process trains alike
-            self.threads = auto_threads()
-        threads = min(self.threads, max(1, torch.get_num_threads()))  # a pool worker's share at most
+        threads = self.trial_threads(model, data)
         folds = self.folds(data)
         with prof.torch_threads(threads):
             if folds > 1 and options == EvalOptions():  # a search trial on a small table
@@ -291,6 +289,15 @@ class TrainingEvaluator(Evaluator):
         data = self.dataset()
         refused = self._above_caps(space.build(genotype, data.task), data)
         return None if refused is None else refused.error
+
+    def trial_threads(self, model: torch.nn.Module, data: Dataset) -> int:
+        """The threads this trial trains with: `threads` when given, else chosen now from the
+        cores free and the model's size (`resources.choose_threads`); at most this process's
+        share of the cores (a pool worker's). The trial records it (`threads`)."""
+        if self.threads is not None:
+            return min(self.threads, max(1, torch.get_num_threads()))
+        sample = torch.from_numpy(data.train.x[:1])
+        return choose_threads(prof.flops(model, sample)).threads
 
     def _above_caps(self, model: torch.nn.Module, data: Dataset) -> Result | None:
         """A failed result when `model` is above a size cap (measured again after training; here

@@ -11,7 +11,7 @@ from nasforge.evaluators import make_evaluator
 from nasforge.evaluators.base import Evaluator
 from nasforge.evaluators.proxies import check_proxies
 from nasforge.evaluators.proxy import ProxyEvaluator
-from nasforge.evaluators.resources import auto_threads
+from nasforge.evaluators.resources import choose_threads
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.execution.executors import Executor, SerialExecutor, make_executor
 from nasforge.genotype import Genotype
@@ -62,14 +62,34 @@ def warm_start(
     )
 
 
+def thread_note(evaluator: Evaluator, workers: int | None) -> str | None:
+    """What a person is told of the threads trials train with (None for evaluators that do not
+    train), e.g. "threads: 1 (2 cores, 1 busy) now; ...".
+
+    Example:
+        >>> from nasforge.evaluators import TrainingEvaluator
+        >>> thread_note(TrainingEvaluator(threads=2), workers=1)
+        'threads: 2 per trial (--threads)'
+    """
+    if not isinstance(evaluator, TrainingEvaluator):
+        return None
+    if evaluator.threads is not None:
+        return f"threads: {evaluator.threads} per trial (--threads)"
+    if workers is not None and workers > 1:
+        return (
+            f"threads: each of the {workers} workers trains with its share of the cores, less those "
+            "busy, chosen again before each trial (--threads N fixes it)"
+        )
+    return (
+        f"{choose_threads()} now; chosen again before each trial from the cores free and the "
+        "model's size (--threads N fixes it)"
+    )
+
+
 def new_study_parts(config: SearchConfig) -> tuple[SearchSpace, Evaluator]:
     """The space and the evaluator (seeded with the config's seed unless its section sets one),
     with the objectives and constraints checked against the evaluator's metrics."""
     evaluator = make_evaluator({"seed": config.seed, **config.evaluator})
-    if isinstance(evaluator, TrainingEvaluator) and evaluator.threads is None:
-        # Chosen now and stored with the study: a resumed study trains with the same thread count.
-        share = config.cpus_per_trial or auto_threads() / (config.workers or 1)
-        evaluator.threads = max(1, int(share))
     space = make_space(config.space)
     check_metrics(evaluator, config.metric or [evaluator.objective], _constraints(config))
     return space, evaluator
@@ -138,7 +158,9 @@ def open_search(
         settings = resumed_settings(stored, given, path)
         study = Study.load(path)
         try:
-            evaluator = make_evaluator({**(study.config.evaluator or {}), **evaluator_run_options(given)})
+            # threads are chosen per run: a count stored by an earlier release or run is not reused
+            kept = {k: v for k, v in (study.config.evaluator or {}).items() if k != "threads"}
+            evaluator = make_evaluator({**kept, **evaluator_run_options(given)})
             evaluator.check(study.space)
             executor = _executor(settings) if start_executor else SerialExecutor()
         except BaseException:
