@@ -53,3 +53,21 @@ def test_numeric_targets_make_a_regression_that_ships_in_their_units(
     assert 25 < predicted.mean() < 350  # the target's own units (disease progression 25-346)
     code, _, err = run(capsys, "search", "--data", "digits", "--task", "regression", "--study", "d.db")
     assert code == 2 and "task regression needs a CSV or .npz file" in err
+
+
+def test_a_cross_validated_study_fits_its_winner_as_long_as_its_folds_peaked(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from nasforge import StudyView
+
+    diabetes_csv(tmp_path / "diabetes.csv")
+    argv = ["search", "--data", "diabetes.csv", "--budget", "4", "--epochs", "8", "--final-epochs", "40"]
+    code, out, err = run(capsys, *argv, "--ensemble", "2", "--json")
+    assert code == 0, err
+    with StudyView(tmp_path / "runs" / "diabetes-mlp.db") as view:
+        top = view.leaderboard(2)
+        mean = np.mean([view.curves(t.number)["valid_r2"] for t in top], axis=0)
+        fitted = [r for r in view.retrains if r.tested]
+    assert len(mean) == 8 and {r.trial for r in fitted} == {t.number for t in top}
+    assert {r.fidelity for r in fitted} == {float(np.argmax(mean) + 1)}  # not 40
+    assert json.loads(out)["final_pick"]["ensemble"]["folder"] == f"ensemble-top2-f{np.argmax(mean) + 1}"

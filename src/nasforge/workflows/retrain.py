@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 
+import numpy as np
+
 from nasforge.evaluators.base import Evaluator
+from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.study.study import Study
 from nasforge.trial import Retrain, Trial
 from nasforge.workflows.ensemble import final_pick
@@ -60,15 +64,40 @@ def final_retrain(
     0. Architectures scored on a supernet are retrained on their own (`Evaluator.stand_alone`)."""
     settings = study.settings
     evaluator = evaluator.stand_alone()
-    if not settings.final_epochs or evaluator.name != "training":
+    if not settings.final_epochs or not isinstance(evaluator, TrainingEvaluator):
         return []
     k = max(1, settings.save_top_k, settings.ensemble)
     ranked = rerank(study, evaluator, settings.rerank, on_retrain) if settings.rerank else None
-    retrained = retrain_top(
-        study, evaluator, settings.final_epochs, k=k, on_retrain=on_retrain, ranked=ranked
-    )
-    final_pick(study, evaluator, retrained, settings.ensemble, settings.final_epochs)
+    top = (ranked or study.leaderboard(k))[:k]
+    epochs, evaluator = cross_validated_fit(study, evaluator, top, settings.final_epochs)
+    retrained = retrain_top(study, evaluator, epochs, k=k, on_retrain=on_retrain, ranked=ranked)
+    final_pick(study, evaluator, retrained, settings.ensemble, epochs)
     return retrained
+
+
+def cross_validated_fit(
+    study: Study, evaluator: TrainingEvaluator, top: list[Trial], final_epochs: int
+) -> tuple[int, TrainingEvaluator]:
+    """The final fit's epochs and evaluator. Trials scored by k-fold cross-validation (small
+    tables) chose their architecture on the folds' mean validation curve; the final fit follows
+    that curve too: it trains as the trials did (their learning-rate schedule) and stops at the
+    epoch where the top trials' mean curve of the objective peaked, not `final_epochs` later
+    (which overfits a few hundred rows). Other studies: `final_epochs`, the evaluator as it is.
+
+    Example:
+        >>> # cross_validated_fit(study, evaluator, study.leaderboard(5), 40) -> (12, evaluator')
+    """
+    objective = study.objectives[0]
+    curves = [study.storage.load_curves(t.number).get(objective.metric, []) for t in top]
+    cross_validated = bool(top) and all("cv_folds" in t.metrics for t in top)
+    length = min((len(c) for c in curves), default=0)
+    if not cross_validated or length == 0:
+        return final_epochs, evaluator
+    mean = np.mean([c[:length] for c in curves], axis=0)
+    best = int(np.argmax(mean) if objective.direction == "maximize" else np.argmin(mean)) + 1
+    fitted = copy.copy(evaluator)  # shares the loaded data
+    fitted.schedule_epochs = max(evaluator.schedule_epochs or evaluator.epochs, best)
+    return best, fitted
 
 
 def rerank(
