@@ -8,10 +8,7 @@ milliseconds each took.
 
 from __future__ import annotations
 
-import argparse
-import os
-import subprocess
-import sys
+from source_trees import run_in_each
 
 RUN = """
 import time
@@ -34,15 +31,7 @@ for n in (100, 400, 1000):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--src", nargs="+", required=True, help="source trees to compare (PYTHONPATH)")
-    args = parser.parse_args()
-    for src in args.src:
-        argv = [sys.executable, "-c", RUN]
-        out = subprocess.run(
-            argv, env={**os.environ, "PYTHONPATH": src}, capture_output=True, text=True, check=True
-        )
-        print(f"{src}:\n{out.stdout}")
+    run_in_each(RUN, __doc__.splitlines()[0])
 
 
 if __name__ == "__main__":
