@@ -79,10 +79,11 @@ def cross_validated_fit(
     study: Study, evaluator: TrainingEvaluator, top: list[Trial], final_epochs: int
 ) -> tuple[int, TrainingEvaluator]:
     """The final fit's epochs and evaluator. Trials scored by k-fold cross-validation (small
-    tables) chose their architecture on the folds' mean validation curve; the final fit follows
-    that curve too: it trains as the trials did (their learning-rate schedule) and stops at the
-    epoch where the top trials' mean curve of the objective peaked, not `final_epochs` later
-    (which overfits a few hundred rows). Other studies: `final_epochs`, the evaluator as it is.
+    tables) chose their architecture on the folds' mean validation curve; where the top trials'
+    mean curve of the objective peaked before their last epoch, the folds saw the networks
+    overfit, and the final fit trains as the trials did (their learning-rate schedule) and stops
+    at that peak, not `final_epochs` later. Where it still rose at the last epoch the folds say
+    nothing of later epochs: `final_epochs`, as for other studies.
 
     Example:
         >>> # cross_validated_fit(study, evaluator, study.leaderboard(5), 40) -> (12, evaluator')
@@ -95,6 +96,8 @@ def cross_validated_fit(
         return final_epochs, evaluator
     mean = np.mean([c[:length] for c in curves], axis=0)
     best = int(np.argmax(mean) if objective.direction == "maximize" else np.argmin(mean)) + 1
+    if best == length:  # still improving when the trials stopped
+        return final_epochs, evaluator
     fitted = copy.copy(evaluator)  # shares the loaded data
     fitted.schedule_epochs = max(evaluator.schedule_epochs or evaluator.epochs, best)
     return best, fitted
