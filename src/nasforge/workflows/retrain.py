@@ -82,8 +82,9 @@ def cross_validated_fit(
     tables) chose their architecture on the folds' mean validation curve; where the top trials'
     mean curve of the objective peaked before their last epoch, the folds saw the networks
     overfit, and the final fit trains as the trials did (their learning-rate schedule) and stops
-    at that peak, not `final_epochs` later. Where it still rose at the last epoch the folds say
-    nothing of later epochs: `final_epochs`, as for other studies.
+    at that peak, not `final_epochs` later. Where it still rose at the last epoch, the winner is
+    cross-validated once more for `final_epochs` and the fit stops where that curve peaks (on
+    that longer schedule). Other studies: `final_epochs`, the evaluator as it is.
 
     Example:
         >>> # cross_validated_fit(study, evaluator, study.leaderboard(5), 40) -> (12, evaluator')
@@ -95,12 +96,22 @@ def cross_validated_fit(
     if not cross_validated or length == 0:
         return final_epochs, evaluator
     mean = np.mean([c[:length] for c in curves], axis=0)
-    best = int(np.argmax(mean) if objective.direction == "maximize" else np.argmin(mean)) + 1
-    if best == length:  # still improving when the trials stopped
-        return final_epochs, evaluator
+    best = _peak(mean, objective.direction)
+    schedule = evaluator.schedule_epochs or evaluator.epochs
+    if best == length and final_epochs > length:  # still improving when the trials stopped
+        longer = evaluator.evaluate(top[0].genotype, study.space, float(final_epochs))
+        curve = longer.artifacts.curves.get(objective.metric, [])
+        if longer.error is not None or not curve:
+            return final_epochs, evaluator
+        best, schedule = _peak(np.asarray(curve), objective.direction), final_epochs
     fitted = copy.copy(evaluator)  # shares the loaded data
-    fitted.schedule_epochs = max(evaluator.schedule_epochs or evaluator.epochs, best)
+    fitted.schedule_epochs = max(schedule, best)
     return best, fitted
+
+
+def _peak(curve: np.ndarray, direction: str) -> int:
+    """The epoch (counted from 1) where `curve` is best."""
+    return int(np.argmax(curve) if direction == "maximize" else np.argmin(curve)) + 1
 
 
 def rerank(
