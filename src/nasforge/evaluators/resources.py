@@ -42,11 +42,6 @@ def busy_cores_elsewhere(window_s: float = 0.3) -> float:
     return max(0.0, (busy - own) / wall) if wall > 0 else 0.0
 
 
-def free_cores(cores: int) -> int:
-    """Of `cores`, how many other processes leave free (at least one)."""
-    return max(1, min(cores, round(cores - busy_cores_elsewhere())))
-
-
 # FLOPs per example below which a second thread gains little, and loses much when a core is busy
 SMALL_MODEL_FLOPS = 1e5
 
