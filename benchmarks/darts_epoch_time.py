@@ -31,9 +31,10 @@ try:
 except ImportError:
     darts = importlib.import_module("nasforge.evaluators.darts_training")
 supernet = evaluator.supernet(space)
-trainer = darts.DartsTrainer(supernet, evaluator.training.recipe() if hasattr(evaluator.training, "recipe")
-                             else evaluator.training.train_config(space.sample(__import__("numpy").random
-                             .default_rng(0)), space, None), 1000, darts.ARCH_LEARNING_RATE)
+recipe = getattr(evaluator.training, "recipe_config", None) or getattr(evaluator.training, "recipe", None)
+config = recipe() if callable(recipe) else evaluator.training.train_config(
+    space.sample(__import__("numpy").random.default_rng(0)), space, None)
+trainer = darts.DartsTrainer(supernet, config, 1000, darts.ARCH_LEARNING_RATE)
 arch = getattr(trainer, "arch_optimizer", None)
 if arch is not None:
     print("architecture optimizer:", " ".join(repr(arch).split()))

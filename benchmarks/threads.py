@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from nasforge.evaluators import TrainingEvaluator
+from nasforge.evaluators import Hardware, Recipe, TrainingEvaluator
 from nasforge.spaces import make_space
 
 
@@ -28,7 +28,7 @@ def spin(stop: mp.synchronize.Event) -> None:
 def trial(threads: int | None, repeats: int) -> tuple[float, float, int]:
     space = make_space({"name": "macro", "max_blocks": 4})
     genotype = space.sample(np.random.default_rng(0))
-    evaluator = TrainingEvaluator(data="digits", epochs=5, threads=threads)
+    evaluator = TrainingEvaluator(data="digits", recipe=Recipe(epochs=5), hardware=Hardware(threads=threads))
     evaluator.dataset()  # loaded before timing
     seconds, latency = [], []
     for _ in range(repeats):

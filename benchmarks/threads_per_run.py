@@ -23,10 +23,10 @@ from pathlib import Path
 
 ONE_TRIAL = """
 import time, numpy as np
-from nasforge.evaluators import TrainingEvaluator
+from nasforge.evaluators import make_evaluator
 from nasforge.spaces import make_space
 space = make_space({"name": "macro", "max_blocks": 4})
-evaluator = TrainingEvaluator(data="mnist1d", epochs=5, THREADS)
+evaluator = make_evaluator(dict(name="training", data="mnist1d", epochs=5, THREADS))
 evaluator.dataset()
 start = time.perf_counter()
 result = evaluator.evaluate(space.sample(np.random.default_rng(0)), space)

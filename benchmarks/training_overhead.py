@@ -18,7 +18,7 @@ import time
 import torch
 from torch import nn
 
-from nasforge.evaluators import TrainingEvaluator
+from nasforge.evaluators import Hardware, Recipe, TrainingEvaluator
 from nasforge.spaces import make_space
 
 ARCH = (
@@ -36,13 +36,13 @@ def plain_loop(evaluator: TrainingEvaluator, epochs: int) -> float:
     torch.manual_seed(0)
     model = space.build(space.parse(ARCH), data.task)
     x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
-    batch = evaluator.batch_size
+    batch = evaluator.recipe.batch_size
     optimizer = torch.optim.AdamW(
-        model.parameters(), lr=evaluator.learning_rate, weight_decay=evaluator.weight_decay
+        model.parameters(), lr=evaluator.recipe.learning_rate, weight_decay=evaluator.recipe.weight_decay
     )
     steps = epochs * math.ceil(len(y) / batch)
     schedule = torch.optim.lr_scheduler.OneCycleLR(
-        optimizer, max_lr=evaluator.learning_rate, total_steps=steps
+        optimizer, max_lr=evaluator.recipe.learning_rate, total_steps=steps
     )
     loss_fn = nn.CrossEntropyLoss()
     start = time.perf_counter()
@@ -64,7 +64,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     space = make_space("macro")
-    evaluator = TrainingEvaluator(data="mnist1d", epochs=args.epochs, device="cpu")
+    evaluator = TrainingEvaluator(
+        data="mnist1d", recipe=Recipe(epochs=args.epochs), hardware=Hardware(device="cpu")
+    )
     evaluator.dataset()  # load once, outside the timings
     ours, plain = [], []
     for _ in range(args.repeats):
@@ -76,7 +78,8 @@ def main() -> None:
     runs = {"plain PyTorch loop": plain, "TrainingEvaluator": ours}
     print(f"model: {ARCH}")
     print(
-        f"MNIST-1D train split: {len(data.train)} samples, batch {evaluator.batch_size}, {args.epochs} epochs"
+        f"MNIST-1D train split: {len(data.train)} samples, "
+        f"batch {evaluator.recipe.batch_size}, {args.epochs} epochs"
     )
     print(f"torch threads: {torch.get_num_threads()}")
     for label, values in runs.items():

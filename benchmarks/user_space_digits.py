@@ -14,7 +14,7 @@ from typing import Any
 from torch import nn
 
 import nasforge
-from nasforge import Study, TrainingEvaluator
+from nasforge import Hardware, Recipe, Study, TrainingEvaluator
 
 
 @nasforge.space
@@ -47,7 +47,7 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=20)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    evaluator = TrainingEvaluator(data="digits", epochs=3, threads=2)
+    evaluator = TrainingEvaluator(data="digits", recipe=Recipe(epochs=3), hardware=Hardware(threads=2))
     runs = {
         "random": {},
         "evolution": {"strategy_params": {"population_size": 6}},

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from nasforge.evaluators.proxy import ProxyEvaluator
     from nasforge.evaluators.tabular import TabularEvaluator
     from nasforge.evaluators.training import TrainingEvaluator
+    from nasforge.evaluators.training_settings import DataSource, Hardware, Limits, Measurements, Recipe
     from nasforge.execution.executors import ProcessExecutor, SerialExecutor, make_executor
     from nasforge.execution.ray_executor import RayExecutor
     from nasforge.genotype import Genotype
@@ -53,6 +54,7 @@ _WHERE = {
     "nasforge.evaluators.proxy": "ProxyEvaluator",
     "nasforge.evaluators.tabular": "TabularEvaluator",
     "nasforge.evaluators.training": "TrainingEvaluator",
+    "nasforge.evaluators.training_settings": "DataSource Hardware Limits Measurements Recipe",
     "nasforge.execution.executors": "ProcessExecutor SerialExecutor make_executor",
     "nasforge.genotype": "Genotype",
     "nasforge.objectives": "Constraint Objective",
@@ -78,12 +80,16 @@ __all__ = [
     "STRATEGIES",
     "Candidate",
     "Constraint",
+    "DataSource",
     "EvalOptions",
     "Evaluator",
     "FunctionEvaluator",
     "Genotype",
+    "Hardware",
     "InvalidArgumentError",
     "InvalidGenotypeError",
+    "Limits",
+    "Measurements",
     "MetricSpec",
     "NB201Space",
     "NasforgeError",
@@ -91,6 +97,7 @@ __all__ = [
     "ProcessExecutor",
     "ProxyEvaluator",
     "RayExecutor",
+    "Recipe",
     "Result",
     "Retrain",
     "SearchSpace",

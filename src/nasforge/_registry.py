@@ -44,6 +44,19 @@ def init_params(obj: object) -> dict[str, Any]:
     return {name: getattr(obj, name) for name in names}
 
 
+def _signature_defaults(cls: type[Any]) -> dict[str, Any]:
+    """A class's keyword-only constructor parameters and defaults ("(required)" where none), or
+    what its `parameter_defaults()` says where its constructor takes grouped settings (built by
+    its `from_params`)."""
+    if hasattr(cls, "parameter_defaults"):
+        return dict(cls.parameter_defaults())
+    return {
+        p.name: "(required)" if p.default is p.empty else p.default
+        for p in inspect.signature(cls.__init__).parameters.values()
+        if p.kind is inspect.Parameter.KEYWORD_ONLY
+    }
+
+
 class Registry(Generic[T]):
     """Maps names to classes whose constructors take keyword-only hyperparameters.
 
@@ -91,29 +104,26 @@ class Registry(Generic[T]):
         """Instantiate `name`, rejecting unknown hyperparameters by name."""
         cls = self.get(name)
         allowed = list(self.parameters(name))
-        takes_seed = "seed" in inspect.signature(cls.__init__).parameters
+        takes_seed = "seed" in _signature_defaults(cls)
         unknown = sorted(set(params) - set(allowed) - ({"seed"} if takes_seed else set()))
         if unknown:
             raise InvalidArgumentError(
                 f"{self.kind} {name!r} has no parameter {', '.join(unknown)}; "
                 f"allowed: {', '.join(allowed) or 'none'}"
             )
-        return cls(*args, **params)
+        grouped = hasattr(cls, "parameter_defaults")  # lists its settings itself: may build flat
+        factory: Callable[..., T] = getattr(cls, "from_params", cls) if grouped else cls
+        return factory(*args, **params)
 
     def parameters(self, name: str) -> dict[str, Any]:
         """Keyword-only hyperparameters of `name` and their defaults (`seed` is set on its own); a
         None default that the class resolves through a `default_<parameter>` attribute shows that,
         and a required one shows as "(required)"."""
         cls = self.get(name)
-        signature = inspect.signature(cls.__init__)
         return {
-            p.name: "(required)"
-            if p.default is p.empty
-            else getattr(cls, f"default_{p.name}", p.default)
-            if p.default is None
-            else p.default
-            for p in signature.parameters.values()
-            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name != "seed"
+            key: getattr(cls, f"default_{key}", default) if default is None else default
+            for key, default in _signature_defaults(cls).items()
+            if key != "seed"
         }
 
     def describe(self, name: str) -> dict[str, Any]:

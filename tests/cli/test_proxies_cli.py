@@ -7,7 +7,7 @@ import pytest
 
 from nasforge import Study, TrialState
 from nasforge.analysis.proxy_agreement import fidelity_correlations
-from nasforge.evaluators import TrainingEvaluator
+from nasforge.evaluators import Measurements, Recipe, TrainingEvaluator
 from nasforge.spaces import make_space
 from nasforge.task import Task
 from tests.helpers import run
@@ -34,7 +34,12 @@ def test_analyze_correlates_proxies_with_trained_metrics(
     space = make_space({"name": "macro", "max_blocks": 2, "choices": {"channels": [16]}})
     path = tmp_path / "a.db"
     study = Study.create(space, "random", seed=0, objective="valid_accuracy", path=path)
-    study.optimize(TrainingEvaluator(data="digits", epochs=1, proxies=("synflow", "params")), 5)
+    study.optimize(
+        TrainingEvaluator(
+            data="digits", recipe=Recipe(epochs=1), measurements=Measurements(proxies=("synflow", "params"))
+        ),
+        5,
+    )
     result = fidelity_correlations(study)
     # proxies are stored as proxy_<name>: the trained model's params and flops are not proxies
     assert set(result) == {"proxy_synflow", "proxy_params"}

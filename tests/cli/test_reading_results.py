@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nasforge import Study, TrainingEvaluator
+from nasforge import Measurements, Recipe, Study, TrainingEvaluator
 from nasforge.spaces import make_space
 from tests.helpers import run
 
@@ -35,7 +35,9 @@ def test_analyze_of_a_small_study_is_strict_json_and_says_what_it_left_out(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     space = make_space({"name": "macro", "max_blocks": 2})
-    evaluator = TrainingEvaluator(data="digits", epochs=1, proxies=("synflow",))
+    evaluator = TrainingEvaluator(
+        data="digits", recipe=Recipe(epochs=1), measurements=Measurements(proxies=("synflow",))
+    )
     with Study.create(space, "random", seed=0, path=tmp_path / "s.db", objective="valid_accuracy") as study:
         study.optimize(evaluator, 6)
     code, out, err = run(capsys, "analyze", "s.db", "--json")

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import torch
 
+from nasforge.evaluators import Recipe, TrainingEvaluator
 from nasforge.evaluators.augment import augment, max_shift, mixup
-from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.spaces import MacroSpace
 from tests.evaluators.test_training import ARCH
 
@@ -85,22 +85,28 @@ def test_mixup_blends_each_example_with_a_partner_by_one_weight() -> None:
 
 def test_training_with_mixup_learns_and_differs_from_without() -> None:
     space = MacroSpace()
-    plain = TrainingEvaluator(data="digits", epochs=3, seed=1).evaluate(space.parse(ARCH), space)
-    mixed = TrainingEvaluator(data="digits", epochs=3, seed=1, mixup=0.2).evaluate(space.parse(ARCH), space)
+    plain = TrainingEvaluator(data="digits", recipe=Recipe(epochs=3, seed=1)).evaluate(
+        space.parse(ARCH), space
+    )
+    mixed = TrainingEvaluator(data="digits", recipe=Recipe(epochs=3, seed=1, mixup=0.2)).evaluate(
+        space.parse(ARCH), space
+    )
     assert mixed.error is None and mixed.metrics["valid_accuracy"] > 0.5
     assert mixed.artifacts.curves["train_loss"] != plain.artifacts.curves["train_loss"]
 
 
 def test_training_with_augmentation_learns_and_differs_from_without() -> None:
     space = MacroSpace()
-    plain = TrainingEvaluator(data="digits", epochs=3, seed=1).evaluate(space.parse(ARCH), space)
-    augmented = TrainingEvaluator(data="digits", epochs=3, seed=1, augment=("shift",)).evaluate(
+    plain = TrainingEvaluator(data="digits", recipe=Recipe(epochs=3, seed=1)).evaluate(
         space.parse(ARCH), space
     )
+    augmented = TrainingEvaluator(
+        data="digits", recipe=Recipe(epochs=3, seed=1, augment=("shift",))
+    ).evaluate(space.parse(ARCH), space)
     assert augmented.error is None and augmented.metrics["valid_accuracy"] > 0.5
     assert augmented.artifacts.curves["train_loss"] != plain.artifacts.curves["train_loss"]
 
 
 def test_augment_option_takes_a_list_or_a_comma_separated_string() -> None:
-    assert TrainingEvaluator(augment="hflip, shift").augment == ("hflip", "shift")
-    assert TrainingEvaluator(augment=["shift"]).augment == ("shift",)  # type: ignore[arg-type]
+    assert TrainingEvaluator(recipe=Recipe(augment="hflip, shift")).recipe.augment == ("hflip", "shift")
+    assert TrainingEvaluator(recipe=Recipe(augment=["shift"])).recipe.augment == ("shift",)  # type: ignore[arg-type]

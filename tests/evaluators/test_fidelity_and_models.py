@@ -11,7 +11,7 @@ import torch
 
 from nasforge import EvalOptions, InvalidArgumentError, Study, TrialState, load
 from nasforge.deploy.standardize import unstandardize
-from nasforge.evaluators import ProxyEvaluator, TrainingEvaluator
+from nasforge.evaluators import DataSource, Hardware, Measurements, ProxyEvaluator, Recipe, TrainingEvaluator
 from nasforge.evaluators.model_card import read_card
 from nasforge.evaluators.stop_rule import StopRule
 from nasforge.spaces import MacroSpace
@@ -26,7 +26,7 @@ ARCH = (
 def test_a_continued_run_equals_one_trained_from_scratch(tmp_path: Path) -> None:
     space = MacroSpace()
     genotype = space.parse(ARCH)
-    evaluator = TrainingEvaluator(data="digits", epochs=4, schedule_epochs=4, seed=2)
+    evaluator = TrainingEvaluator(data="digits", recipe=Recipe(epochs=4, schedule_epochs=4, seed=2))
     checkpoint = str(tmp_path / "two.safetensors")
     evaluator.evaluate(genotype, space, 2, EvalOptions(checkpoint_to=checkpoint))
     continued = evaluator.evaluate(genotype, space, 4, EvalOptions(resume_from=checkpoint))
@@ -47,7 +47,7 @@ def test_a_study_promotion_continues_from_the_stored_checkpoint(tmp_path: Path) 
         path=tmp_path / "p.db",
         settings={"checkpoints": True},
     )
-    evaluator = TrainingEvaluator(data="digits", epochs=2, schedule_epochs=6)
+    evaluator = TrainingEvaluator(data="digits", recipe=Recipe(epochs=2, schedule_epochs=6))
     study.optimize(evaluator, 3)
     best = study.leaderboard(1)[0]
     promoted = study.promote(best, 6)
@@ -71,7 +71,7 @@ def test_a_corrupted_checkpoint_is_said_and_the_promotion_trains_from_scratch(
     study = Study.create(
         space, "random", seed=0, objective="valid_accuracy", path=tmp_path / "c.db", settings=settings
     )
-    evaluator = TrainingEvaluator(data="digits", epochs=2, schedule_epochs=6)
+    evaluator = TrainingEvaluator(data="digits", recipe=Recipe(epochs=2, schedule_epochs=6))
     study.optimize(evaluator, 1)
     checkpoint = tmp_path / "c.db.artifacts" / study.storage.load_artifacts()[0]["path"]
     checkpoint.write_bytes(checkpoint.read_bytes()[:200])  # truncated, as by a full disk
@@ -90,7 +90,7 @@ def test_median_rule_prunes_a_trial_and_records_the_step() -> None:
     assert median_rule("valid_accuracy", "maximize", [[0.5]] * 2, min_trials=5) is None
     space = MacroSpace()
     stop = StopRule("valid_accuracy", "maximize", {0: 2.0})  # nothing reaches 2.0: stop after epoch 0
-    result = TrainingEvaluator(data="digits", epochs=3).evaluate(
+    result = TrainingEvaluator(data="digits", recipe=Recipe(epochs=3)).evaluate(
         space.parse(ARCH), space, None, EvalOptions(stop=stop)
     )
     assert result.pruned_at == 0 and result.metrics["epochs"] == 1 and result.error is None
@@ -106,7 +106,7 @@ def test_pruned_trials_are_stored_as_pruned(tmp_path: Path) -> None:
         path=tmp_path / "m.db",
         settings={"pruner": "median", "prune_after": 2},
     )
-    study.optimize(TrainingEvaluator(data="digits", epochs=3, learning_rate=0.01), 10)
+    study.optimize(TrainingEvaluator(data="digits", recipe=Recipe(epochs=3, learning_rate=0.01)), 10)
     states = {t.state for t in study.trials}
     assert TrialState.PRUNED in states and TrialState.COMPLETE in states
     for trial in study.trials:
@@ -117,7 +117,7 @@ def test_pruned_trials_are_stored_as_pruned(tmp_path: Path) -> None:
 def test_retrained_models_are_kept_and_load_without_pickle(tmp_path: Path) -> None:
     space = MacroSpace(max_blocks=2)
     study = Study.create(space, "random", seed=0, objective="valid_accuracy", path=tmp_path / "r.db")
-    evaluator = TrainingEvaluator(data="digits", epochs=1)
+    evaluator = TrainingEvaluator(data="digits", recipe=Recipe(epochs=1))
     study.optimize(evaluator, 2)
     best = study.leaderboard(1)[0]
     result = study.retrain(evaluator, best, 2)
@@ -140,17 +140,17 @@ def test_retrained_models_are_kept_and_load_without_pickle(tmp_path: Path) -> No
 
 
 def test_test_split_does_not_move_with_the_search_seed() -> None:
-    a = TrainingEvaluator(data="digits", seed=0).dataset()
-    b = TrainingEvaluator(data="digits", seed=7).dataset()
+    a = TrainingEvaluator(data="digits", recipe=Recipe(seed=0)).dataset()
+    b = TrainingEvaluator(data="digits", recipe=Recipe(seed=7)).dataset()
     assert np.array_equal(a.test.y, b.test.y) and np.array_equal(a.test.x, b.test.x)
-    c = TrainingEvaluator(data="digits", split_seed=1).dataset()
+    c = TrainingEvaluator(data=DataSource(dataset="digits", split_seed=1)).dataset()
     assert not np.array_equal(a.test.y, c.test.y)
 
 
 def test_ensembles_are_refused_where_one_architecture_is_scored() -> None:
     for make in (
         lambda: ProxyEvaluator(proxies=("vote",)),
-        lambda: TrainingEvaluator(proxies=("mean_rank",)),
+        lambda: TrainingEvaluator(measurements=Measurements(proxies=("mean_rank",))),
     ):
         with pytest.raises(InvalidArgumentError, match="ranks a whole population"):
             make()
@@ -161,9 +161,9 @@ def test_a_proxy_that_cannot_score_a_network_does_not_fail_the_trial(monkeypatch
 
     monkeypatch.setitem(proxies.PROXIES, "naswot", lambda model, batch: -math.inf)
     space = MacroSpace()
-    result = TrainingEvaluator(data="digits", epochs=1, proxies=("naswot", "synflow")).evaluate(
-        space.parse(ARCH), space
-    )
+    result = TrainingEvaluator(
+        data="digits", recipe=Recipe(epochs=1), measurements=Measurements(proxies=("naswot", "synflow"))
+    ).evaluate(space.parse(ARCH), space)
     assert result.error is None and "proxy_naswot" not in result.metrics and "proxy_synflow" in result.metrics
 
 
@@ -173,9 +173,11 @@ def test_training_threads_leave_the_cores_that_others_use(monkeypatch: pytest.Mo
     monkeypatch.setattr(resources, "busy_cores_elsewhere", lambda: 1.0)  # one other CPU-bound process
     monkeypatch.setattr(torch, "get_num_threads", lambda: 2)
     space = MacroSpace()
-    result = TrainingEvaluator(data="digits", epochs=1).evaluate(space.parse(ARCH), space)
+    result = TrainingEvaluator(data="digits", recipe=Recipe(epochs=1)).evaluate(space.parse(ARCH), space)
     assert result.metrics["threads"] == 1 and result.metrics["latency_threads"] == 1
-    forced = TrainingEvaluator(data="digits", epochs=1, threads=2).evaluate(space.parse(ARCH), space)
+    forced = TrainingEvaluator(data="digits", recipe=Recipe(epochs=1), hardware=Hardware(threads=2)).evaluate(
+        space.parse(ARCH), space
+    )
     assert forced.metrics["threads"] == 2
 
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from nasforge import EvalOptions, Study, TrialState
-from nasforge.evaluators import TrainingEvaluator
+from nasforge.evaluators import Limits, Recipe, TrainingEvaluator
 from nasforge.evaluators.metrics import classification_metrics
 from nasforge.spaces import MacroSpace, make_space
 
@@ -19,7 +19,7 @@ ARCH = (
 @pytest.fixture(scope="module")
 def trained() -> tuple[TrainingEvaluator, object]:
     space = MacroSpace()
-    evaluator = TrainingEvaluator(data="digits", epochs=3, seed=1)
+    evaluator = TrainingEvaluator(data="digits", recipe=Recipe(epochs=3, seed=1))
     return evaluator, evaluator.evaluate(space.parse(ARCH), space, options=EvalOptions(test=True))
 
 
@@ -63,7 +63,9 @@ def test_training_curves_cover_every_epoch_and_parameter(trained: tuple[Training
 def test_same_seed_same_result(trained: tuple[TrainingEvaluator, object]) -> None:
     evaluator, result = trained
     space = MacroSpace()
-    again = TrainingEvaluator(data="digits", epochs=3, seed=1).evaluate(space.parse(ARCH), space)
+    again = TrainingEvaluator(data="digits", recipe=Recipe(epochs=3, seed=1)).evaluate(
+        space.parse(ARCH), space
+    )
     assert again.metrics["valid_accuracy"] == result.metrics["valid_accuracy"]  # type: ignore[attr-defined]
     assert pickle.loads(pickle.dumps(evaluator)).config() == evaluator.config()
 
@@ -85,15 +87,15 @@ def test_metrics_match_hand_computed_values() -> None:
 
 def test_divergence_and_size_cap_fail_trials_and_the_study_goes_on() -> None:
     space = make_space({"name": "macro", "max_blocks": 1, "choices": {"channels": [16], "kernel": [3]}})
-    diverging = TrainingEvaluator(data="digits", epochs=2, learning_rate=1e12, optimizer="sgd")
+    diverging = TrainingEvaluator(data="digits", recipe=Recipe(epochs=2, learning_rate=1e12, optimizer="sgd"))
     study = Study.create(space, "random", seed=0, objective="valid_accuracy")
     study.optimize(diverging, 3)
     assert [t.state for t in study.trials] == [TrialState.FAILED] * 3
     assert all("diverged" in (t.reason or "") for t in study.trials)
-    tiny_cap = TrainingEvaluator(data="digits", epochs=1, max_params=10)
+    tiny_cap = TrainingEvaluator(data="digits", recipe=Recipe(epochs=1), limits=Limits(max_params=10))
     result = tiny_cap.evaluate(study.trials[0].genotype, space)
     assert result.error is not None and "max_params" in result.error
-    study.optimize(TrainingEvaluator(data="digits", epochs=1), 5)
+    study.optimize(TrainingEvaluator(data="digits", recipe=Recipe(epochs=1)), 5)
     assert [t.state for t in study.trials[3:]] == [TrialState.COMPLETE] * 2
     assert study.best_trial is not None and study.best_trial.number >= 3
 
@@ -105,12 +107,18 @@ def test_divergence_and_size_cap_fail_trials_and_the_study_goes_on() -> None:
 def test_a_size_cap_refuses_before_training_and_names_the_measure(option: str, metric: str) -> None:
     space = MacroSpace()
     genotype = space.parse(ARCH)
-    measured = TrainingEvaluator(data="digits", epochs=1).evaluate(genotype, space).metrics[metric]
-    capped = TrainingEvaluator(data="digits", epochs=50, **{option: int(measured) - 1})
+    measured = (
+        TrainingEvaluator(data="digits", recipe=Recipe(epochs=1)).evaluate(genotype, space).metrics[metric]
+    )
+    capped = TrainingEvaluator(
+        data="digits", recipe=Recipe(epochs=50), limits=Limits(**{option: int(measured) - 1})
+    )
     result = capped.evaluate(genotype, space)
     assert result.error is not None and f"above {option}={int(measured) - 1:,}" in result.error
     assert result.metrics[metric] == measured and "valid_accuracy" not in result.metrics
-    allowed = TrainingEvaluator(data="digits", epochs=1, **{option: int(measured)})
+    allowed = TrainingEvaluator(
+        data="digits", recipe=Recipe(epochs=1), limits=Limits(**{option: int(measured)})
+    )
     assert allowed.evaluate(genotype, space).error is None
 
 
@@ -123,14 +131,14 @@ def test_joint_space_hyperparameters_reach_the_training() -> None:
         }
     )
     g = space.sample(np.random.default_rng(0))
-    result = TrainingEvaluator(data="digits", epochs=7).evaluate(g, space)
+    result = TrainingEvaluator(data="digits", recipe=Recipe(epochs=7)).evaluate(g, space)
     assert result.metrics["epochs"] == 2
     assert len(result.artifacts.curves["train_loss"]) == 2
 
 
 def test_bfloat16_training_learns_as_float32_does(trained: tuple[TrainingEvaluator, object]) -> None:
     space = MacroSpace()
-    evaluator = TrainingEvaluator(data="digits", epochs=3, seed=1, precision="bfloat16")
+    evaluator = TrainingEvaluator(data="digits", recipe=Recipe(epochs=3, seed=1, precision="bfloat16"))
     m = evaluator.evaluate(space.parse(ARCH), space, options=EvalOptions(test=True)).metrics
     float32 = trained[1].metrics  # type: ignore[attr-defined]
     assert m["valid_accuracy"] > 0.5
@@ -139,7 +147,9 @@ def test_bfloat16_training_learns_as_float32_does(trained: tuple[TrainingEvaluat
 
 def test_fidelity_sets_the_epochs() -> None:
     space = MacroSpace()
-    result = TrainingEvaluator(data="digits", epochs=5).evaluate(space.parse(ARCH), space, fidelity=1)
+    result = TrainingEvaluator(data="digits", recipe=Recipe(epochs=5)).evaluate(
+        space.parse(ARCH), space, fidelity=1
+    )
     assert result.metrics["epochs"] == 1
 
 
@@ -159,4 +169,4 @@ def test_fidelity_sets_the_epochs() -> None:
 )
 def test_bad_options_are_named(option: str, value: object) -> None:
     with pytest.raises(ValueError, match=option):
-        TrainingEvaluator(**{option: value})  # type: ignore[arg-type]
+        TrainingEvaluator.from_params(**{option: value})

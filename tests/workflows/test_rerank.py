@@ -6,14 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from nasforge import Study, make_space
-from nasforge.evaluators.training import TrainingEvaluator
+from nasforge.evaluators import Hardware, Recipe, TrainingEvaluator
 from nasforge.workflows.retrain import final_retrain
 
 SPACE = {"name": "macro", "max_blocks": 2, "choices": {"channels": [4, 8], "batchnorm": [True]}}
 
 
 def test_the_final_retraining_starts_from_the_best_of_the_reranked_trials(tmp_path: Path) -> None:
-    evaluator = TrainingEvaluator(data="digits", epochs=1, threads=1, learning_rate=0.01)
+    evaluator = TrainingEvaluator(
+        data="digits", recipe=Recipe(epochs=1, learning_rate=0.01), hardware=Hardware(threads=1)
+    )
     study = Study.create(
         make_space(SPACE),
         "random",

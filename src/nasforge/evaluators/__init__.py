@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from nasforge.evaluators.proxy import ProxyEvaluator
     from nasforge.evaluators.tabular import TabularEvaluator
     from nasforge.evaluators.training import TrainingEvaluator
+    from nasforge.evaluators.training_settings import DataSource, Hardware, Limits, Measurements, Recipe
 from nasforge._registry import Registry, lazy_getattr
 
 _CLASSES = {
@@ -32,17 +33,26 @@ def make_evaluator(config: dict[str, Any]) -> Evaluator:
     return EVALUATORS.create(config["name"], **{k: v for k, v in config.items() if k != "name"})
 
 
-__getattr__ = lazy_getattr(__name__, EVALUATORS.class_paths())
+_SETTINGS = {
+    name: f"nasforge.evaluators.training_settings:{name}"
+    for name in ("DataSource", "Hardware", "Limits", "Measurements", "Recipe")
+}
+__getattr__ = lazy_getattr(__name__, {**EVALUATORS.class_paths(), **_SETTINGS})
 
 
 __all__ = [
     "EVALUATORS",
     "Artifacts",
+    "DataSource",
     "EvalOptions",
     "Evaluator",
     "FunctionEvaluator",
+    "Hardware",
+    "Limits",
+    "Measurements",
     "MetricSpec",
     "ProxyEvaluator",
+    "Recipe",
     "Result",
     "TabularEvaluator",
     "TrainingEvaluator",

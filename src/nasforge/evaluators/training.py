@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
 import sys
 import time
@@ -14,31 +16,37 @@ from nasforge.data import Dataset
 from nasforge.data.cache import cached_dataset
 from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators import profiling as prof
-from nasforge.evaluators.augment import AUGMENTATIONS
 from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result, without_validation
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.cross_validation import CV_BELOW, CV_FOLDS, cross_validate
 from nasforge.evaluators.efficiency import EFFICIENCY, measure_efficiency
 from nasforge.evaluators.metrics import classification_metrics, regression_metrics
 from nasforge.evaluators.model_card import ModelCard, save_model, training_card
-from nasforge.evaluators.proxies import ProxyBatch, check_proxies, compute_proxies
+from nasforge.evaluators.proxies import ProxyBatch, compute_proxies
 from nasforge.evaluators.resources import auto_threads, choose_threads, resolve_device
 from nasforge.evaluators.schema import MetricSpec, specs
 from nasforge.evaluators.seeding import torch_seeded
 from nasforge.evaluators.trainer import (
-    OPTIMIZERS,
-    PRECISIONS,
     TrainConfig,
     Trainer,
     loss_and_accuracy,
     predict_proba,
     predict_values,
 )
+from nasforge.evaluators.training_settings import (
+    DataSource,
+    Hardware,
+    Limits,
+    Measurements,
+    Recipe,
+    flat_defaults,
+    flat_to_groups,
+    groups_to_flat,
+)
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.define_by_run.space import UserSpace
 from nasforge.task import Task
-from nasforge.validation import check_choice, check_float, check_int
 
 QUALITY = ("accuracy", "precision", "recall", "f1", "auc")
 
@@ -78,7 +86,7 @@ class TrainingEvaluator(Evaluator):
     Example:
         >>> from nasforge.spaces import make_space
         >>> space = make_space({"name": "macro", "max_blocks": 2})
-        >>> ev = TrainingEvaluator(data="digits", epochs=1)
+        >>> ev = TrainingEvaluator(data="digits", recipe=Recipe(epochs=1))
         >>> 0.0 <= ev.evaluate(space.sample(np.random.default_rng(0)), space).metrics["valid_accuracy"] <= 1.0
         True
     """
@@ -88,64 +96,43 @@ class TrainingEvaluator(Evaluator):
     def __init__(
         self,
         *,
-        data: str = "mnist1d",
-        data_dir: str | None = None,
-        label_column: str | None = None,
-        valid_fraction: float = 0.1,
-        epochs: int = 20,
-        batch_size: int | None = None,
-        learning_rate: float = 3e-3,
-        weight_decay: float = 1e-4,
-        optimizer: str = "adamw",
-        augment: tuple[str, ...] | str = (),
-        train_subset: int | None = None,
-        max_params: int = 2_000_000,
-        max_flops: int | None = None,
-        max_activation_bytes: int | None = None,
-        noise_levels: tuple[float, ...] = (0.1, 0.3, 0.5),
-        proxies: tuple[str, ...] = (),
-        seed: int = 0,
-        split_seed: int = 0,
-        schedule_epochs: int | None = None,
-        threads: int | None = None,
-        device: str = "auto",
-        cv_folds: int | None = None,
-        task: str = "auto",
-        precision: str = "float32",
-        mixup: float = 0.0,
+        data: DataSource | str = "mnist1d",
+        recipe: Recipe | None = None,
+        limits: Limits | None = None,
+        measurements: Measurements | None = None,
+        hardware: Hardware | None = None,
     ) -> None:
-        self.data, self.data_dir, self.label_column = data, data_dir, label_column
-        self.valid_fraction = check_float("valid_fraction", valid_fraction, minimum=0.0, maximum=0.9)
-        self.epochs = check_int("epochs", epochs, minimum=1)
-        self.batch_size = None if batch_size is None else check_int("batch_size", batch_size, minimum=1)
-        self.learning_rate = check_float("learning_rate", learning_rate, minimum=1e-12)
-        self.weight_decay = check_float("weight_decay", weight_decay, minimum=0.0)
-        self.optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
-        names = augment.split(",") if isinstance(augment, str) else augment
-        self.augment = tuple(check_choice("augment", n.strip(), AUGMENTATIONS) for n in names if n.strip())
-        self.train_subset = (
-            None if train_subset is None else check_int("train_subset", train_subset, minimum=1)
-        )
-        self.max_params = check_int("max_params", max_params, minimum=1)
-        self.max_flops = None if max_flops is None else check_int("max_flops", max_flops, minimum=1)
-        self.max_activation_bytes = (
-            None
-            if max_activation_bytes is None
-            else check_int("max_activation_bytes", max_activation_bytes, minimum=1)
-        )
-        self.noise_levels = tuple(check_float("noise_levels", s, minimum=0.0) for s in noise_levels)
-        self.proxies = check_proxies(tuple(proxies), ensembles=False) if proxies else ()
-        self.seed = check_int("seed", seed, minimum=0)
-        self.split_seed = check_int("split_seed", split_seed, minimum=0)
-        self.schedule_epochs = (
-            None if schedule_epochs is None else check_int("schedule_epochs", schedule_epochs, minimum=1)
-        )
-        self.threads = None if threads is None else check_int("threads", threads, minimum=1)
-        self.device = check_choice("device", device, ("auto", "cpu", "cuda"))
-        self.cv_folds = None if cv_folds is None else check_int("cv_folds", cv_folds, minimum=1)
-        self.task = check_choice("task", task, ("auto", "classification", "regression"))
-        self.precision = check_choice("precision", precision, PRECISIONS)
-        self.mixup = check_float("mixup", mixup, minimum=0.0)
+        self.data = DataSource(data) if isinstance(data, str) else data
+        self.recipe = recipe or Recipe()
+        self.limits = limits or Limits()
+        self.measurements = measurements or Measurements()
+        self.hardware = hardware or Hardware()
+
+    @classmethod
+    def from_params(cls, **flat: Any) -> TrainingEvaluator:
+        """The evaluator from flat settings (`epochs=3, max_params=10_000`, as the CLI, a TOML
+        file and a stored study give them; see `training_settings`)."""
+        return cls(**flat_to_groups(flat))
+
+    @classmethod
+    def parameter_defaults(cls) -> dict[str, Any]:
+        """Every flat setting with its default (what the registry lists and checks)."""
+        return flat_defaults()
+
+    def config(self) -> dict[str, Any]:
+        """The flat settings (what a study stores; `from_params` reads them back)."""
+        return {"name": self.name, **groups_to_flat(self.groups())}
+
+    def groups(self) -> dict[str, Any]:
+        """The typed groups by their constructor names."""
+        return {"data": self.data, "recipe": self.recipe, "limits": self.limits,
+                "measurements": self.measurements, "hardware": self.hardware}  # fmt: skip
+
+    def with_recipe(self, **changes: Any) -> TrainingEvaluator:
+        """A copy whose recipe has `changes` (the loaded data is shared)."""
+        changed = copy.copy(self)
+        changed.recipe = dataclasses.replace(self.recipe, **changes)
+        return changed
 
     def metadata(self) -> dict[str, Any]:
         return {"dataset": self.dataset().describe(), "selection": self.selection()}
@@ -153,31 +140,40 @@ class TrainingEvaluator(Evaluator):
     def full_dataset(self) -> Dataset:
         """The dataset with every training example (loaded and cached in this process)."""
         return cached_dataset(
-            self.data, self.data_dir, self.label_column, self.split_seed, self.valid_fraction, self.task
+            self.data.dataset,
+            self.data.data_dir,
+            self.data.label_column,
+            self.data.split_seed,
+            self.data.valid_fraction,
+            self.data.task,
         )
 
     def dataset(self) -> Dataset:
         """The dataset, its training split subsampled if asked."""
         data = self.full_dataset()
-        return data if self.train_subset is None else data.subsample_train(self.train_subset, self.seed)
+        return (
+            data
+            if self.data.train_subset is None
+            else data.subsample_train(self.data.train_subset, self.recipe.seed)
+        )
 
     def check(self, space: SearchSpace | None = None) -> None:
         """The device exists, the data loads, `train_subset` fits it and a user's own space builds
         a model for it (each would otherwise fail or mislead every trial)."""
-        if self.device == "cuda" and not torch.cuda.is_available():
+        if self.hardware.device == "cuda" and not torch.cuda.is_available():
             raise InvalidArgumentError(
                 "device 'cuda' was asked for but no CUDA GPU is available; use auto or cpu"
             )
         data = self.full_dataset()
-        if self.train_subset is not None and self.train_subset > len(data.train):
+        if self.data.train_subset is not None and self.data.train_subset > len(data.train):
             raise InvalidArgumentError(
                 f"train_subset must be at most the {len(data.train):,} training examples of "
-                f"{self.data!r}, got {self.train_subset:,}"
+                f"{self.data.dataset!r}, got {self.data.train_subset:,}"
             )
         if isinstance(space, UserSpace) and space.builds_model:  # the user's code, tried once now
             space.bind_task(data.task)
             with torch.device("meta"):
-                space.build(space.sample(np.random.default_rng(self.seed)), data.task)
+                space.build(space.sample(np.random.default_rng(self.recipe.seed)), data.task)
 
     def data_task(self) -> Task:
         return self.full_dataset().task
@@ -185,7 +181,7 @@ class TrainingEvaluator(Evaluator):
     @property
     def regression(self) -> bool:
         """The data's targets are numbers (`task`, or found so in the data)."""
-        return self.task == "regression" or (self.task == "auto" and self.full_dataset().regression)
+        return self.data.task == "regression" or (self.data.task == "auto" and self.full_dataset().regression)
 
     @property
     def objective(self) -> str:  # type: ignore[override]
@@ -204,36 +200,29 @@ class TrainingEvaluator(Evaluator):
             for split in ("valid", "test"):
                 out += specs([f"{split}_{m}" for m in QUALITY], split, "maximize")
                 out += specs([f"{split}_kl", f"{split}_loss"], split, "minimize")
-            out += specs([f"test_accuracy_noise_{s:g}" for s in self.noise_levels], "test", "maximize")
+            out += specs(
+                [f"test_accuracy_noise_{s:g}" for s in self.measurements.noise_levels], "test", "maximize"
+            )
             out += specs(["train_accuracy"], "train", "maximize") + specs(["train_loss"], "train", "minimize")
         for name, unit in EFFICIENCY.items():
             out += specs([name], "none", "minimize", unit)
         out += specs(["train_samples_per_s"], "none", "maximize", "examples/s")
         out += specs(["epochs", "threads", "latency_threads"], "none", "maximize")
         out += specs(["resumed_epochs"], "none", "maximize", "epochs")  # continued from a checkpoint
-        out += specs([f"proxy_{p}" for p in self.proxies], "none", "maximize")
+        out += specs([f"proxy_{p}" for p in self.measurements.proxies], "none", "maximize")
         return out
 
     def train_config(self, genotype: Genotype, space: SearchSpace, fidelity: float | None) -> TrainConfig:
         """Evaluator defaults, overridden by hyperparameters the genotype carries, then fidelity."""
-        return self.recipe(space.training_overrides(genotype), fidelity)
+        return self.recipe_config(space.training_overrides(genotype), fidelity)
 
-    def recipe(self, overrides: dict[str, Any] | None = None, fidelity: float | None = None) -> TrainConfig:
+    def recipe_config(
+        self, overrides: dict[str, Any] | None = None, fidelity: float | None = None
+    ) -> TrainConfig:
         """This evaluator's training recipe, with `overrides` (hyperparameters a genotype
         carries) and `fidelity` (epochs) applied."""
-        values = {
-            "epochs": self.epochs,
-            "batch_size": self.batch_size or auto_batch_size(len(self.dataset().train)),
-            "learning_rate": self.learning_rate,
-            "weight_decay": self.weight_decay,
-            "optimizer": self.optimizer,
-            "augment": self.augment,
-            "seed": self.seed,
-            "schedule_epochs": self.schedule_epochs,
-            "precision": self.precision,
-            "mixup": self.mixup,
-            **(overrides or {}),
-        }
+        batch_size = self.recipe.batch_size or auto_batch_size(len(self.dataset().train))
+        values = {**dataclasses.asdict(self.recipe), "batch_size": batch_size, **(overrides or {})}
         if fidelity is not None:
             values["epochs"] = max(1, round(fidelity))
         if values["schedule_epochs"] is not None:
@@ -256,12 +245,13 @@ class TrainingEvaluator(Evaluator):
         self, genotype: Genotype, space: SearchSpace, config: TrainConfig, options: EvalOptions
     ) -> Result:
         data = self.dataset()
-        device = resolve_device(self.device)
+        device = resolve_device(self.hardware.device)
         model = space.build(genotype, data.task)
-        refused = self._above_caps(model, data)
+        measured: dict[str, float] = {}
+        refused = self._above_caps(model, data, measured)
         if refused is not None:
             return refused
-        threads = self.trial_threads(model, data)
+        threads = self.trial_threads(model, data, measured.get("flops"))
         folds = self.folds(data)
         with prof.torch_threads(threads):
             if folds > 1 and options == EvalOptions():  # a search trial on a small table
@@ -270,7 +260,7 @@ class TrainingEvaluator(Evaluator):
                                                          config, device, options, threads),
                     data,
                     folds,
-                    self.split_seed,
+                    self.data.split_seed,
                 )  # fmt: skip
             else:
                 result = self._train_and_measure(model, data, config, device, options, threads)
@@ -290,26 +280,31 @@ class TrainingEvaluator(Evaluator):
         refused = self._above_caps(space.build(genotype, data.task), data)
         return None if refused is None else refused.error
 
-    def trial_threads(self, model: torch.nn.Module, data: Dataset) -> int:
+    def trial_threads(self, model: torch.nn.Module, data: Dataset, flops: float | None = None) -> int:
         """The threads this trial trains with: `threads` when given, else chosen now from the
-        cores free and the model's size (`resources.choose_threads`); at most this process's
-        share of the cores (a pool worker's). The trial records it (`threads`)."""
-        if self.threads is not None:
-            return min(self.threads, max(1, torch.get_num_threads()))
-        sample = torch.from_numpy(data.train.x[:1])
-        return choose_threads(prof.flops(model, sample)).threads
+        cores free and the model's size (`flops` per example, measured if not given;
+        `resources.choose_threads`); at most this process's share of the cores (a pool
+        worker's). The trial records it (`threads`)."""
+        if self.hardware.threads is not None:
+            return min(self.hardware.threads, max(1, torch.get_num_threads()))
+        if flops is None:
+            flops = prof.flops(model, torch.from_numpy(data.train.x[:1]))
+        return choose_threads(flops).threads
 
-    def _above_caps(self, model: torch.nn.Module, data: Dataset) -> Result | None:
+    def _above_caps(
+        self, model: torch.nn.Module, data: Dataset, measured: dict[str, float] | None = None
+    ) -> Result | None:
         """A failed result when `model` is above a size cap (measured again after training; here
-        only to refuse before it)."""
+        only to refuse before it). What it measured goes into `measured`."""
         sample = torch.from_numpy(data.train.x[:1])
+        limits = self.limits
         caps = (
-            ("params", "max_params", self.max_params, "parameters", prof.count_parameters),
-            ("flops", "max_flops", self.max_flops, "FLOPs per example", lambda m: prof.flops(m, sample)),
-            ("activation_bytes", "max_activation_bytes", self.max_activation_bytes,
+            ("params", "max_params", limits.max_params, "parameters", prof.count_parameters),
+            ("flops", "max_flops", limits.max_flops, "FLOPs per example", lambda m: prof.flops(m, sample)),
+            ("activation_bytes", "max_activation_bytes", limits.max_activation_bytes,
              "bytes of activations per example", lambda m: prof.activation_bytes(m, sample)),
         )  # fmt: skip
-        measured: dict[str, float] = {}
+        measured = {} if measured is None else measured
         for metric, option, cap, unit, measure in caps:
             if cap is None:
                 continue
@@ -322,8 +317,8 @@ class TrainingEvaluator(Evaluator):
         """Folds of cross-validation for search trials: `cv_folds`, or by default 5 on tables of
         fewer than `CV_BELOW` training and validation examples (a few dozen validation examples
         would rank architectures by noise), else 1 (the validation split)."""
-        if self.cv_folds is not None:
-            return self.cv_folds
+        if self.data.cv_folds is not None:
+            return self.data.cv_folds
         small = len(data.train) + len(data.valid) < CV_BELOW
         return CV_FOLDS if data.modality == "table" and small else 1
 
@@ -418,18 +413,18 @@ class TrainingEvaluator(Evaluator):
         data = self.dataset()
         device = next(model.parameters()).device
         tensors = {name: _tensors(getattr(data, name), device) for name in ("valid", "test")}
-        with prof.torch_threads(self.threads or auto_threads()):
+        with prof.torch_threads(self.hardware.threads or auto_threads()):
             return self._quality(model, data, tensors, test=True)
 
     def _zero_cost(self, model: torch.nn.Module, data: Dataset) -> dict[str, float]:
         """The chosen proxies on the untrained model, with a batch of training examples."""
-        if not self.proxies:
+        if not self.measurements.proxies:
             return {}
-        take = min(self.batch_size or auto_batch_size(len(data.train)), len(data.train))
+        take = min(self.recipe.batch_size or auto_batch_size(len(data.train)), len(data.train))
         batch = ProxyBatch(
             torch.from_numpy(data.train.x[:take]), torch.from_numpy(data.train.y[:take]), data.num_classes
         )
-        scores = compute_proxies(model, batch, self.proxies)
+        scores = compute_proxies(model, batch, self.measurements.proxies)
         # A proxy that cannot score this network (e.g. naswot's -inf) is left out; the trial goes on.
         return {name: score for name, (score, _) in scores.items() if math.isfinite(score)}
 
@@ -460,9 +455,9 @@ class TrainingEvaluator(Evaluator):
         if not test:  # test data is looked at for the final pick (or when asked for every trial)
             return metrics
         metrics.update(classification_metrics(data.test.y, predict_proba(model, tensors["test"][0]), "test_"))
-        generator = torch.Generator(device=tensors["test"][0].device).manual_seed(self.seed)
+        generator = torch.Generator(device=tensors["test"][0].device).manual_seed(self.recipe.seed)
         x_test = tensors["test"][0]
-        for sigma in self.noise_levels:
+        for sigma in self.measurements.noise_levels:
             noisy = x_test + sigma * torch.randn(x_test.shape, generator=generator, device=x_test.device)
             predicted = predict_proba(model, noisy).argmax(axis=1)
             metrics[f"test_accuracy_noise_{sigma:g}"] = float(np.mean(predicted == data.test.y))

@@ -10,10 +10,8 @@ that path first. The score is `supernet_valid_accuracy`, kept apart from trained
 
 from __future__ import annotations
 
-import copy
 import inspect
 import time
-from collections.abc import Callable
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -39,19 +37,6 @@ from nasforge.task import Task
 from nasforge.validation import check_choice, check_float, check_int
 
 METHODS = ("spos", "darts")
-
-
-def _with_training_parameters(init: Callable[..., None]) -> Callable[..., None]:
-    """`init` whose signature lists the training evaluator's keyword-only parameters after its
-    own, so that the registry checks, lists and documents them."""
-    own = inspect.signature(init)
-    keyword = inspect.Parameter.KEYWORD_ONLY
-    training = [
-        p for p in inspect.signature(TrainingEvaluator.__init__).parameters.values() if p.kind is keyword
-    ]
-    mine = [p for p in own.parameters.values() if p.kind is not inspect.Parameter.VAR_KEYWORD]
-    setattr(init, "__signature__", own.replace(parameters=mine + training))  # noqa: B010
-    return init
 
 
 class SupernetEvaluator(Evaluator):
@@ -84,7 +69,6 @@ class SupernetEvaluator(Evaluator):
     name = "supernet"
     objective = "supernet_valid_accuracy"
 
-    @_with_training_parameters
     def __init__(
         self,
         *,
@@ -102,9 +86,20 @@ class SupernetEvaluator(Evaluator):
         self.calibration_batches = check_int("calibration_batches", calibration_batches, minimum=1)
         self.candidate_epochs = check_int("candidate_epochs", candidate_epochs, minimum=1)
         self.train_candidates = check_choice("train_candidates", train_candidates, (False, True))
-        self.training = TrainingEvaluator(**training)
+        self.training = TrainingEvaluator.from_params(**training)
         self.weights: str | None = None  # trained supernet weights (safetensors), see `save`
         self._trained: tuple[dict[str, Any], Supernet] | None = None
+
+    @classmethod
+    def parameter_defaults(cls) -> dict[str, Any]:
+        """Its own parameters, then the training evaluator's (flat), as the registry lists them."""
+        keyword = inspect.Parameter.KEYWORD_ONLY
+        own = {
+            p.name: p.default
+            for p in inspect.signature(cls.__init__).parameters.values()
+            if p.kind is keyword
+        }
+        return {**own, **TrainingEvaluator.parameter_defaults()}
 
     def config(self) -> dict[str, Any]:
         own = {
@@ -131,14 +126,16 @@ class SupernetEvaluator(Evaluator):
         return self.training.data_task()
 
     def check(self, space: SearchSpace | None = None) -> None:
-        if self.training.device == "cuda":
+        if self.training.hardware.device == "cuda":
             raise InvalidArgumentError(
                 "device 'cuda': the supernet evaluator trains and scores on the CPU; use device auto or cpu"
             )
-        if self.method == "darts" and (self.training.precision != "float32" or self.training.mixup > 0):
+        if self.method == "darts" and (
+            self.training.recipe.precision != "float32" or self.training.recipe.mixup > 0
+        ):
             raise InvalidArgumentError(
-                f"DARTS trains in float32 without mixup; got precision={self.training.precision!r}, "
-                f"mixup={self.training.mixup}: leave them at their defaults, or use method 'spos'"
+                f"DARTS trains in float32 without mixup; got precision={self.training.recipe.precision!r}, "
+                f"mixup={self.training.recipe.mixup}: leave them at their defaults, or use method 'spos'"
             )
         self.training.check(space)
         if self.training.regression:
@@ -155,9 +152,7 @@ class SupernetEvaluator(Evaluator):
     def stand_alone(self) -> TrainingEvaluator:
         """The training evaluator with the same data and recipe, for `candidate_epochs`: what
         reranks and retrains the winners."""
-        evaluator = copy.copy(self.training)  # shares the loaded data
-        evaluator.epochs = self.candidate_epochs
-        return evaluator
+        return self.training.with_recipe(epochs=self.candidate_epochs)
 
     def metric_schema(self) -> list[MetricSpec]:
         own = specs(["supernet_valid_accuracy"], "valid", "maximize") + specs(
@@ -190,8 +185,8 @@ class SupernetEvaluator(Evaluator):
         it after every epoch); `on_epoch` follows the epochs."""
         self.check(space)
         data = self.training.dataset()
-        config = self.training.recipe()  # the evaluator's own: a supernet is no one genotype
-        with torch_seeded(config.seed), prof.torch_threads(self.training.threads or auto_threads()):
+        config = self.training.recipe_config()  # the evaluator's own: a supernet is no one genotype
+        with torch_seeded(config.seed), prof.torch_threads(self.training.hardware.threads or auto_threads()):
             supernet = make_supernet(space, data.task)
             x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
             if isinstance(supernet, CellSupernet) and self.method == "darts":
@@ -230,8 +225,8 @@ class SupernetEvaluator(Evaluator):
         supernet = self.supernet(space)
         start = time.perf_counter()
         data = self.training.dataset()
-        recipe = self.training.recipe()  # as it trained
-        with prof.torch_threads(self.training.threads or auto_threads()):
+        recipe = self.training.recipe_config()  # as it trained
+        with prof.torch_threads(self.training.hardware.threads or auto_threads()):
             x = torch.from_numpy(data.train.x)
             recalibrate(supernet, genotype, x, self.calibration_batches, recipe.batch_size, recipe.seed)
             valid_x, valid_y = torch.from_numpy(data.valid.x), torch.from_numpy(data.valid.y)

@@ -69,7 +69,7 @@ def _build(evaluator: TrainingEvaluator, folders: list[Any], out: Any) -> dict[s
     on_valid = any(card.learnt_from_valid for card in cards)
     networks = [load_model(f, raw_input=False, trust_code=True) for f in folders]  # the study's own
     regression = cards[0].regression
-    mirror = "hflip" in evaluator.augment  # trained on mirrored inputs too: answer both views
+    mirror = "hflip" in evaluator.recipe.augment  # trained on mirrored inputs too: answer both views
     model = Ensemble(networks, regression=regression, mirror=mirror).eval()
     measured = without_validation(evaluator.measure(model)) if on_valid else evaluator.measure(model)
     metrics = {**measured, "params": float(sum(p.numel() for p in model.parameters()))}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 
 import numpy as np
@@ -97,16 +96,14 @@ def cross_validated_fit(
         return final_epochs, evaluator
     mean = np.mean([c[:length] for c in curves], axis=0)
     best = _peak(mean, objective.direction)
-    schedule = evaluator.schedule_epochs or evaluator.epochs
+    schedule = evaluator.recipe.schedule_epochs or evaluator.recipe.epochs
     if best == length and final_epochs > length:  # still improving when the trials stopped
         longer = evaluator.evaluate(top[0].genotype, study.space, float(final_epochs))
         curve = longer.artifacts.curves.get(objective.metric, [])
         if longer.error is not None or not curve:
             return final_epochs, evaluator
         best, schedule = _peak(np.asarray(curve), objective.direction), final_epochs
-    fitted = copy.copy(evaluator)  # shares the loaded data
-    fitted.schedule_epochs = max(schedule, best)
-    return best, fitted
+    return best, evaluator.with_recipe(schedule_epochs=max(schedule, best))
 
 
 def _peak(curve: np.ndarray, direction: str) -> int:
@@ -115,13 +112,13 @@ def _peak(curve: np.ndarray, direction: str) -> int:
 
 
 def rerank(
-    study: Study, evaluator: Evaluator, count: int, on_retrain: OnRetrain | None = None
+    study: Study, evaluator: TrainingEvaluator, count: int, on_retrain: OnRetrain | None = None
 ) -> list[Trial]:
     """The `count` best trials, each trained on its own for `evaluator`'s epochs (no test split,
     no model kept), best first by that training's validation objective: where the study's
     ranking came from a supernet, it is then only a filter. Trials trained so before (a resumed
     search) are not trained again; those whose training failed are left out."""
-    epochs = getattr(evaluator, "epochs", None)
+    epochs = evaluator.recipe.epochs
     better = next(s.direction for s in evaluator.metric_schema() if s.name == evaluator.objective)
     scored = []
     for trial in study.leaderboard(count):

@@ -3,6 +3,7 @@ started. What `nasforge search`, `improve` and the benchmarks share."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +42,7 @@ def warm_start(
         return None
     check_proxies((warmup.proxy,), ensembles=False, what="warmup proxy")
     if isinstance(evaluator, TrainingEvaluator):
-        task, data = evaluator.dataset().task, evaluator.data
+        task, data = evaluator.dataset().task, evaluator.data.dataset
     else:
         task, data = Task((3, 32, 32), 10), "gaussian"
     proxy = ProxyEvaluator(
@@ -67,14 +68,14 @@ def thread_note(evaluator: Evaluator, workers: int | None) -> str | None:
     train), e.g. "threads: 1 (2 cores, 1 busy) now; ...".
 
     Example:
-        >>> from nasforge.evaluators import TrainingEvaluator
-        >>> thread_note(TrainingEvaluator(threads=2), workers=1)
+        >>> from nasforge.evaluators import Hardware, TrainingEvaluator
+        >>> thread_note(TrainingEvaluator(hardware=Hardware(threads=2)), workers=1)
         'threads: 2 per trial (--threads)'
     """
     if not isinstance(evaluator, TrainingEvaluator):
         return None
-    if evaluator.threads is not None:
-        return f"threads: {evaluator.threads} per trial (--threads)"
+    if evaluator.hardware.threads is not None:
+        return f"threads: {evaluator.hardware.threads} per trial (--threads)"
     if workers is not None and workers > 1:
         return (
             f"threads: each of the {workers} workers trains with its share of the cores, less those "
@@ -245,10 +246,10 @@ def _fidelity_defaults(config: SearchConfig, evaluator: Evaluator) -> tuple[dict
     if not multi_fidelity or not isinstance(evaluator, TrainingEvaluator):
         return params, {}
     if params.get("fidelities") is None and params.get("max_fidelity") is None:
-        params["max_fidelity"] = evaluator.epochs
-    if evaluator.schedule_epochs is None:
+        params["max_fidelity"] = evaluator.recipe.epochs
+    if evaluator.recipe.schedule_epochs is None:
         top = params["fidelities"][-1] if params.get("fidelities") else params["max_fidelity"]
-        evaluator.schedule_epochs = max(1, round(float(top)))
+        evaluator.recipe = dataclasses.replace(evaluator.recipe, schedule_epochs=max(1, round(float(top))))
     return params, {"checkpoints": True}
 
 
