@@ -15,6 +15,9 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "compress": ("torch_pruning", "onnx", "onnxruntime"),
     "report": ("plotly",),
     "ray": ("ray",),
+    "mlflow": ("mlflow",),
+    "tensorboard": ("tensorboard",),
+    "optuna-dashboard": ("optuna_dashboard",),
 }
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from nasforge import __version__
-from nasforge.cli import analyze, bench, catalog, deploy, improve, proxies, report, results, search
+from nasforge.cli import analyze, bench, catalog, deploy, improve, proxies, report, results, search, tracking
 from nasforge.errors import NasforgeError
 
 
@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"nasforge {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (search, bench, proxies, analyze, improve, report, results, deploy, catalog):
+    for module in (search, bench, proxies, analyze, improve, report, results, deploy, tracking, catalog):
         module.add_parsers(sub)
     return parser
 

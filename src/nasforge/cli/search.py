@@ -26,6 +26,7 @@ from nasforge.cli.common import (
 from nasforge.cli.progress import Display
 from nasforge.cli.results import print_outcome, summary
 from nasforge.cli.search_options import DARTS_FINAL_EPOCHS, ONE_SHOT, RERANK, SUPERNET_EPOCHS, search_options
+from nasforge.cli.tracking import add_search_options, trackers
 from nasforge.errors import NasforgeError
 from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
@@ -212,6 +213,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "about 0.05-1 s per candidate on 2 CPU cores)",
     )
     parser.add_argument("--warmup-proxy", help="proxy of the warm-up (default synflow)")
+    add_search_options(parser)
     parser.add_argument("--top", type=int_at_least(1), default=10, help="leaderboard rows (default 10)")
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar or per-trial lines")
@@ -272,6 +274,7 @@ def run(args: argparse.Namespace) -> int:
 
     display = Display(args)
     config, given = search_options(args)
+    tracking = trackers(args)
     with _warmup_progress(display, config) as on_warmup:
         opened = open_search(config, given, on_warmup=on_warmup, start_executor=True)
     study, settings, executor = opened.study, opened.settings, opened.executor
@@ -290,10 +293,13 @@ def run(args: argparse.Namespace) -> int:
         try:
             if prepare_supernet(study, opened.evaluator, _supernet_progress(display, opened.evaluator)):
                 display.note(f"supernet trained and kept beside the study: {study.artifact_dir}")
-            _optimize(study, opened.evaluator, display, executor)
+            for tracker in tracking:  # trials finished before (a resumed study) are logged first
+                tracker.sync(study)
+            _optimize(study, opened.evaluator, display, executor, tracking)
         finally:
             executor.shutdown()
         final_retrain(study, opened.evaluator, _retrain_progress(display))
+        _finish_tracking(study, tracking, quiet=args.json)
         if args.json:
             print_json(summary(study, config.study_path, args.top, study.retrains))
         else:
@@ -362,7 +368,15 @@ def _epoch_bar(display: Display, epochs: int | None, start: int = 0) -> Callable
     return on_epoch
 
 
-def _optimize(study: Any, evaluator: Any, display: Display, executor: Any) -> None:
+def _finish_tracking(study: Any, tracking: list[Any], quiet: bool) -> None:
+    """Log the final pick where a tracker keeps models, end the runs, and say where to look."""
+    for tracker in tracking:
+        tracker.end(study)
+        if tracker.enabled and not quiet:
+            stderr.print(tracker.where(), soft_wrap=True)
+
+
+def _optimize(study: Any, evaluator: Any, display: Display, executor: Any, tracking: list[Any]) -> None:
     budget = study.settings.budget
     columns = (
         TextColumn("[bold]trial"),
@@ -387,6 +401,8 @@ def _optimize(study: Any, evaluator: Any, display: Display, executor: Any) -> No
             display.line(
                 f"trial {trial.number} ({study.n_finished}/{budget}) {outcome} (best {_best_text(study)})"
             )
+            for tracker in tracking:
+                tracker(study, trial)
 
         study.optimize(evaluator, budget, executor=executor, callback=on_trial)
     if study.exhausted:

@@ -41,6 +41,7 @@ except ImportError as exc:
 from nasforge import __version__
 from nasforge.deploy import binary_tensors as bt
 from nasforge.deploy.load import load_model, verify
+from nasforge.deploy.onnx_model import onnx_session, scores
 from nasforge.deploy.protocol import MAX_BATCH, documented
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators.model_card import read_card
@@ -87,7 +88,7 @@ class ModelServer:
         else:  # the ONNX file alone: no network rebuilt, no code of a user's space run
             if check_integrity:
                 verify(folder)
-            self.session = _onnx_session(Path(folder), onnx_file, threads)
+            self.session = onnx_session(Path(folder), onnx_file, threads)
         self.shape = list(card.task.input_shape)
         self.classes = card.classes()
         self.labels = np.asarray(self.classes, dtype=object)
@@ -153,10 +154,7 @@ class ModelServer:
             assert self.model is not None  # the torch runtime loaded it
             with torch.inference_mode():
                 outputs = self.model(torch.from_numpy(batch)).numpy()
-        if self.regression:
-            return outputs
-        exp = np.exp(outputs - outputs.max(axis=1, keepdims=True))
-        return exp / exp.sum(axis=1, keepdims=True)
+        return scores(outputs, self.regression)
 
     async def infer(self, model: str, body: Any, binary: bytes = b"") -> Any:
         if model != self.name:
@@ -208,18 +206,6 @@ def _answer(name: str, outputs: list[tuple[str, str, Any]], asked: set[str] | No
         return Response(text, media_type="application/json")
     headers = {"Inference-Header-Content-Length": str(len(text))}
     return Response(b"".join([text, *blobs]), media_type="application/octet-stream", headers=headers)
-
-
-def _onnx_session(folder: Path, name: str, threads: int | None) -> Any:
-    import onnxruntime
-
-    if not (folder / name).exists():
-        made_by = "nasforge compress --quantize int8" if "int8" in name else "nasforge export"
-        raise InvalidArgumentError(f"this --runtime needs {folder / name} (write it with {made_by})")
-    options = onnxruntime.SessionOptions()
-    if threads is not None:
-        options.intra_op_num_threads = threads
-    return onnxruntime.InferenceSession(str(folder / name), options, providers=["CPUExecutionProvider"])
 
 
 def make_app(

@@ -173,6 +173,16 @@ class StudyRecord:
         raise NotImplementedError
 
     @property
+    def file(self) -> Path | None:
+        """The study file (None for a study kept in memory)."""
+        raise NotImplementedError
+
+    def curve_points(self, trial: int) -> dict[str, dict[int, float]]:
+        """The per-step series of a trial (losses and accuracies per epoch, weight norms,
+        timings), by name, each a value by step."""
+        raise NotImplementedError
+
+    @property
     def retrains(self) -> list[Retrain]:
         """Every retraining, oldest first."""
         raise NotImplementedError
@@ -265,10 +275,17 @@ class StudyView(StudyRecord):
     def retrains(self) -> list[Retrain]:
         return self._retrains
 
+    @property
+    def file(self) -> Path:
+        return self.path
+
     def curves(self, trial: int) -> dict[str, list[float]]:
         """Per-step series of a trial (losses and accuracies per epoch, weight norms, timings)."""
+        return {name: list(points.values()) for name, points in self.curve_points(trial).items()}
+
+    def curve_points(self, trial: int) -> dict[str, dict[int, float]]:
         try:
-            return queries.read_curves(self._db, trial)
+            return queries.read_curve_points(self._db, trial)
         except sqlite3.OperationalError as exc:
             raise StudyError(explain(self.path, exc, "read")) from None
         except sqlite3.DatabaseError as exc:

@@ -191,6 +191,13 @@ class Study(StudyRecord):
     def artifact_records(self) -> list[dict[str, Any]]:
         return self.storage.load_artifacts()
 
+    @property
+    def file(self) -> Path | None:
+        return self.storage.path
+
+    def curve_points(self, trial: int) -> dict[str, dict[int, float]]:
+        return self.storage.load_curve_points(trial)
+
     # -- ask and tell ------------------------------------------------------------------------
 
     def ask(self) -> Trial:
@@ -275,7 +282,7 @@ class Study(StudyRecord):
         budget: int,
         *,
         executor: Executor | None = None,
-        callback: Callback | None = None,
+        callback: Callback | Sequence[Callback] | None = None,
         timeout: float | None = None,
         n_jobs: int = 1,
     ) -> None:
@@ -284,8 +291,9 @@ class Study(StudyRecord):
         for after it, the running ones finish. `n_jobs` trials run at once in a process pool
         (-1: one per core), as in Optuna, unless an `executor` is given.
 
-        Each finished trial is committed before the next candidate is asked for. A trial whose
-        evaluation raises is stored as FAILED with the reason, and the search goes on.
+        Each finished trial is committed before the next candidate is asked for, then given to
+        `callback(study, trial)` (or to each of a list of callbacks, e.g. `MLflowCallback`). A
+        trial whose evaluation raises is stored as FAILED with the reason, and the search goes on.
 
         Raises:
             InvalidArgumentError: an objective the evaluator does not measure, or a setting that
@@ -306,7 +314,8 @@ class Study(StudyRecord):
                 if self.config.evaluator is None:  # made through the API without one: remember it
                     self.config.evaluator, self.config.metadata = evaluator.config(), evaluator.metadata()
                     self.storage.write_config(self.config)
-                self._run(evaluator, budget, runner, callback, timeout or self._settings.timeout)
+                callbacks = [] if callback is None else [callback] if callable(callback) else list(callback)
+                self._run(evaluator, budget, runner, callbacks, timeout or self._settings.timeout)
         finally:
             if owned:
                 runner.shutdown()
@@ -336,7 +345,7 @@ class Study(StudyRecord):
         evaluator: Evaluator,
         budget: int,
         executor: Executor,
-        callback: Callback | None,
+        callbacks: list[Callback],
         timeout_s: float | None,
     ) -> None:
         """Keep every worker busy: as soon as one finishes, its result is committed and told, and
@@ -372,7 +381,7 @@ class Study(StudyRecord):
                     trial = pending.pop(future)
                     del started[future]
                     self._finish(trial, result)
-                    if callback is not None:
+                    for callback in callbacks:
                         callback(self, trial)
         except BaseException:  # Ctrl-C above all: end the running trials, which stay RUNNING
             executor.stop()
