@@ -9,6 +9,7 @@ replaced.
 
 from __future__ import annotations
 
+import math
 import re
 import sys
 import time
@@ -59,6 +60,7 @@ class MLflowCallback:
         self.enabled = True
         self.parent_id: str | None = None
         self._client: Any = None
+        self._experiment_id = ""
         self._logged: set[int] = set()
 
     def __call__(self, study: StudyRecord, trial: Trial) -> None:
@@ -129,9 +131,9 @@ class MLflowCallback:
             from mlflow.tracking import MlflowClient
 
             self._client = MlflowClient(tracking_uri=uri)
-            experiment_id = self._experiment(study)
-            self.parent_id = self._parent(study, experiment_id)
-            self._logged = self._trials_logged(experiment_id)
+            self._experiment_id = self._experiment(study)
+            self.parent_id = self._parent(study, self._experiment_id)
+            self._logged = self._trials_logged(self._experiment_id)
         except Exception as exc:
             self._fail(exc)
         return self.enabled
@@ -170,7 +172,7 @@ class MLflowCallback:
             "evaluator": (config.evaluator or {}).get("name", ""),
             "study_file": "" if study.file is None else str(study.file),
         }
-        self._batch(run_id, params=params, tags=tags)
+        self._batch(run_id, params, tags)
         return run_id
 
     def _trials_logged(self, experiment_id: str) -> set[int]:
@@ -178,7 +180,8 @@ class MLflowCallback:
         done: set[int] = set()
         for run in self._nested(experiment_id):
             number = int(run.data.tags[TRIAL])
-            if run.data.tags.get(LOGGED) == "true" and number not in done:
+            whole = run.data.tags.get(LOGGED) == "true" and run.info.status != "RUNNING"
+            if whole and number not in done:
                 done.add(number)
             else:
                 self._client.delete_run(run.info.run_id)
@@ -198,14 +201,13 @@ class MLflowCallback:
     # -- a trial -----------------------------------------------------------------------------
 
     def _log_trial(self, study: StudyRecord, trial: Trial) -> None:
+        """Three calls: the run, its data in batches (the whole-mark last), its end."""
         from mlflow.entities import Metric
 
-        assert self.parent_id is not None  # opened
-        experiment_id = self._client.get_run(self.parent_id).info.experiment_id
         started = int((trial.started or time.time()) * 1000)
         tags = {PARENT: self.parent_id, TRIAL: str(trial.number), KEY: facts.study_key(study)}
         run = self._client.create_run(
-            experiment_id, start_time=started, tags=tags, run_name=f"trial-{trial.number}"
+            self._experiment_id, start_time=started, tags=tags, run_name=f"trial-{trial.number}"
         )
         run_id = run.info.run_id
         metrics = []
@@ -218,31 +220,36 @@ class MLflowCallback:
         ended = int((trial.ended or time.time()) * 1000)
         for name, value in facts.final_metrics(trial).items():  # after its curve: the run's summary
             metrics.append(Metric(mlflow_key(name), value, ended, last_step.get(name, 0)))
-        params = facts.knobs(study, trial)
-        self._batch(run_id, params=params, tags=facts.tags(study, trial), metrics=metrics)
+        self._batch(run_id, facts.knobs(study, trial), facts.tags(study, trial), metrics, whole_mark=True)
         self._client.set_terminated(run_id, status=STATUS.get(trial.state, "KILLED"), end_time=ended)
-        self._client.set_tag(run_id, LOGGED, "true")
         self._logged.add(trial.number)
 
     def _batch(
         self,
         run_id: str,
-        *,
-        params: dict[str, Any] | None = None,
-        tags: dict[str, str] | None = None,
+        params: dict[str, Any],
+        tags: dict[str, str],
         metrics: Sequence[Any] = (),
+        whole_mark: bool = False,
     ) -> None:
-        """Log in batches within MLflow's limits."""
+        """Log in as few calls as MLflow's limits allow (100 params and tags, 1,000 entries per
+        call); with `whole_mark`, the last call also marks the run whole."""
         from mlflow.entities import Param, RunTag
 
-        param_list = [Param(mlflow_key(k), str(facts.plain(v))[:6000]) for k, v in (params or {}).items()]
-        tag_list = [RunTag(k, str(v)[:8000]) for k, v in (tags or {}).items()]
-        for i in range(0, len(param_list), MAX_TAGS):
-            self._client.log_batch(run_id, params=param_list[i : i + MAX_TAGS])
-        for i in range(0, len(tag_list), MAX_TAGS):
-            self._client.log_batch(run_id, tags=tag_list[i : i + MAX_TAGS])
-        for i in range(0, len(metrics), MAX_METRICS):
-            self._client.log_batch(run_id, metrics=list(metrics[i : i + MAX_METRICS]))
+        keyed = [Param(mlflow_key(k), str(facts.plain(v))[:6000]) for k, v in params.items()]
+        keyed += [RunTag(k, str(v)[:8000]) for k, v in tags.items()]
+        per_call = MAX_TAGS - 1, MAX_METRICS - MAX_TAGS  # room left for the mark
+        calls = max(1, math.ceil(len(keyed) / per_call[0]), math.ceil(len(metrics) / per_call[1]))
+        for i in range(calls):
+            batch = keyed[i * per_call[0] : (i + 1) * per_call[0]]
+            if whole_mark and i == calls - 1:
+                batch.append(RunTag(LOGGED, "true"))
+            self._client.log_batch(
+                run_id,
+                metrics=list(metrics[i * per_call[1] : (i + 1) * per_call[1]]),
+                params=[e for e in batch if isinstance(e, Param)],
+                tags=[e for e in batch if isinstance(e, RunTag)],
+            )
 
     def _fail(self, exc: BaseException) -> None:
         if self.enabled:

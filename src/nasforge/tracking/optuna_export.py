@@ -3,8 +3,8 @@ and `Study.add_trials`), so `optuna-dashboard` and Optuna's own plots and import
 
 Each trial keeps its number's order, its knob values with the space's Optuna distributions, its
 objective values, the per-epoch curve of its first objective as intermediate values, its state
-(complete, pruned, failed), its start and end times, and its other metrics, fidelity, strategy
-and failure reason as user attributes. Trials still running are left out.
+(complete, pruned, failed), its start and end times, and as user attributes its fidelity,
+strategy, failure reason and final metrics (`metrics`, one mapping). Trials still running are left out.
 """
 
 from __future__ import annotations
@@ -92,7 +92,7 @@ def _frozen(record: StudyRecord, trial: Trial, seen: dict[str, set[str]]) -> Any
     state = TS.COMPLETE if complete else TS.PRUNED if trial.state is TrialState.PRUNED else TS.FAIL
     curve = record.curve_points(trial.number).get(record.objectives[0].metric, {})
     user_attrs: dict[str, Any] = {"nasforge_trial": trial.number, **facts.tags(record, trial)}
-    user_attrs.update({f"metric:{k}": v for k, v in facts.final_metrics(trial).items()})
+    user_attrs["metrics"] = facts.final_metrics(trial)  # one attribute: Optuna writes each in a query
     frozen = optuna.trial.create_trial(
         state=state,
         values=[float(v) for v in values if v is not None] if complete else None,
