@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.progress import (
     BarColumn,
@@ -32,6 +32,10 @@ from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
 from nasforge.study.settings import BUDGET, ENSEMBLE, FINAL_EPOCHS, StudySettings
 from nasforge.workflows.config import DEFAULT_EVALUATOR, SearchConfig, WarmupConfig
+
+if TYPE_CHECKING:
+    from nasforge.study.study import Study
+    from nasforge.tracking import Tracker
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -368,7 +372,7 @@ def _epoch_bar(display: Display, epochs: int | None, start: int = 0) -> Callable
     return on_epoch
 
 
-def _finish_tracking(study: Any, tracking: list[Any], quiet: bool) -> None:
+def _finish_tracking(study: Study, tracking: list[Tracker], quiet: bool) -> None:
     """Log the final pick where a tracker keeps models, end the runs, and say where to look."""
     for tracker in tracking:
         tracker.end(study)
@@ -376,7 +380,7 @@ def _finish_tracking(study: Any, tracking: list[Any], quiet: bool) -> None:
             stderr.print(tracker.where(), soft_wrap=True)
 
 
-def _optimize(study: Any, evaluator: Any, display: Display, executor: Any, tracking: list[Any]) -> None:
+def _optimize(study: Any, evaluator: Any, display: Display, executor: Any, tracking: list[Tracker]) -> None:
     budget = study.settings.budget
     columns = (
         TextColumn("[bold]trial"),

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING
 
 from nasforge.cli.common import print_json, stderr
+
+if TYPE_CHECKING:
+    from nasforge.tracking import Tracker
 
 
 def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -54,9 +57,9 @@ def add_search_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def trackers(args: argparse.Namespace) -> list[Any]:
+def trackers(args: argparse.Namespace) -> list[Tracker]:
     """The callbacks `search`'s tracking options ask for (each checks its extra now)."""
-    out: list[Any] = []
+    out: list[Tracker] = []
     if args.mlflow is not None:
         from nasforge.tracking.mlflow_tracking import MLflowCallback
 

@@ -39,6 +39,7 @@ from nasforge.evaluators.training_settings import (
     Limits,
     Measurements,
     Recipe,
+    TrainingSettings,
     flat_defaults,
     flat_to_groups,
     groups_to_flat,
@@ -112,7 +113,7 @@ class TrainingEvaluator(Evaluator):
     def from_params(cls, **flat: Any) -> TrainingEvaluator:
         """The evaluator from flat settings (`epochs=3, max_params=10_000`, as the CLI, a TOML
         file and a stored study give them; see `training_settings`)."""
-        return cls(**flat_to_groups(flat))
+        return cls(**flat_to_groups(flat)._asdict())
 
     @classmethod
     def parameter_defaults(cls) -> dict[str, Any]:
@@ -123,10 +124,9 @@ class TrainingEvaluator(Evaluator):
         """The flat settings (what a study stores; `from_params` reads them back)."""
         return {"name": self.name, **groups_to_flat(self.groups())}
 
-    def groups(self) -> dict[str, Any]:
-        """The typed groups by their constructor names."""
-        return {"data": self.data, "recipe": self.recipe, "limits": self.limits,
-                "measurements": self.measurements, "hardware": self.hardware}  # fmt: skip
+    def groups(self) -> TrainingSettings:
+        """The typed groups, by their constructor names."""
+        return TrainingSettings(self.data, self.recipe, self.limits, self.measurements, self.hardware)
 
     def with_recipe(self, **changes: Any) -> TrainingEvaluator:
         """A copy whose recipe has `changes` (the loaded data is shared)."""

@@ -7,7 +7,7 @@ onto the groups one to one; only `data` is kept as `DataSource.dataset`.
 
 Example:
     >>> groups = flat_to_groups({"data": "digits", "epochs": 3, "max_params": 10_000})
-    >>> groups["data"].dataset, groups["recipe"].epochs, groups["limits"].max_params
+    >>> groups.data.dataset, groups.recipe.epochs, groups.limits.max_params
     ('digits', 3, 10000)
     >>> groups_to_flat(groups)["epochs"]
     3
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators.augment import AUGMENTATIONS
@@ -29,11 +29,11 @@ TASKS = ("auto", "classification", "regression")
 DEVICES = ("auto", "cpu", "cuda")
 
 
-def _optional_int(name: str, value: Any, minimum: int) -> int | None:
+def _optional_int(name: str, value: object, minimum: int) -> int | None:
     return None if value is None else check_int(name, value, minimum=minimum)
 
 
-def _set(group: object, **values: Any) -> None:
+def _set(group: object, **values: object) -> None:
     """Store checked values on a frozen dataclass (from its `__post_init__`)."""
     for name, value in values.items():
         object.__setattr__(group, name, value)
@@ -153,23 +153,27 @@ class Hardware:
         )
 
 
-GROUPS: dict[str, type[Any]] = {
-    "data": DataSource,
-    "recipe": Recipe,
-    "limits": Limits,
-    "measurements": Measurements,
-    "hardware": Hardware,
-}
+class TrainingSettings(NamedTuple):
+    """The five groups, by the training evaluator's constructor names."""
+
+    data: DataSource
+    recipe: Recipe
+    limits: Limits
+    measurements: Measurements
+    hardware: Hardware
+
+
+_CLASSES = (DataSource, Recipe, Limits, Measurements, Hardware)
 _FLAT_NAME = {"dataset": "data"}  # a field whose flat name differs
 _FIELD_NAME = {flat: field for field, flat in _FLAT_NAME.items()}
 
 
 def flat_defaults() -> dict[str, Any]:
     """Every setting under its flat name, with its default (in the groups' order)."""
-    return groups_to_flat({group: cls() for group, cls in GROUPS.items()})
+    return groups_to_flat(TrainingSettings._make(cls() for cls in _CLASSES))
 
 
-def flat_to_groups(flat: dict[str, Any]) -> dict[str, Any]:
+def flat_to_groups(flat: dict[str, Any]) -> TrainingSettings:
     """The groups built from flat settings (missing ones take their defaults).
 
     Raises:
@@ -182,18 +186,18 @@ def flat_to_groups(flat: dict[str, Any]) -> dict[str, Any]:
             f"the training evaluator has no parameter {', '.join(unknown)}; "
             f"allowed: {', '.join(flat_defaults())}"
         )
-    groups = {}
-    for group, cls in GROUPS.items():
+    groups = []
+    for cls in _CLASSES:
         names = {f.name for f in dataclasses.fields(cls)}
         values = {_FIELD_NAME.get(k, k): v for k, v in flat.items() if _FIELD_NAME.get(k, k) in names}
-        groups[group] = cls(**values)
-    return groups
+        groups.append(cls(**values))
+    return TrainingSettings._make(groups)
 
 
-def groups_to_flat(groups: dict[str, Any]) -> dict[str, Any]:
+def groups_to_flat(groups: TrainingSettings) -> dict[str, Any]:
     """The groups' settings under their flat names (what a study stores)."""
     return {
         _FLAT_NAME.get(name, name): value
-        for group in groups.values()
+        for group in groups
         for name, value in dataclasses.asdict(group).items()
     }

@@ -56,14 +56,14 @@ def distributions(record: StudyRecord, trial: Trial, seen: dict[str, set[str]]) 
 
 
 def tags(record: StudyRecord, trial: Trial) -> dict[str, str]:
-    """State, fidelity, strategy, origin, the failure's reason and the architecture, as text."""
+    """State, fidelity ("full" where the trial ran the evaluator's whole budget), strategy,
+    origin, the failure's reason and the architecture, as text."""
     out = {
         "state": trial.state.value,
+        "fidelity": "full" if trial.fidelity is None else f"{trial.fidelity:g}",
         "strategy": record.config.strategy.name,
         "architecture": record.label(trial.genotype),
     }
-    if trial.fidelity is not None:
-        out["fidelity"] = f"{trial.fidelity:g}"
     if trial.origin:
         out["origin"] = trial.origin
     if trial.reason:
