@@ -8,8 +8,10 @@ prints its correlation table: Kendall tau and Spearman rho of `supernet_valid_ac
 `proxy_synflow` against stand-alone `valid_accuracy`, on the same architectures.
 
     python benchmarks/supernet_ranking.py --seed 0 [--archs 50] [--supernet-epochs 30] [--space families]
+        [--set sampling=sandwich]
 
-`--space` names another space with a supernet (default: the main job's).
+`--space` names another space with a supernet (default: the main job's); `--set KEY=VALUE` (repeatable)
+sets another option of the supernet evaluator (a TOML value).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ epochs = {epochs}
 train_candidates = true
 candidate_epochs = 5
 proxies = ["synflow"]
+{extra}
 """
 
 
@@ -46,18 +49,25 @@ def main() -> None:
     parser.add_argument("--archs", type=int, default=50)
     parser.add_argument("--supernet-epochs", type=int, default=30)
     parser.add_argument("--space", help="a space with a supernet (default: the main job's)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="an evaluator option")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         config, study = Path(scratch) / "ranking.toml", Path(scratch) / "ranking.db"
         space = f'space = {{ name = "{args.space}" }}' if args.space else ""
         config.write_text(
-            CONFIG.format(archs=args.archs, seed=args.seed, epochs=args.supernet_epochs, space=space)
+            CONFIG.format(
+                archs=args.archs,
+                seed=args.seed,
+                epochs=args.supernet_epochs,
+                space=space,
+                extra="\n".join(args.set),
+            )
         )
         start = time.perf_counter()
         nasforge("search", "--config", str(config), "--study", str(study), "--no-progress", "--json")
         print(f"{args.archs} architectures, seed {args.seed}: {time.perf_counter() - start:.0f} s")
         analysis = json.loads(nasforge("analyze", str(study), "--json"))
-        for measure in ("supernet_valid_accuracy", "proxy_synflow", "params"):
+        for measure in ("supernet_valid_accuracy", "supernet_valid_loss", "proxy_synflow", "params"):
             c = analysis["correlations"][measure]["valid_accuracy"]
             print(
                 f"{measure:24s} vs valid_accuracy: "

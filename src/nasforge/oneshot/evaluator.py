@@ -29,7 +29,13 @@ from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.genotype import Genotype
 from nasforge.oneshot.cell_supernet import CellSupernet
 from nasforge.oneshot.darts_training import ARCH_LEARNING_RATE, train_darts
-from nasforge.oneshot.supernet_training import Path, SupernetEpochHook, recalibrate, train_supernet
+from nasforge.oneshot.supernet_training import (
+    SAMPLINGS,
+    Path,
+    SupernetEpochHook,
+    recalibrate,
+    train_supernet,
+)
 from nasforge.oneshot.supernets import Supernet, make_supernet, supernet_class
 from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.nb201.space import NB201Space
@@ -49,6 +55,8 @@ class SupernetEvaluator(Evaluator):
     derived cell is `derived(space)`. `arch_learning_rate`: DARTS' architecture step (see
     `darts_training`).
     `max_skip`: DARTS+'s early stop against collapse, at that many skip connections (0: off).
+    `sampling`: SPOS' paths per training step, "uniform" or "sandwich" (the largest and the
+    smallest path each one step in four; see `supernet_training.UniformPaths`).
     `calibration_batches`: the training batches that re-estimate BatchNorm statistics for each
     path before it is scored. `candidate_epochs`: how long a candidate trains on its own (the
     stand-alone evaluator's epochs: a rerank before the final retraining uses them). With
@@ -76,6 +84,7 @@ class SupernetEvaluator(Evaluator):
         arch_learning_rate: float = ARCH_LEARNING_RATE,
         max_skip: int = 0,
         calibration_batches: int = 10,
+        sampling: str = "uniform",
         candidate_epochs: int = 5,
         train_candidates: bool = False,
         **training: Any,
@@ -84,6 +93,7 @@ class SupernetEvaluator(Evaluator):
         self.arch_learning_rate = check_float("arch_learning_rate", arch_learning_rate, minimum=0.0)
         self.max_skip = check_int("max_skip", max_skip, minimum=0)
         self.calibration_batches = check_int("calibration_batches", calibration_batches, minimum=1)
+        self.sampling = check_choice("sampling", sampling, SAMPLINGS)
         self.candidate_epochs = check_int("candidate_epochs", candidate_epochs, minimum=1)
         self.train_candidates = check_choice("train_candidates", train_candidates, (False, True))
         self.training = TrainingEvaluator.from_params(**training)
@@ -107,6 +117,7 @@ class SupernetEvaluator(Evaluator):
             "arch_learning_rate": self.arch_learning_rate,
             "max_skip": self.max_skip,
             "calibration_batches": self.calibration_batches,
+            "sampling": self.sampling,
             "candidate_epochs": self.candidate_epochs,
             "train_candidates": self.train_candidates,
         }
@@ -193,7 +204,7 @@ class SupernetEvaluator(Evaluator):
                 rate, skips = self.arch_learning_rate, self.max_skip
                 train_darts(supernet, x, y, config, checkpoint, on_epoch, rate, skips)
             else:
-                train_supernet(supernet, x, y, config, checkpoint, on_epoch)
+                train_supernet(supernet, x, y, config, checkpoint, on_epoch, self.sampling)
         return supernet
 
     def derived(self, space: SearchSpace) -> list[Genotype]:

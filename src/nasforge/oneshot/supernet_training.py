@@ -14,6 +14,7 @@ from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.trainer import TrainConfig, Trainer, batches
 from nasforge.genotype import Genotype
 from nasforge.oneshot.supernets import Supernet
+from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.ops import BN_MOMENTUM
 
 # Before the first epoch and after each: (epochs done, epochs in all, that epoch's
@@ -21,23 +22,46 @@ from nasforge.spaces.ops import BN_MOMENTUM
 SupernetEpochHook = Callable[[int, int, dict[str, float]], None]
 
 
+SAMPLINGS = ("uniform", "sandwich")
+CAPACITY = ("blocks", "channels", "kernel", "hidden", "depth")  # knobs (by name) that size a path
+
+
 class UniformPaths(nn.Module):
-    """The supernet as one model to train: every forward pass takes a path drawn uniformly.
+    """The supernet as one model to train: every forward pass takes a path drawn uniformly, or
+    with `sampling="sandwich"` (BigNAS' sandwich rule, one path per step): of every four steps,
+    one trains the largest path, one the smallest (each knob in `CAPACITY` at its end, the others
+    drawn), two a uniform draw, so the shared weights fit both ends of the space.
 
     The draws of epoch e come from the seed and e alone, so a run continued from a checkpoint
     draws the same paths as one that never stopped."""
 
-    def __init__(self, supernet: Supernet, seed: int) -> None:
+    def __init__(self, supernet: Supernet, seed: int, sampling: str = "uniform") -> None:
         super().__init__()
-        self.supernet, self.seed = supernet, seed
+        self.supernet, self.seed, self.sampling = supernet, seed, sampling
         self.start_epoch(0)
 
     def start_epoch(self, epoch: int) -> None:
         """Draw the paths of `epoch` (counted from 0) from now on."""
         self.rng = np.random.default_rng([self.seed, epoch])
+        self.steps = 0
 
     def forward(self, x: Tensor) -> Tensor:
-        return self.supernet(x, self.supernet.space.sample(self.rng))
+        space, turn = self.supernet.space, self.steps % 4
+        self.steps += 1
+        genotype = space.sample(self.rng)
+        if self.sampling == "sandwich" and turn < 2:
+            genotype = extreme(space, genotype, largest=turn == 0)
+        return self.supernet(x, genotype)
+
+
+def extreme(space: SearchSpace, genotype: Genotype, largest: bool) -> Genotype:
+    """`genotype` with every knob in `CAPACITY` set to its largest (or smallest) choice."""
+    features, choices = space.features(genotype), space.feature_choices()
+    end = max if largest else min
+    for name, values in choices.items():
+        if name.rsplit(".", 1)[-1] in CAPACITY:
+            features[name] = end(values)
+    return space.from_features(features)
 
 
 class Path(nn.Module):
@@ -58,14 +82,15 @@ def train_supernet(
     config: TrainConfig,
     checkpoint: str | FilePath | None = None,
     on_epoch: SupernetEpochHook | None = None,
+    sampling: str = "uniform",
 ) -> None:
-    """Train `supernet` in place for `config.epochs` epochs of uniformly drawn paths.
+    """Train `supernet` in place for `config.epochs` epochs of drawn paths (`UniformPaths`).
 
     With `checkpoint`, the training state is saved there after every epoch and, when the file
     exists, training continues from it (the epochs it holds are not run again). `on_epoch` is
     called once before the first epoch run here and after each.
     """
-    model = UniformPaths(supernet, config.seed)
+    model = UniformPaths(supernet, config.seed, sampling)
     trainer = Trainer(model, config, len(y))
     if checkpoint is not None and FilePath(checkpoint).exists():
         load_checkpoint(checkpoint, trainer)
