@@ -1,0 +1,46 @@
+"""The sandwich rule: of every four training steps of the SPOS supernet, one trains the largest
+path and one the smallest, the others a uniform draw."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from nasforge.genotype import Genotype
+from nasforge.oneshot.supernet_training import UniformPaths
+from nasforge.oneshot.supernets import make_supernet
+from nasforge.spaces import make_space
+from nasforge.task import Task
+
+SPACE = {"name": "macro", "max_blocks": 3, "choices": {"channels": [8, 16, 32], "kernel": [3, 5]}}
+
+
+def test_sandwich_trains_the_largest_and_the_smallest_path_one_step_in_four() -> None:
+    space = make_space(SPACE)
+    supernet = make_supernet(space, Task((1, 40), 10))
+    seen: list[Genotype] = []
+
+    def record(x: Tensor, genotype: Genotype) -> Tensor:
+        seen.append(genotype)
+        return torch.zeros(len(x), 10)
+
+    supernet.forward = record  # type: ignore[method-assign]
+    paths = UniformPaths(supernet, seed=0, sampling="sandwich")
+    for _ in range(8):
+        paths(torch.zeros(2, 1, 40))
+    sizes = [space.features(g) for g in seen]
+    assert [f["blocks"] for f in sizes[0::4]] == [3, 3] and [f["blocks"] for f in sizes[1::4]] == [1, 1]
+    largest = [v for k, v in sizes[0].items() if k.endswith((".channels", ".kernel"))]
+    assert largest == [5, 32] * 3  # kernel, channels of each block
+    assert {v for k, v in sizes[1].items() if k.endswith(".channels")} - {None} == {8}  # one block
+    assert len({space.format(g) for g in seen[2::4] + seen[3::4]}) > 1  # the rest drawn
+
+
+def test_uniform_paths_repeat_their_draws_per_epoch() -> None:
+    space = make_space(SPACE)
+    supernet = make_supernet(space, Task((1, 40), 10))
+    paths = UniformPaths(supernet, seed=3)
+    paths.start_epoch(5)
+    first = [space.sample(paths.rng) for _ in range(3)]
+    paths.start_epoch(5)
+    assert [space.sample(paths.rng) for _ in range(3)] == first
