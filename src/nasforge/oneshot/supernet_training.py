@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from nasforge.errors import NasforgeError
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.trainer import TrainConfig, Trainer, batches
 from nasforge.genotype import Genotype
@@ -48,20 +49,30 @@ class UniformPaths(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         space, turn = self.supernet.space, self.steps % 4
         self.steps += 1
-        genotype = space.sample(self.rng)
         if self.sampling == "sandwich" and turn < 2:
-            genotype = extreme(space, genotype, largest=turn == 0)
-        return self.supernet(x, genotype)
+            return self.supernet(x, extreme(space, self.rng, largest=turn == 0))
+        return self.supernet(x, space.sample(self.rng))
 
 
-def extreme(space: SearchSpace, genotype: Genotype, largest: bool) -> Genotype:
-    """`genotype` with every knob in `CAPACITY` set to its largest (or smallest) choice."""
-    features, choices = space.features(genotype), space.feature_choices()
-    end = max if largest else min
-    for name, values in choices.items():
-        if name.rsplit(".", 1)[-1] in CAPACITY:
-            features[name] = end(values)
-    return space.from_features(features)
+def extreme(space: SearchSpace, rng: np.random.Generator, largest: bool, tries: int = 20) -> Genotype:
+    """A path with every knob in `CAPACITY` at its largest (or smallest) choice and the others
+    drawn; where that is no valid architecture (e.g. too many strides for the input), another
+    draw of the others, and after `tries` a uniform draw."""
+    choices, end = space.feature_choices(), max if largest else min
+    for _ in range(tries):
+        features = space.features(space.sample(rng))
+        for name, values in choices.items():
+            if name.rsplit(".", 1)[-1] in CAPACITY:
+                features[name] = end(values)
+            elif features.get(name) is None:  # a block the draw did not have
+                features[name] = values[int(rng.integers(len(values)))]
+        try:
+            genotype = space.from_features(features)
+            space.validate(genotype)
+        except NasforgeError:
+            continue
+        return genotype
+    return space.sample(rng)
 
 
 class Path(nn.Module):
