@@ -9,13 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol
 
 from nasforge._registry import lazy_getattr
-from nasforge.study.record import StudyRecord
-from nasforge.trial import Trial
 
 if TYPE_CHECKING:
+    from nasforge.study.record import StudyRecord
     from nasforge.tracking.mlflow_tracking import MLflowCallback
     from nasforge.tracking.optuna_export import OptunaExport, export_to_optuna
     from nasforge.tracking.tensorboard_tracking import TensorBoardCallback
+    from nasforge.trial import Trial
 
 
 class Tracker(Protocol):

@@ -43,16 +43,18 @@ def knobs(record: StudyRecord, trial: Trial) -> dict[str, Any]:
     return dict(params)
 
 
-def distributions(record: StudyRecord, trial: Trial, seen: dict[str, set[str]]) -> dict[str, Any]:
-    """The Optuna distributions of `knobs(record, trial)`: the space's own, or a categorical over
-    the architectures `seen` where the space is not installed here."""
+def knobs_and_distributions(
+    record: StudyRecord, trial: Trial, seen: dict[str, set[str]]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """`knobs(record, trial)` with their Optuna distributions (one `suggested` call): the space's
+    own, or a categorical over the architectures `seen` where the space is not installed here."""
     from optuna.distributions import CategoricalDistribution
 
     space = record.space_or_none
     if space is None:
-        return {ARCHITECTURE: CategoricalDistribution(sorted(seen[ARCHITECTURE]))}
-    _, dists = space.suggested(trial.genotype)
-    return dict(dists)
+        return knobs(record, trial), {ARCHITECTURE: CategoricalDistribution(sorted(seen[ARCHITECTURE]))}
+    params, dists = space.suggested(trial.genotype)
+    return dict(params), dict(dists)
 
 
 def tags(record: StudyRecord, trial: Trial) -> dict[str, str]:

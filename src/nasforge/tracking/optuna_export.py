@@ -93,11 +93,12 @@ def _frozen(record: StudyRecord, trial: Trial, seen: dict[str, set[str]]) -> Any
     curve = record.curve_points(trial.number).get(record.objectives[0].metric, {})
     user_attrs: dict[str, Any] = {"nasforge_trial": trial.number, **facts.tags(record, trial)}
     user_attrs["metrics"] = facts.final_metrics(trial)  # one attribute: Optuna writes each in a query
+    params, distributions = facts.knobs_and_distributions(record, trial, seen)
     frozen = optuna.trial.create_trial(
         state=state,
         values=[float(v) for v in values if v is not None] if complete else None,
-        params=facts.knobs(record, trial),
-        distributions=facts.distributions(record, trial, seen),
+        params=params,
+        distributions=distributions,
         user_attrs=user_attrs,
         intermediate_values={int(step): float(v) for step, v in curve.items()},
     )
