@@ -38,6 +38,8 @@ def test_export_matches_the_trials_one_for_one(
     assert code == 2 and "already has a study 's'" in err and "--replace" in err
     code, _, err = run(capsys, "export-study", "s.db", "--to-optuna", "nosuch://x")
     assert code == 2 and "cannot open the Optuna storage" in err and "Traceback" not in err
+    code, _, err = run(capsys, "export-study", "s.db", "--to-optuna", "sqlite:////nonexistent/dir/o.db")
+    assert code == 2 and "unable to open database file" in err and len(err.strip().splitlines()) == 1
 
 
 def score(call: object) -> dict[str, float]:

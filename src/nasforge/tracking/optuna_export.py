@@ -49,7 +49,8 @@ def export_to_optuna(
     try:
         exists = name in optuna.study.get_all_study_names(storage)
     except Exception as exc:  # a bad URL, a missing driver, an unreachable database: said in one line
-        raise InvalidArgumentError(f"cannot open the Optuna storage {storage!r}: {exc}") from None
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidArgumentError(f"cannot open the Optuna storage {storage!r}: {reason}") from None
     if exists and not replace:
         raise InvalidArgumentError(
             f"the Optuna storage {storage} already has a study {name!r}; "
