@@ -9,7 +9,8 @@
    (timed on 1,000 images and scaled by 10).
 3. Zero-cost warm-up on the table: regularized evolution and local search, 50 queries, 100 runs,
    with and without a synflow warm-up over 3,000 random candidates. synflow of every cell is
-   computed once (two processes) and cached in benchmarks/results/nb201_synflow.csv.gz.
+   computed once (two processes) and shipped with the package
+   (src/nasforge/evaluators/tables/nb201_cifar10_synflow.csv.gz).
 
     python benchmarks/proxies_nb201.py [--sample 1000] [--full-sample 100] [--data gaussian]
 """
@@ -31,11 +32,11 @@ from torch import nn
 from nasforge import NB201Space, Study, TabularEvaluator, Task
 from nasforge.analysis.proxies_nb201 import score_nb201
 from nasforge.evaluators.proxies import PROXIES, ProxyBatch, make_batch
-from nasforge.evaluators.table import load_table
+from nasforge.evaluators.table import SHIPPED_PROXY_SCORES, load_table
 from nasforge.strategies.warmup import zero_cost_warmup
 
 RESULTS = Path(__file__).parent / "results"
-CACHE = RESULTS / "nb201_synflow.csv.gz"
+CACHE = SHIPPED_PROXY_SCORES["synflow"]
 PUBLISHED = {
     "synflow": 0.737,
     "jacob_cov": 0.731,

@@ -128,7 +128,7 @@ def test_changed_configuration_on_resume_is_refused(
     run(capsys, "search", "--table", "--study", db, "--budget", "5", "--json")
     code, _, err = run(capsys, "search", "--table", "--study", db, "--strategy", "random")
     assert code == 2 and "strategy.name = 'random' contradicts the stored study" in err
-    assert "has strategy.name = 'evolution'" in err
+    assert "has strategy.name = 'local'" in err
 
 
 def test_bare_study_path_resumes_with_the_stored_settings(

@@ -43,3 +43,12 @@ def test_warm_started_evolution_starts_from_the_warmup_and_resumes(nb201: NB201S
     assert max(t.metrics["valid"] for t in study.trials[:10]) > max(
         t.metrics["valid"] for t in cold.trials[:10]
     )
+
+
+def test_every_single_fidelity_strategy_starts_from_the_warmup(nb201: NB201Space) -> None:
+    warm = zero_cost_warmup(nb201, convs, candidates=200, keep=4, seed=3)
+    for name in ("tpe", "bananas", "local", "annealing", "genetic", "nsga2", "random"):
+        study = Study.create(nb201, name, seed=1, warm_start=warm)
+        study.optimize(TabularEvaluator(), 6)
+        starts = 1 if name == "annealing" else 4  # annealing walks from its one start
+        assert [t.genotype for t in study.trials[:starts]] == warm[:starts], name

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING
 
 from nasforge.cli.common import add_param_option, int_at_least, parse_params, print_json, stderr, stdout
 from nasforge.cli.progress import Display
+from nasforge.cli.search_options import add_warmup_options, warmup_section
 from nasforge.errors import InvalidArgumentError
 from nasforge.strategies import STRATEGIES
+from nasforge.workflows.config import TABLE_STRATEGY, TABLE_WARMUP, WarmupConfig
 
 if TYPE_CHECKING:
     from rich.progress import TaskID
@@ -28,7 +30,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "picked by the search metric, the share of runs that found the table's best, and the "
         "mean simulated cost.",
     )
-    parser.add_argument("--strategy", default="evolution", help=f"one of {', '.join(STRATEGIES.names())}")
+    parser.add_argument(
+        "--strategy",
+        default=TABLE_STRATEGY["name"],
+        help=f"one of {', '.join(STRATEGIES.names())} (default {TABLE_STRATEGY['name']}, as search --table)",
+    )
     add_param_option(parser)
     parser.add_argument(
         "--budget", type=int_at_least(1), default=100, help="queries per search (default 100)"
@@ -50,6 +56,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
     )
     parser.add_argument("--noisy", action="store_true", help="the same as --mode noisy")
     parser.add_argument("--seed-table", help="per-seed table for --noisy with a custom --table")
+    add_warmup_options(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     parser.set_defaults(run=run)
 
@@ -63,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
             "architectures; each search stops when the space is exhausted"
         )
     modes = _modes(args)
+    section = warmup_section(args)  # the shipped table's default is search --table's (looked up)
+    default = TABLE_WARMUP if args.table is None else {}
+    given = section if isinstance(section, dict) else {}
+    warmup = None if section is False or not (given or default) else WarmupConfig(**{**default, **given})
     display = Display(args)
     results = {}
     with display.progress(transient=True) as progress:
@@ -83,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
                 seed_table=args.seed_table,
                 metric=args.metric,
                 strategy_params=parse_params(args.param),
+                warmup=warmup,
                 on_run=advance,
             )
     if modes == ["noiseless"] and args.mode == "both" and not args.noisy:

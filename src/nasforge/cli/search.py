@@ -25,13 +25,20 @@ from nasforge.cli.common import (
 )
 from nasforge.cli.progress import Display
 from nasforge.cli.results import print_outcome, summary
-from nasforge.cli.search_options import DARTS_FINAL_EPOCHS, ONE_SHOT, RERANK, SUPERNET_EPOCHS, search_options
+from nasforge.cli.search_options import (
+    DARTS_FINAL_EPOCHS,
+    ONE_SHOT,
+    RERANK,
+    SUPERNET_EPOCHS,
+    add_warmup_options,
+    search_options,
+)
 from nasforge.cli.tracking import add_search_options, trackers
 from nasforge.errors import NasforgeError
 from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
 from nasforge.study.settings import BUDGET, ENSEMBLE, FINAL_EPOCHS, StudySettings
-from nasforge.workflows.config import DEFAULT_EVALUATOR, SearchConfig, WarmupConfig
+from nasforge.workflows.config import DEFAULT_EVALUATOR, SearchConfig
 
 if TYPE_CHECKING:
     from nasforge.study.study import Study
@@ -64,7 +71,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="search only these values of a knob of the space, repeatable (e.g. channels=16,32; "
         "knobs and values: nasforge spaces)",
     )
-    parser.add_argument("--strategy", help=f"one of {', '.join(STRATEGIES.names())} (default evolution)")
+    parser.add_argument(
+        "--strategy",
+        help=f"one of {', '.join(STRATEGIES.names())} (default evolution; on the NB201 table local)",
+    )
     parser.add_argument(
         "--one-shot",
         choices=ONE_SHOT,
@@ -209,14 +219,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "a one-shot search's candidates' 5) and retrain the best of them by validation accuracy "
         f"(0: no; default 0, with --one-shot spos {RERANK})",
     )
-    parser.add_argument(
-        "--warmup",
-        **field_argument(WarmupConfig, "candidates"),
-        metavar="N",
-        help="zero-cost warm-up: start from the best of N proxy-scored candidates (new studies only; "
-        "about 0.05-1 s per candidate on 2 CPU cores)",
-    )
-    parser.add_argument("--warmup-proxy", help="proxy of the warm-up (default synflow)")
+    add_warmup_options(parser)
     add_search_options(parser)
     parser.add_argument("--top", type=int_at_least(1), default=10, help="leaderboard rows (default 10)")
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
@@ -318,14 +321,19 @@ def run(args: argparse.Namespace) -> int:
 @contextlib.contextmanager
 def _warmup_progress(display: Display, config: Any) -> Iterator[Callable[[int], None] | None]:
     """A progress bar over the warm-up's candidates (None without a warm-up)."""
-    if config.warmup is None:
+    if config.warmup is None or config.study_path.exists():  # a stored study was warmed up once
         yield None
         return
     total, proxy = config.warmup.candidates, config.warmup.proxy
-    display.line(f"zero-cost warm-up: scoring {total} candidates with {proxy} …")
     with display.progress(transient=True) as progress:
         task = progress.add_task(f"warm-up ({proxy})", total=total)
-        yield lambda _i: progress.advance(task)
+
+        def advance(i: int) -> None:
+            if i == 0:  # said once scoring starts, after the options were checked
+                display.line(f"zero-cost warm-up: scoring {total} candidates with {proxy} …")
+            progress.advance(task)
+
+        yield advance
 
 
 def _retrain_progress(display: Display) -> Callable[[Any, int | None], Callable[[int, int], None]]:

@@ -17,6 +17,9 @@ from nasforge.spaces.nb201.space import NB201Space
 TABLES = Path(__file__).parent / "tables"
 DEFAULT_TABLE = TABLES / "nb201_cifar10.csv.gz"
 DEFAULT_SEED_TABLE = TABLES / "nb201_c10_per_seed.csv.gz"
+# Zero-cost scores of every cell of the shipped table, computed by nasforge's own proxies on the
+# benchmark's network (C=16, N=5, 3x32x32, 10 classes, weights seeded 0): `benchmarks/proxies_nb201.py`.
+SHIPPED_PROXY_SCORES = {"synflow": TABLES / "nb201_cifar10_synflow.csv.gz"}
 REQUIRED = ("arch", "valid", "test")
 
 
@@ -112,6 +115,22 @@ def load_seed_table(path: str | Path, main: str | Path = DEFAULT_TABLE) -> dict[
             if arch is not None:
                 runs.setdefault(arch, []).append(float(row["accuracy"]))
     return {arch: np.array(values) for arch, values in runs.items()}
+
+
+@functools.lru_cache(maxsize=4)
+def load_proxy_scores(proxy: str) -> dict[str, float] | None:
+    """A shipped proxy's score of every cell of the shipped table by arch string (None: not shipped).
+
+    Example:
+        >>> scores = load_proxy_scores("synflow")
+        >>> len(scores), load_proxy_scores("snip")
+        (15625, None)
+    """
+    path = SHIPPED_PROXY_SCORES.get(proxy)
+    if path is None:
+        return None
+    with gzip.open(path, "rt") as handle:
+        return {row["arch"]: float(row[proxy]) for row in csv.DictReader(handle)}
 
 
 def _is_number(text: str | None) -> bool:

@@ -11,7 +11,13 @@ import numpy as np
 from nasforge.errors import InvalidArgumentError
 from nasforge.evaluators.base import EvalOptions, Evaluator, Result
 from nasforge.evaluators.schema import MetricSpec
-from nasforge.evaluators.table import DEFAULT_SEED_TABLE, DEFAULT_TABLE, load_seed_table, load_table
+from nasforge.evaluators.table import (
+    DEFAULT_SEED_TABLE,
+    DEFAULT_TABLE,
+    load_proxy_scores,
+    load_seed_table,
+    load_table,
+)
 from nasforge.genotype import Genotype
 from nasforge.spaces.base import SearchSpace
 from nasforge.validation import check_choice, check_int
@@ -125,6 +131,11 @@ class TabularEvaluator(Evaluator):
         if not (options and options.test):  # test figures only for the final pick
             metrics = {k: v for k, v in metrics.items() if not k.startswith("test")}
         return Result(metrics=metrics, cost_s=cost)
+
+    def proxy_scores(self, proxy: str) -> dict[str, float] | None:
+        """`proxy`'s score of every cell by arch string, where nasforge ships it for this table
+        (the shipped one; synflow): a zero-cost warm-up then builds no network."""
+        return load_proxy_scores(proxy) if self.table is None else None
 
     def _noisy_valid(self, arch: str, mean: float) -> float:
         runs = load_seed_table(self.seed_table or DEFAULT_SEED_TABLE, self.table or DEFAULT_TABLE).get(arch)

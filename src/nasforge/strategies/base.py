@@ -95,16 +95,23 @@ class Strategy(ABC):
         at random: the initial population of evolution, the starts of local search, and so on."""
         self._warm = list(reversed(genotypes))
 
+    def next_warm(self, fidelity: float | None = None) -> Genotype | None:
+        """The next warm-start architecture not asked for yet (None: none left)."""
+        while self._warm:
+            genotype = self._warm.pop()
+            if self.is_new(genotype, fidelity):
+                return genotype
+        return None
+
     def random_new(self, fidelity: float | None = None) -> Genotype:
         """A random architecture not asked for yet (warm-start architectures first).
 
         Rejection sampling first; in a space that can be listed, a draw among the unseen ones
         once sampling keeps hitting seen architectures.
         """
-        while self._warm:
-            genotype = self._warm.pop()
-            if self.is_new(genotype, fidelity):
-                return genotype
+        warm = self.next_warm(fidelity)
+        if warm is not None:
+            return warm
         finite = self.space.enumerate() is not None
         for _ in range(QUICK_SAMPLE_TRIES if finite else MAX_SAMPLE_TRIES):
             genotype = self.space.sample(self.rng)

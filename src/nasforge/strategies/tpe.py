@@ -67,6 +67,9 @@ class TPE(Strategy):
         self._known: dict[str, tuple[float, bool]] = {}  # key -> (score, feasible)
 
     def _propose(self) -> Candidate:
+        warm = self.next_warm()  # told to the sampler as found when it finishes (see _observe)
+        if warm is not None:
+            return Candidate(warm)
         states = self._optuna.trial.TrialState
         with _quiet():
             for _ in range(REDRAWS):

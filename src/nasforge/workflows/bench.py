@@ -17,6 +17,8 @@ from nasforge.study import Study
 from nasforge.study.record import ranked
 from nasforge.trial import Trial
 from nasforge.validation import check_int
+from nasforge.workflows.config import WarmupConfig
+from nasforge.workflows.search import warmup_genotypes
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,7 @@ def bench_nb201(
     seed_table: str | None = None,
     metric: str = "valid",
     strategy_params: dict[str, Any] | None = None,
+    warmup: WarmupConfig | None = None,
     on_run: Callable[[int], None] | None = None,
 ) -> list[BenchSummary]:
     """Run `runs` searches of max(budgets) queries and summarise each budget.
@@ -80,11 +83,17 @@ def bench_nb201(
         evaluator = TabularEvaluator(
             table=table, noisy=noisy, seed_table=seed_table, seed=seed + run, epochs=epochs
         )
+        start = time.perf_counter()  # the warm-up counts in a run's seconds
+        start_from = warmup_genotypes(warmup, space, evaluator, seed + run) if warmup else None
         study = Study.create(
-            space, strategy, seed=seed + run, objective=metric, strategy_params=strategy_params
+            space,
+            strategy,
+            seed=seed + run,
+            objective=metric,
+            strategy_params=strategy_params,
+            warm_start=start_from,
         )
         clock: list[float] = []
-        start = time.perf_counter()
         study.optimize(evaluator, budgets[-1], callback=_stopwatch(clock))
         for budget in budgets:
             outcomes[budget].append(_read_at(study.trials[:budget], target, clock, start, evaluator, space))

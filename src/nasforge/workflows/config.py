@@ -29,6 +29,11 @@ DEFAULT_SPACE = {
 DEFAULT_STRATEGY = {"name": "evolution", "population_size": 10}
 DEFAULT_EVALUATOR = {"name": "training", "data": "mnist1d", "epochs": 5, "learning_rate": 0.01}
 WARMUP_CANDIDATES = 500
+# The NB201 table's default: local search from the best 10 of 3,000 cells by synflow (shipped with
+# the table, so free); of every strategy, with and without it, the best at 25, 50 and 100 queries
+# on runs 0-99 (benchmarks/results/nb201_warmup.md).
+TABLE_STRATEGY = {"name": "local"}
+TABLE_WARMUP = {"candidates": 3000}
 
 Direction = Literal["maximize", "minimize"]
 SECTIONS = {"space": DEFAULT_SPACE, "strategy": DEFAULT_STRATEGY, "evaluator": DEFAULT_EVALUATOR}
@@ -74,7 +79,7 @@ class SearchConfig(StudySettings):
     metric: list[str] | None = None
     direction: list[Direction] = Field(default_factory=lambda: list[Direction](["maximize"]))
     constraints: list[str] = Field(default_factory=list)
-    warmup: WarmupConfig | None = None
+    warmup: WarmupConfig | None = None  # `false` in TOML: none (the table's default has one)
     space: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_SPACE))
     strategy: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_STRATEGY))
     evaluator: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_EVALUATOR))
@@ -85,6 +90,11 @@ class SearchConfig(StudySettings):
         if not isinstance(value.get("name"), str):
             raise ValueError("needs a 'name' (text) naming one of the registered choices")
         return value
+
+    @field_validator("warmup", mode="before")
+    @classmethod
+    def _no_warmup(cls, value: Any) -> Any:
+        return None if value is False else value
 
     @field_validator("metric", "direction", mode="before")
     @classmethod
@@ -113,7 +123,9 @@ class SearchConfig(StudySettings):
 
 def layered(sources: list[dict[str, Any]]) -> dict[str, Any]:
     """Merge config dicts in order over the defaults' sections (see the module docstring); a
-    search of a CSV table that names no space searches the `mlp` space."""
+    search of a CSV table that names no space searches the `mlp` space; one on the NB201 table
+    that names no strategy runs local search, and the shipped table gets a synflow warm-up unless
+    a source says otherwise."""
     data: dict[str, Any] = {key: dict(default) for key, default in SECTIONS.items()}
     for source in sources:
         for key, value in source.items():
@@ -130,6 +142,12 @@ def layered(sources: list[dict[str, Any]]) -> dict[str, Any]:
     tabular = isinstance(evaluator, dict) and str(evaluator.get("data", "")).lower().endswith(".csv")
     if tabular and not any("space" in source for source in sources):
         data["space"] = {"name": "mlp"}  # a table of features gets a model family for tables
+    if isinstance(evaluator, dict) and evaluator.get("name") == "table":
+        if not any("strategy" in source for source in sources):
+            data["strategy"] = dict(TABLE_STRATEGY)
+        shipped = not evaluator.get("table")  # its synflow scores ship: the warm-up is free
+        if shipped and not any("warmup" in source for source in sources):
+            data["warmup"] = dict(TABLE_WARMUP)
     return data
 
 

@@ -13,6 +13,7 @@ from nasforge.evaluators.base import Evaluator
 from nasforge.evaluators.proxies import check_proxies
 from nasforge.evaluators.proxy import ProxyEvaluator
 from nasforge.evaluators.resources import choose_threads
+from nasforge.evaluators.tabular import TabularEvaluator
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.execution.executors import Executor, SerialExecutor, make_executor
 from nasforge.genotype import Genotype
@@ -26,7 +27,7 @@ from nasforge.study.settings import StudySettings
 from nasforge.study.stored_config import check_metrics
 from nasforge.study.study import Study
 from nasforge.task import Task
-from nasforge.workflows.config import SearchConfig
+from nasforge.workflows.config import SearchConfig, WarmupConfig
 from nasforge.workflows.resume import evaluator_run_options, resumed_settings
 
 
@@ -37,27 +38,43 @@ def warm_start(
     on_scored: Callable[[int], None] | None = None,
 ) -> list[Genotype] | None:
     """The zero-cost warm-up's best architectures for a new study (None: no warm-up asked for)."""
-    warmup = config.warmup
-    if warmup is None:
+    if config.warmup is None:
         return None
+    return warmup_genotypes(config.warmup, space, evaluator, config.seed, on_scored)
+
+
+def warmup_genotypes(
+    warmup: WarmupConfig,
+    space: SearchSpace,
+    evaluator: Evaluator,
+    seed: int,
+    on_scored: Callable[[int], None] | None = None,
+) -> list[Genotype]:
+    """The `warmup.keep` best of `warmup.candidates` random architectures by its proxy: looked up
+    where the evaluator's table ships the proxy's scores, else computed on freshly built networks."""
     check_proxies((warmup.proxy,), ensembles=False, what="warmup proxy")
-    if isinstance(evaluator, TrainingEvaluator):
-        task, data = evaluator.dataset().task, evaluator.data.dataset
+    shipped = evaluator.proxy_scores(warmup.proxy) if isinstance(evaluator, TabularEvaluator) else None
+    if shipped is not None:
+        score: Callable[[Genotype], float] = lambda g: shipped[space.format(g)]  # noqa: E731
     else:
-        task, data = Task((3, 32, 32), 10), "gaussian"
-    proxy = ProxyEvaluator(
-        proxies=(warmup.proxy,),
-        data=data,
-        input_shape=task.input_shape,
-        num_classes=task.num_classes,
-        seed=config.seed,
-    )
+        if isinstance(evaluator, TrainingEvaluator):
+            task, data = evaluator.dataset().task, evaluator.data.dataset
+        else:
+            task, data = Task((3, 32, 32), 10), "gaussian"
+        proxy = ProxyEvaluator(
+            proxies=(warmup.proxy,),
+            data=data,
+            input_shape=task.input_shape,
+            num_classes=task.num_classes,
+            seed=seed,
+        )
+        score = lambda g: proxy.evaluate(g, space).metrics[warmup.proxy]  # noqa: E731
     return zero_cost_warmup(
         space,
-        lambda g: proxy.evaluate(g, space).metrics[warmup.proxy],
+        score,
         candidates=warmup.candidates,
         keep=warmup.keep,
-        seed=config.seed,
+        seed=seed,
         on_scored=on_scored,
         allowed=lambda g: evaluator.refusal(g, space) is None,
     )
