@@ -7,7 +7,7 @@ cross-validation below 2,000 examples, the default budget and epochs, the five b
 as the cross-validation says and averaged). `--budget B --epochs E --final-epochs F` gives the
 earlier configuration (40 trials of 30 epochs, the winner retrained 60 epochs). Prints each
 run's wall time, the final pick's test figure (accuracy, or R² for a regression) and the
-baselines'.
+baselines', and the linear model's share where the final pick blends one in ("-": none).
 
     python benchmarks/tabular.py [--seeds 11 12 13] [--data wine diabetes ...]
                                  [--budget 40 --epochs 30 --final-epochs 60]
@@ -63,9 +63,10 @@ def main() -> None:
         if value is not None
     ]
     print(
-        "| data | seed | wall s | network test | linear/logistic test | boosted trees test | network - best |"
+        "| data | seed | wall s | network test | linear/logistic test | boosted trees test | network - best "
+        "| linear share |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as scratch:
         for name in args.data:
             path = write_csv(name, Path(scratch))
@@ -83,10 +84,10 @@ def main() -> None:
                 )
                 baselines = [b[metric] for b in result["baselines"]]
                 figures = " | ".join(f"{v:.4f}" for v in (network, *baselines))
-                print(
-                    f"| {name} | {seed} | {wall:.0f} | {figures} | {network - max(baselines):+.4f} |",
-                    flush=True,
-                )
+                blend = (ensemble or {}).get("blend")
+                share = f"{blend['share']:.1f}" if blend else "-"
+                gap = network - max(baselines)
+                print(f"| {name} | {seed} | {wall:.0f} | {figures} | {gap:+.4f} | {share} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -76,4 +76,6 @@ def test_a_cross_validated_study_stops_its_final_fit_where_its_folds_peaked(
     else:  # still rising: the winner's folds trained 40 epochs said where to stop
         assert len(epochs) == 1 and 1 <= next(iter(epochs)) <= 40
     (fit,) = epochs
-    assert json.loads(out)["final_pick"]["ensemble"]["folder"] == f"ensemble-top2-f{fit:g}"
+    ensemble = json.loads(out)["final_pick"]["ensemble"]
+    linear = f"-linear{round(ensemble['blend']['share'] * 100)}" if ensemble["blend"] else ""
+    assert ensemble["folder"] == f"ensemble-top2-f{fit:g}{linear}"

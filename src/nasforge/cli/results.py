@@ -133,6 +133,14 @@ def pick_lines(pick: dict[str, Any] | None) -> list[str]:
         lines.append(
             f"ensemble of the {ensemble['members']} best retrained: {valid_and_test(ensemble['metrics'])}"
         )
+        blend = ensemble.get("blend")
+        if blend is not None:
+            metric = "R²" if blend["metric"] == "r2" else "log loss"
+            lines.append(
+                f"  blended with a {blend['baseline']} at share {blend['share']:.1f}: on the study's "
+                f"{blend['folds']} folds, {metric} {blend['networks']:.4f} for the network alone, "
+                f"{blend['blended']:.4f} blended (--no-blend: never)"
+            )
     lines.append(f"final pick (export and serve use it): {pick['pick']}")
     return lines
 

@@ -212,6 +212,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "answer the mirrored input",
     )
     parser.add_argument(
+        "--no-blend",
+        dest="blend",
+        action="store_false",
+        default=None,
+        help="never blend the final pick with a linear model (by default a cross-validated table's "
+        "final pick blends one in where the study's folds score the blend higher, and says so)",
+    )
+    parser.add_argument(
         "--rerank",
         **setting("rerank"),
         metavar="K",

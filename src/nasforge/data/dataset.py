@@ -99,6 +99,12 @@ class Dataset:
             **({"target_mean": self.target_mean, "target_std": self.target_std} if self.regression else {}),
         }
 
+    def train_and_valid(self) -> Split:
+        """The training and validation examples together (what a final fit or k folds use)."""
+        return Split(
+            np.concatenate([self.train.x, self.valid.x]), np.concatenate([self.train.y, self.valid.y])
+        )
+
     def subsample_train(self, n: int, seed: int = 0) -> Dataset:
         """The same dataset with a seeded random `n` of the training examples."""
         if n >= len(self.train):

@@ -117,6 +117,8 @@ def write_folder(source: Path, out: Path, *, trust_code: bool = False) -> None:
         config = card.model_dump(mode="json", include={"genotype", "space", "task", "transforms"})
         if card.members:
             config |= {"members": card.members, "mirror": card.mirror}
+        if card.blend:
+            config["blend"] = card.blend.model_dump()
         if card.source_file:
             config["source_file"] = card.source_file
         (partial / "config.json").write_text(json.dumps(config, indent=2) + "\n")
@@ -218,9 +220,19 @@ def _architecture(card: ModelCard) -> str:
         return f"Genotype: `{json.dumps(card.genotype)}`\n\n"
     listed = "".join(f"- `{json.dumps(g)}`\n" for g in members)
     views = " on the input and on its mirror image (last axis)" if card.mirror else ""
-    return (
-        f"An ensemble of {len(members)} networks (the search's best, retrained), whose class "
-        f"probabilities{views} are averaged; their genotypes:\n\n{listed}\n"
+    outputs = "outputs" if card.regression else "class probabilities"
+    text = (
+        f"An ensemble of {len(members)} networks (the search's best, retrained), whose {outputs}"
+        f"{views} are averaged; their genotypes:\n\n{listed}\n"
+    )
+    blend = card.blend
+    if blend is None:
+        return text
+    metric = "R²" if blend.metric == "r2" else "log loss"
+    return text + (
+        f"Blended with a {blend.baseline} (a share of {blend.share:.1f} of the answer; the networks "
+        f"{1 - blend.share:.1f}): on the search's {blend.folds} cross-validation folds the blend "
+        f"scored {metric} {blend.blended:.4f} against {blend.networks:.4f} for the network alone.\n\n"
     )
 
 

@@ -158,7 +158,13 @@ def _network(card: ModelCard, space: SearchSpace, task: Task) -> nn.Module:
     from nasforge.evaluators.ensemble import Ensemble
 
     networks = [space.build(Genotype.from_dict(g), task) for g in card.members]
-    return Ensemble(networks, regression=card.regression, mirror=card.mirror)
+    if card.blend is None:
+        return Ensemble(networks, regression=card.regression, mirror=card.mirror)
+    from nasforge.evaluators.ensemble import blend_weights, linear_member
+
+    linear = linear_member(task.input_shape, task.num_classes)
+    weights = blend_weights(len(networks), card.blend.share)
+    return Ensemble([*networks, linear], regression=card.regression, mirror=card.mirror, weights=weights)
 
 
 def _weights(path: Path) -> dict[str, Any]:

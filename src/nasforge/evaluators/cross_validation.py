@@ -25,8 +25,8 @@ def folds_of(data: Dataset, k: int, seed: int) -> list[Dataset]:
         >>> [len(p.valid) for p in parts], len(parts[0].train) + len(parts[0].valid)
         ([288, 288, 288, 287, 287], 1438)
     """
-    x = np.concatenate([data.train.x, data.valid.x])
-    y = np.concatenate([data.train.y, data.valid.y])
+    both = data.train_and_valid()
+    x, y = both.x, both.y
     order = np.random.default_rng(seed).permutation(len(y))
     parts = np.array_split(order, k)
     out = []

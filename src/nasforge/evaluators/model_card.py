@@ -56,6 +56,20 @@ class CardMetric(BaseModel):
     split: str = "none"
 
 
+class CardBlend(BaseModel):
+    """An ensemble's linear member: the `baseline` it is (e.g. "linear regression"), its `share`
+    of the average, and the study's cross-validation that chose it (`folds`, `metric` of the
+    networks alone and `blended`, on the held-out folds)."""
+
+    model_config = ConfigDict(frozen=True)
+    baseline: str
+    share: float
+    folds: int
+    metric: str
+    networks: float
+    blended: float
+
+
 class ModelCard(BaseModel):
     """What a saved model is: its architecture (`genotype`, or an ensemble's `members`, in
     `space`), task, data, training recipe, metrics, and what was done to it since (`transforms`,
@@ -75,6 +89,7 @@ class ModelCard(BaseModel):
     genotype: dict[str, Any] | None = None
     members: list[dict[str, Any]] | None = None
     mirror: bool = False
+    blend: CardBlend | None = None
     data: CardData = CardData()
     training: dict[str, Any] = {}
     metrics: dict[str, CardMetric] = {}

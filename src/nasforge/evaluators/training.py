@@ -18,7 +18,7 @@ from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators import profiling as prof
 from nasforge.evaluators.base import Artifacts, EvalOptions, Evaluator, Result, without_validation
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
-from nasforge.evaluators.cross_validation import CV_BELOW, CV_FOLDS, cross_validate
+from nasforge.evaluators.cross_validation import CV_BELOW, CV_FOLDS, cross_validate, folds_of
 from nasforge.evaluators.efficiency import EFFICIENCY, measure_efficiency
 from nasforge.evaluators.metrics import classification_metrics, regression_metrics
 from nasforge.evaluators.model_card import ModelCard, save_model, training_card
@@ -273,6 +273,24 @@ class TrainingEvaluator(Evaluator):
             )
             save_model(options.model_to, model.cpu(), card)
         return result
+
+    def fold_predictions(
+        self, genotype: Genotype, space: SearchSpace, epochs: int
+    ) -> list[tuple[Dataset, np.ndarray]]:
+        """Each fold of the study's cross-validation (`folds_of`, the trials' folds) with the
+        predictions, on its held-out examples, of `genotype` trained `epochs` on the rest as the
+        trials train: standardised values for a regression, class probabilities otherwise."""
+        data = self.dataset()
+        config = self.train_config(genotype, space, float(epochs))
+        device = resolve_device(self.hardware.device)
+        out = []
+        with torch_seeded(config.seed), prof.torch_threads(self.hardware.threads or auto_threads()):
+            for fold in folds_of(data, self.folds(data), self.data.split_seed):
+                model = self._fresh(space, genotype, fold, config).to(device)
+                Trainer(model, config, len(fold.train)).run(*_tensors(fold.train, device))
+                x = _tensors(fold.valid, device)[0]
+                out.append((fold, predict_values(model, x) if data.regression else predict_proba(model, x)))
+        return out
 
     def refusal(self, genotype: Genotype, space: SearchSpace) -> str | None:
         """Why `genotype` would fail before training: the size cap it is above, or None."""

@@ -13,7 +13,8 @@ ENSEMBLE, PICK = "ensemble", "pick"
 
 def pick_summary(record: StudyRecord) -> dict[str, Any] | None:
     """What a search's final pick is, from what the study keeps: `{"pick", "ensemble"}` where
-    `ensemble` is the newest ensemble's `{"folder", "members", "metrics"}` (None without one)."""
+    `ensemble` is the newest ensemble's `{"folder", "members", "metrics", "blend"}` (None
+    without one; `blend`: its linear member, `CardBlend`, or None)."""
     folder = record.artifact_dir
     picks = [a for a in record.artifact_records() if a["kind"] == PICK]
     if not picks or folder is None:
@@ -26,5 +27,6 @@ def pick_summary(record: StudyRecord) -> dict[str, Any] | None:
             "folder": ensembles[-1]["path"],
             "members": len(card.members or []),
             "metrics": card.metric_values(),
+            "blend": None if card.blend is None else card.blend.model_dump(),
         }
     return {"pick": picks[-1]["path"], "ensemble": ensemble}

@@ -48,6 +48,7 @@ class StudySettings(BaseModel):
         "timeout",
         "final_epochs",
         "ensemble",
+        "blend",
         "rerank",
         "workers",
         "executor",
@@ -70,6 +71,11 @@ class StudySettings(BaseModel):
     )
     ensemble: int = Field(
         ENSEMBLE, ge=1, description="the final pick averages the k best retrained models (1: the best alone)"
+    )
+    blend: bool = Field(
+        True,
+        description="on a cross-validated table, the final pick blends in a linear model where the "
+        "study's folds score the blend higher (stated in the output and on the model card)",
     )
     final_fit: FinalFit = Field(
         "train+valid",

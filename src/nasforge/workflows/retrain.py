@@ -10,6 +10,7 @@ from nasforge.evaluators.base import Evaluator
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.study.study import Study
 from nasforge.trial import Retrain, Trial
+from nasforge.workflows.blend import choose_blend
 from nasforge.workflows.ensemble import final_pick
 
 # Called before a trial is retrained with the trial and the epochs; may return an
@@ -59,8 +60,9 @@ def final_retrain(
 ) -> list[tuple[Trial, Retrain]]:
     """What a search ends with: the `ensemble` (or `save_top_k`) best trials retrained for the
     study's `final_epochs` on its `final_fit` splits and the final pick (`final_pick`: the best
-    of them, or their average); nothing where the evaluator does not train or `final_epochs` is
-    0. Architectures scored on a supernet are retrained on their own (`Evaluator.stand_alone`)."""
+    of them, or their average, blended with a linear model where `choose_blend` says); nothing
+    where the evaluator does not train or `final_epochs` is 0. Architectures scored on a
+    supernet are retrained on their own (`Evaluator.stand_alone`)."""
     settings = study.settings
     evaluator = evaluator.stand_alone()
     if not settings.final_epochs or not isinstance(evaluator, TrainingEvaluator):
@@ -69,8 +71,9 @@ def final_retrain(
     ranked = rerank(study, evaluator, settings.rerank, on_retrain) if settings.rerank else None
     top = (ranked or study.leaderboard(k))[:k]
     epochs, evaluator = cross_validated_fit(study, evaluator, top, settings.final_epochs)
+    blend = choose_blend(study.space, evaluator, top, epochs) if settings.blend else None
     retrained = retrain_top(study, evaluator, epochs, k=k, on_retrain=on_retrain, ranked=ranked)
-    final_pick(study, evaluator, retrained, settings.ensemble, epochs)
+    final_pick(study, evaluator, retrained, settings.ensemble, epochs, blend)
     return retrained
 
 
