@@ -20,7 +20,7 @@ from tests.helpers import committed, processes_using
 pytestmark = pytest.mark.slow  # searches in subprocesses killed with SIGKILL
 
 BUDGET = 600
-STRATEGY = ["--table", "--strategy", "evolution", "--seed", "11"]
+STRATEGY = ["--table", "--strategy", "evolution", "--no-warmup", "--seed", "11"]
 # Runs `nasforge` with argv[2:], SIGKILLing itself once argv[1] trials are committed.
 KILLER = """
 import os, signal, sys

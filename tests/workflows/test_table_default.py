@@ -51,6 +51,13 @@ def test_a_table_search_starts_from_the_best_synflow_cells(
     assert study.config.strategy.name == "local"
     first = study.trials[0].genotype  # local search starts at the warm-up's best
     assert study.space.format(first) == study.config.warm_start[0]
+    study.close()
+    code, out, _ = run(
+        capsys, "search", "--table", "--study", str(db), "--budget", "20", "--no-warmup", "--json"
+    )
+    assert code == 0 and json.loads(out)["finished"] == 20  # the same command line resumes
+    code, _, err = run(capsys, "search", "--table", "--study", str(db), "--budget", "25", "--warmup", "9")
+    assert code == 2 and "--warmup cannot apply to the stored study" in err
     code, _, err = run(
         capsys, "search", "--table", "--study", str(tmp_path / "n.db"), "--no-warmup", "--warmup", "9"
     )

@@ -17,7 +17,7 @@ from nasforge.spaces.define_by_run.loading import absolute_path
 from nasforge.study.settings import StudySettings
 from nasforge.study.study_config import StudyConfig
 
-NOT_COMPARED = (*StudySettings.RUN, "study", "name")
+NOT_COMPARED = (*StudySettings.RUN, "study", "name", "warmup")  # a warm-up acts at creation only
 # How an evaluator runs, not what it measures: a resume may change them (they are not the study's identity)
 EVALUATOR_RUN = ("threads", "device")
 
@@ -37,7 +37,7 @@ def resumed_settings(stored: StudyConfig, given: dict[str, Any], path: Path) -> 
         InvalidArgumentError: an option that contradicts the stored study or cannot be added to it,
             or a warm-up (the first trials were already chosen).
     """
-    if "warmup" in given:
+    if given.get("warmup"):  # --no-warmup (False) asks for nothing a resume cannot do
         raise InvalidArgumentError(
             f"--warmup cannot apply to the stored study {path}: its first trials were already chosen; "
             "give another --study or --name to start a new one"
