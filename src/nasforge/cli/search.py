@@ -327,18 +327,24 @@ def run(args: argparse.Namespace) -> int:
 
 
 @contextlib.contextmanager
-def _warmup_progress(display: Display, config: Any) -> Iterator[Callable[[int], None] | None]:
+def _warmup_progress(display: Display, config: SearchConfig) -> Iterator[Callable[[int], None] | None]:
     """A progress bar over the warm-up's candidates (None without a warm-up)."""
     if config.warmup is None or config.study_path.exists():  # a stored study was warmed up once
         yield None
         return
+    from nasforge.evaluators.table import SHIPPED_PROXY_SCORES
+
     total, proxy = config.warmup.candidates, config.warmup.proxy
+    evaluator = config.evaluator
+    shipped = evaluator["name"] == "table" and not evaluator.get("table") and proxy in SHIPPED_PROXY_SCORES
+    how = "looked up, shipped with the table" if shipped else "each network built and scored"
+    keep = config.warmup.keep
     with display.progress(transient=True) as progress:
         task = progress.add_task(f"warm-up ({proxy})", total=total)
 
         def advance(i: int) -> None:
             if i == 0:  # said once scoring starts, after the options were checked
-                display.line(f"zero-cost warm-up: scoring {total} candidates with {proxy} …")
+                display.line(f"zero-cost warm-up: the best {keep} of {total} candidates by {proxy} ({how}) …")
             progress.advance(task)
 
         yield advance
