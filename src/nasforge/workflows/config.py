@@ -30,8 +30,8 @@ DEFAULT_STRATEGY = {"name": "evolution", "population_size": 10}
 DEFAULT_EVALUATOR = {"name": "training", "data": "mnist1d", "epochs": 5, "learning_rate": 0.01}
 WARMUP_CANDIDATES = 500
 # The NB201 table's default: local search from the best 10 of 3,000 cells by synflow (shipped with
-# the table, so free); of every strategy, with and without it, the best at 25, 50 and 100 queries
-# on runs 0-99 (benchmarks/results/nb201_warmup.md).
+# the table, so free); chosen on runs 0-99 among local search, evolution, BANANAS and TPE with and
+# without it, as the best at 50 queries (benchmarks/results/nb201_warmup.md).
 TABLE_STRATEGY = {"name": "local"}
 TABLE_WARMUP = {"candidates": 3000}
 
