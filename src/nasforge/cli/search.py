@@ -38,7 +38,7 @@ from nasforge.errors import NasforgeError
 from nasforge.spaces import SPACES
 from nasforge.strategies import STRATEGIES
 from nasforge.study.settings import BUDGET, ENSEMBLE, FINAL_EPOCHS, StudySettings
-from nasforge.workflows.config import DEFAULT_EVALUATOR, SearchConfig
+from nasforge.workflows.config import DEFAULT_EVALUATOR, SearchConfig, shipped_table
 
 if TYPE_CHECKING:
     from nasforge.study.study import Study
@@ -335,8 +335,7 @@ def _warmup_progress(display: Display, config: SearchConfig) -> Iterator[Callabl
     from nasforge.evaluators.table import SHIPPED_PROXY_SCORES
 
     total, proxy = config.warmup.candidates, config.warmup.proxy
-    evaluator = config.evaluator
-    shipped = evaluator["name"] == "table" and not evaluator.get("table") and proxy in SHIPPED_PROXY_SCORES
+    shipped = shipped_table(config.evaluator) and proxy in SHIPPED_PROXY_SCORES
     how = "looked up, shipped with the table" if shipped else "each network built and scored"
     keep = config.warmup.keep
     with display.progress(transient=True) as progress:

@@ -18,6 +18,7 @@ from torch import nn
 
 from nasforge.data.dataset import Dataset, Split
 from nasforge.evaluators.ensemble import linear_member
+from nasforge.evaluators.metrics import regression_metrics
 from nasforge.evaluators.model_card import CardBlend
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.spaces.base import SearchSpace
@@ -95,6 +96,7 @@ def _predict(model: nn.Module, x: np.ndarray, data: Dataset) -> np.ndarray:
 def _score(y: np.ndarray, predicted: np.ndarray, regression: bool) -> float:
     """R² of a regression; the negative log loss of class probabilities (higher is better)."""
     if regression:
-        return float(1 - np.sum((y - predicted) ** 2) / np.sum((y - y.mean()) ** 2))
-    chosen = predicted[np.arange(len(y)), y.astype(int)]
-    return float(np.mean(np.log(np.clip(chosen, 1e-12, None))))
+        return regression_metrics(y, predicted, "")["r2"]
+    from sklearn.metrics import log_loss
+
+    return -float(log_loss(y.astype(int), predicted, labels=list(range(predicted.shape[1]))))

@@ -145,10 +145,15 @@ def layered(sources: list[dict[str, Any]]) -> dict[str, Any]:
     if isinstance(evaluator, dict) and evaluator.get("name") == "table":
         if not any("strategy" in source for source in sources):
             data["strategy"] = dict(TABLE_STRATEGY)
-        shipped = not evaluator.get("table")  # its synflow scores ship: the warm-up is free
-        if shipped and not any("warmup" in source for source in sources):
+        if shipped_table(evaluator) and not any("warmup" in source for source in sources):
             data["warmup"] = dict(TABLE_WARMUP)
     return data
+
+
+def shipped_table(evaluator: dict[str, Any]) -> bool:
+    """True for the evaluator section of the shipped NB201 table, whose synflow scores ship with
+    it (a warm-up there looks them up: free)."""
+    return evaluator.get("name") == "table" and not evaluator.get("table")
 
 
 def space_section(text: str, folder: Path | None = None) -> dict[str, Any]:
