@@ -11,7 +11,10 @@ prints its correlation table: Kendall tau and Spearman rho of `supernet_valid_ac
         [--set sampling=sandwich]
 
 `--space` names another space with a supernet (default: the main job's); `--set KEY=VALUE` (repeatable)
-sets another option of the supernet evaluator (a TOML value).
+sets another option of the supernet evaluator (a TOML value); `--keep DIR` keeps the study files.
+`--repeat-seed S` trains the same architectures on their own once more, with training seed S: it
+prints how far the stand-alone figure ranks like itself (the ceiling of any score measured
+against it) and each score's τ against the mean of both stand-alone runs.
 """
 
 from __future__ import annotations
@@ -50,8 +53,12 @@ def main() -> None:
     parser.add_argument("--supernet-epochs", type=int, default=30)
     parser.add_argument("--space", help="a space with a supernet (default: the main job's)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="an evaluator option")
+    parser.add_argument("--repeat-seed", type=int, help="train the architectures again with this seed")
+    parser.add_argument("--keep", type=Path, help="keep the study files in this folder")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as temporary:
+        scratch = args.keep or Path(temporary)
+        scratch.mkdir(parents=True, exist_ok=True)
         config, study = Path(scratch) / "ranking.toml", Path(scratch) / "ranking.db"
         space = f'space = {{ name = "{args.space}" }}' if args.space else ""
         config.write_text(
@@ -75,6 +82,43 @@ def main() -> None:
             )
         table = nasforge("analyze", str(study)).split(" overrated most")[0].rsplit("\n", 1)[0]
         print(table)  # the head of `nasforge analyze`: its correlation table
+        if args.repeat_seed is not None:
+            again = Path(scratch) / "again.db"
+            extra = "\n".join([*args.set, f"seed = {args.repeat_seed}"])  # supernet: 1 epoch, unused
+            config.write_text(
+                CONFIG.format(archs=args.archs, seed=args.seed, epochs=1, space=space, extra=extra)
+            )
+            nasforge("search", "--config", str(config), "--study", str(again), "--no-progress", "--json")
+            repeatability(trials(study), trials(again), (args.seed, args.repeat_seed))
+
+
+def trials(study: Path) -> dict[str, dict[str, float]]:
+    """Each completed trial's metrics, by architecture."""
+    rows = json.loads(nasforge("trials", "--study", str(study), "--format", "json"))
+    return {row["key"]: row for row in rows if row["state"] == "COMPLETE"}
+
+
+def repeatability(
+    first: dict[str, dict[str, float]], second: dict[str, dict[str, float]], seeds: tuple[int, int]
+) -> None:
+    """How far two stand-alone trainings of the same architectures rank alike, and each score
+    against their mean."""
+    from scipy.stats import kendalltau, spearmanr
+
+    keys = sorted(first.keys() & second.keys())
+    a = [first[k]["valid_accuracy"] for k in keys]
+    b = [second[k]["valid_accuracy"] for k in keys]
+    mean = [(x + y) / 2 for x, y in zip(a, b, strict=True)]
+    print(
+        f"stand-alone, training seed {seeds[0]} vs {seeds[1]}: "
+        f"tau {kendalltau(a, b).statistic:+.3f}  rho {spearmanr(a, b).statistic:+.3f}  (n={len(keys)})"
+    )
+    for measure in ("supernet_valid_accuracy", "supernet_valid_loss", "proxy_synflow", "params"):
+        score = [first[k][measure] for k in keys]
+        print(
+            f"{measure:24s} vs mean of both: "
+            f"tau {kendalltau(score, mean).statistic:+.3f}  rho {spearmanr(score, mean).statistic:+.3f}"
+        )
 
 
 def nasforge(*argv: str) -> str:

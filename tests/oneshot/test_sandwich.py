@@ -44,3 +44,24 @@ def test_uniform_paths_repeat_their_draws_per_epoch() -> None:
     first = [space.sample(paths.rng) for _ in range(3)]
     paths.start_epoch(5)
     assert [space.sample(paths.rng) for _ in range(3)] == first
+
+
+def test_fair_paths_train_every_choice_equally_often() -> None:
+    space = make_space({"name": "families", "max_blocks": 2, "choices": {"channels": [8, 16]}})
+    supernet = make_supernet(space, Task((1, 40), 10))
+    seen: list[Genotype] = []
+
+    def record(x: Tensor, genotype: Genotype) -> Tensor:
+        seen.append(genotype)
+        return torch.zeros(len(x), 10)
+
+    supernet.forward = record  # type: ignore[method-assign]
+    paths = UniformPaths(supernet, seed=0, sampling="fair")
+    for _ in range(30):  # six rounds of the five families, two of them three rounds of depth 1-3
+        paths(torch.zeros(2, 1, 40))
+    features = [space.features(g) for g in seen]
+    families = [f["stage1.family"] for f in features]
+    assert sorted(families.count(family) for family in set(families)) == [6] * 5
+    depths = [f["stage1.depth"] for f in features]
+    assert [depths.count(d) for d in (1, 2, 3)] == [10, 10, 10]
+    assert [f["blocks"] for f in features].count(1) == 15

@@ -55,8 +55,9 @@ class SupernetEvaluator(Evaluator):
     derived cell is `derived(space)`. `arch_learning_rate`: DARTS' architecture step (see
     `darts_training`).
     `max_skip`: DARTS+'s early stop against collapse, at that many skip connections (0: off).
-    `sampling`: SPOS' paths per training step, "uniform" or "sandwich" (the largest and the
-    smallest path each one step in four; see `supernet_training.UniformPaths`).
+    `sampling`: SPOS' paths per training step, "uniform", "sandwich" (the largest and the
+    smallest path each one step in four) or "fair" (every choice of every knob equally often);
+    see `supernet_training.UniformPaths`.
     `calibration_batches`: the training batches that re-estimate BatchNorm statistics for each
     path before it is scored. `candidate_epochs`: how long a candidate trains on its own (the
     stand-alone evaluator's epochs: a rerank before the final retraining uses them). With

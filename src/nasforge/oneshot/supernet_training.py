@@ -23,7 +23,7 @@ from nasforge.spaces.ops import BN_MOMENTUM
 SupernetEpochHook = Callable[[int, int, dict[str, float]], None]
 
 
-SAMPLINGS = ("uniform", "sandwich")
+SAMPLINGS = ("uniform", "sandwich", "fair")
 CAPACITY = ("blocks", "channels", "kernel", "hidden", "depth")  # knobs (by name) that size a path
 
 
@@ -31,7 +31,8 @@ class UniformPaths(nn.Module):
     """The supernet as one model to train: every forward pass takes a path drawn uniformly, or
     with `sampling="sandwich"` (BigNAS' sandwich rule, one path per step): of every four steps,
     one trains the largest path, one the smallest (each knob in `CAPACITY` at its end, the others
-    drawn), two a uniform draw, so the shared weights fit both ends of the space.
+    drawn), two a uniform draw, so the shared weights fit both ends of the space; with
+    `sampling="fair"`, FairNAS' strict fairness (`FairDraws`).
 
     The draws of epoch e come from the seed and e alone, so a run continued from a checkpoint
     draws the same paths as one that never stopped."""
@@ -45,13 +46,40 @@ class UniformPaths(nn.Module):
         """Draw the paths of `epoch` (counted from 0) from now on."""
         self.rng = np.random.default_rng([self.seed, epoch])
         self.steps = 0
+        self.fair = FairDraws(self.supernet.space, self.rng)
 
     def forward(self, x: Tensor) -> Tensor:
         space, turn = self.supernet.space, self.steps % 4
         self.steps += 1
         if self.sampling == "sandwich" and turn < 2:
             return self.supernet(x, extreme(space, self.rng, largest=turn == 0))
+        if self.sampling == "fair":
+            return self.supernet(x, self.fair.draw())
         return self.supernet(x, space.sample(self.rng))
+
+
+class FairDraws:
+    """FairNAS' strict fairness, for knobs with any number of choices: each knob (each block's
+    own) runs through a shuffle of its choices before any repeats, so every choice trains equally
+    often. A combination that is no valid architecture is replaced by a uniform draw."""
+
+    def __init__(self, space: SearchSpace, rng: np.random.Generator) -> None:
+        self.space, self.rng = space, rng
+        self.choices = space.feature_choices()
+        self.cycles: dict[str, list[int]] = {name: [] for name in self.choices}
+
+    def draw(self) -> Genotype:
+        features: dict[str, object] = {}
+        for name, values in self.choices.items():
+            if not self.cycles[name]:
+                self.cycles[name] = [int(i) for i in self.rng.permutation(len(values))]
+            features[name] = values[self.cycles[name].pop()]
+        try:
+            genotype = self.space.from_features(features)
+            self.space.validate(genotype)
+        except NasforgeError:
+            return self.space.sample(self.rng)
+        return genotype
 
 
 def extreme(space: SearchSpace, rng: np.random.Generator, largest: bool, tries: int = 20) -> Genotype:

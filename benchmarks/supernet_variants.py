@@ -1,0 +1,82 @@
+"""Supernet settings compared on one set of stand-alone figures, without training the
+architectures again: each variant trains its own supernet and scores the architectures that
+`supernet_ranking.py --keep DIR --repeat-seed S` trained twice on their own.
+
+    python benchmarks/supernet_ranking.py --seed 101 --supernet-epochs 1 --repeat-seed 1 --keep truth
+    python benchmarks/supernet_variants.py --truth truth --variant epochs=300 \\
+        --variant epochs=300,sampling=fair --supernet-seeds 101 7 8
+
+A variant is evaluator options (`key=value`, comma-separated) over the study's own. Each variant
+trains one supernet per `--supernet-seeds` seed (default: the study's seed), one thread each; it
+prints Kendall τ of each supernet's accuracy, and of their mean, against the mean of the two
+stand-alone runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.stats import kendalltau
+
+from nasforge.oneshot.evaluator import SupernetEvaluator
+from nasforge.spaces import make_space
+from nasforge.study.record import StudyView
+from nasforge.trial import Trial
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--truth", type=Path, required=True, help="folder of supernet_ranking.py --keep")
+    parser.add_argument("--variant", action="append", default=[], metavar="K=V,…", help="evaluator options")
+    parser.add_argument("--supernet-seeds", type=int, nargs="+", help="train a supernet per seed")
+    args = parser.parse_args()
+    first, again = StudyView(args.truth / "ranking.db"), StudyView(args.truth / "again.db")
+    truth = {t.genotype: [t.metrics["valid_accuracy"]] for t in completed(first)}
+    for trial in completed(again):
+        truth[trial.genotype].append(trial.metrics["valid_accuracy"])
+    genotypes = [g for g, runs in truth.items() if len(runs) == 2]
+    mean = [float(np.mean(truth[g])) for g in genotypes]
+    repeat = tau([truth[g][0] for g in genotypes], [truth[g][1] for g in genotypes])
+    print(f"{len(genotypes)} architectures; stand-alone vs itself: tau {repeat:+.3f}")
+    space, options = make_space(first.config.space), dict(first.config.evaluator or {})
+    options.pop("name")
+    for variant in args.variant or [""]:
+        given = {k: parse(v) for k, v in (item.split("=", 1) for item in variant.split(",") if item)}
+        scores = []
+        for seed in args.supernet_seeds or [options["seed"]]:
+            start = time.perf_counter()
+            fixed = {"train_candidates": False, "proxies": [], "threads": 1, "seed": seed}
+            evaluator = SupernetEvaluator(**{**options, **given, **fixed})
+            scores.append(
+                [evaluator.evaluate(g, space).metrics["supernet_valid_accuracy"] for g in genotypes]
+            )
+            print(f"{variant or 'as stored'} seed {seed}: tau {tau(scores[-1], mean):+.3f}"
+                  f" ({time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
+        if len(scores) > 1:
+            averaged = tau(np.mean(scores, 0), mean)
+            print(f"{variant or 'as stored'} mean of {len(scores)} supernets: tau {averaged:+.3f}")
+
+
+def completed(study: StudyView) -> list[Trial]:
+    return [t for t in study.trials if t.state == "COMPLETE" and "valid_accuracy" in t.metrics]
+
+
+def parse(value: str) -> Any:
+    """A TOML-like value: a number, true/false, or a string."""
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError:
+        return value
+
+
+def tau(a: Any, b: Any) -> float:
+    return float(kendalltau(a, b).statistic)
+
+
+if __name__ == "__main__":
+    main()
