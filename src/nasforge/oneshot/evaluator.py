@@ -10,6 +10,7 @@ that path first. The score is `supernet_valid_accuracy`, kept apart from trained
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import time
 from pathlib import Path as FilePath
@@ -36,7 +37,7 @@ from nasforge.oneshot.supernet_training import (
     recalibrate,
     train_supernet,
 )
-from nasforge.oneshot.supernets import Supernet, make_supernet, supernet_class
+from nasforge.oneshot.supernets import Single, Supernet, SupernetEnsemble, make_supernet, supernet_class
 from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.nb201.space import NB201Space
 from nasforge.task import Task
@@ -57,7 +58,8 @@ class SupernetEvaluator(Evaluator):
     `max_skip`: DARTS+'s early stop against collapse, at that many skip connections (0: off).
     `sampling`: SPOS' paths per training step, "uniform", "sandwich" (the largest and the
     smallest path each one step in four) or "fair" (every choice of every knob equally often);
-    see `supernet_training.UniformPaths`.
+    see `supernet_training.UniformPaths`. `supernets`: SPOS trains that many supernets, with
+    seeds `seed`, `seed + 1`, …, and scores a path by their mean (`SupernetEnsemble`).
     `calibration_batches`: the training batches that re-estimate BatchNorm statistics for each
     path before it is scored. `candidate_epochs`: how long a candidate trains on its own (the
     stand-alone evaluator's epochs: a rerank before the final retraining uses them). With
@@ -86,6 +88,7 @@ class SupernetEvaluator(Evaluator):
         max_skip: int = 0,
         calibration_batches: int = 10,
         sampling: str = "uniform",
+        supernets: int = 1,
         candidate_epochs: int = 5,
         train_candidates: bool = False,
         **training: Any,
@@ -95,6 +98,7 @@ class SupernetEvaluator(Evaluator):
         self.max_skip = check_int("max_skip", max_skip, minimum=0)
         self.calibration_batches = check_int("calibration_batches", calibration_batches, minimum=1)
         self.sampling = check_choice("sampling", sampling, SAMPLINGS)
+        self.supernets = check_int("supernets", supernets, minimum=1)
         self.candidate_epochs = check_int("candidate_epochs", candidate_epochs, minimum=1)
         self.train_candidates = check_choice("train_candidates", train_candidates, (False, True))
         self.training = TrainingEvaluator.from_params(**training)
@@ -119,6 +123,7 @@ class SupernetEvaluator(Evaluator):
             "max_skip": self.max_skip,
             "calibration_batches": self.calibration_batches,
             "sampling": self.sampling,
+            "supernets": self.supernets,
             "candidate_epochs": self.candidate_epochs,
             "train_candidates": self.train_candidates,
         }
@@ -141,6 +146,11 @@ class SupernetEvaluator(Evaluator):
         if self.training.hardware.device == "cuda":
             raise InvalidArgumentError(
                 "device 'cuda': the supernet evaluator trains and scores on the CPU; use device auto or cpu"
+            )
+        if self.method == "darts" and self.supernets > 1:
+            raise InvalidArgumentError(
+                f"supernets={self.supernets}: DARTS derives its cell from one supernet; use method 'spos' "
+                "to average several, or supernets = 1"
             )
         if self.method == "darts" and (
             self.training.recipe.precision != "float32" or self.training.recipe.mixup > 0
@@ -180,7 +190,8 @@ class SupernetEvaluator(Evaluator):
         if self._trained is not None and self._trained[0] == space.config():
             return self._trained[1]
         if self.weights is not None:
-            supernet = make_supernet(space, self.training.dataset().task)
+            task = self.training.dataset().task
+            supernet = self._ensemble([make_supernet(space, task) for _ in range(self.supernets)])
             supernet.load_state_dict(load_file(self.weights))
         else:
             supernet = self.train(space)
@@ -198,15 +209,31 @@ class SupernetEvaluator(Evaluator):
         self.check(space)
         data = self.training.dataset()
         config = self.training.recipe_config()  # the evaluator's own: a supernet is no one genotype
-        with torch_seeded(config.seed), prof.torch_threads(self.training.hardware.threads or auto_threads()):
-            supernet = make_supernet(space, data.task)
-            x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
-            if isinstance(supernet, CellSupernet) and self.method == "darts":
-                rate, skips = self.arch_learning_rate, self.max_skip
-                train_darts(supernet, x, y, config, checkpoint, on_epoch, rate, skips)
-            else:
-                train_supernet(supernet, x, y, config, checkpoint, on_epoch, self.sampling)
-        return supernet
+        x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
+        members: list[Single] = []
+        for k in range(self.supernets):  # the first is the supernet a single one would be
+            member = dataclasses.replace(config, seed=config.seed + k)
+            path = None if checkpoint is None else _member_file(checkpoint, k)
+            with (
+                torch_seeded(member.seed),
+                prof.torch_threads(self.training.hardware.threads or auto_threads()),
+            ):
+                supernet = make_supernet(space, data.task)
+                if isinstance(supernet, CellSupernet) and self.method == "darts":
+                    rate, skips = self.arch_learning_rate, self.max_skip
+                    train_darts(supernet, x, y, member, path, on_epoch, rate, skips)
+                else:
+                    hook = _shifted(on_epoch, k, self.supernets)
+                    train_supernet(supernet, x, y, member, path, hook, self.sampling)
+            members.append(supernet)
+        if checkpoint is not None:  # the caller removes the first once the weights are saved
+            for k in range(1, self.supernets):
+                _member_file(checkpoint, k).unlink(missing_ok=True)
+        return self._ensemble(members)
+
+    def _ensemble(self, members: list[Single]) -> Supernet:
+        """The one supernet, or the ensemble of several."""
+        return members[0] if len(members) == 1 else SupernetEnsemble(members)
 
     def derived(self, space: SearchSpace) -> list[Genotype]:
         """What the training itself chose: DARTS' derived cell (nothing for SPOS)."""
@@ -248,3 +275,18 @@ class SupernetEvaluator(Evaluator):
             metrics["params"] = float(prof.count_parameters(space.build(genotype, data.task)))
         cost = time.perf_counter() - start + trained.cost_s
         return Result({**trained.metrics, **metrics}, cost, trained.artifacts, pruned_at=trained.pruned_at)
+
+
+def _member_file(checkpoint: str | FilePath, k: int) -> FilePath:
+    """The checkpoint of the `k`-th supernet: the file asked for, then `<name>-<k><suffix>`."""
+    path = FilePath(checkpoint)
+    return path if k == 0 else path.with_name(f"{path.stem}-{k}{path.suffix}")
+
+
+def _shifted(on_epoch: SupernetEpochHook | None, k: int, count: int) -> SupernetEpochHook | None:
+    """`on_epoch` for the `k`-th of `count` supernets trained one after another: epochs counted
+    across all of them."""
+    if on_epoch is None or count == 1:
+        return on_epoch
+    hook = on_epoch
+    return lambda done, total, values: hook(k * total + done, count * total, values)
