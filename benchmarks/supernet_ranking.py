@@ -14,7 +14,9 @@ prints its correlation table: Kendall tau and Spearman rho of `supernet_valid_ac
 sets another option of the supernet evaluator (a TOML value); `--keep DIR` keeps the study files.
 `--repeat-seed S` trains the same architectures on their own once more, with training seed S: it
 prints how far the stand-alone figure ranks like itself (the ceiling of any score measured
-against it) and each score's τ against the mean of both stand-alone runs.
+against it) and each score's τ against the mean of both stand-alone runs. `--rescore-dropout`
+scores the architectures once more on the same trained supernet with `score_dropout` the other
+way round (each path's dropout on, or off), and prints that score's τ and ρ too.
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ def main() -> None:
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="an evaluator option")
     parser.add_argument("--repeat-seed", type=int, help="train the architectures again with this seed")
     parser.add_argument("--keep", type=Path, help="keep the study files in this folder")
+    parser.add_argument("--rescore-dropout", action="store_true", help="score again, dropout the other way")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as temporary:
         scratch = args.keep or Path(temporary)
@@ -82,6 +85,8 @@ def main() -> None:
             )
         table = nasforge("analyze", str(study)).split(" overrated most")[0].rsplit("\n", 1)[0]
         print(table)  # the head of `nasforge analyze`: its correlation table
+        if args.rescore_dropout:
+            rescore_dropout(study)
         if args.repeat_seed is not None:
             again = Path(scratch) / "again.db"
             extra = "\n".join([*args.set, f"seed = {args.repeat_seed}"])  # supernet: 1 epoch, unused
@@ -90,6 +95,34 @@ def main() -> None:
             )
             nasforge("search", "--config", str(config), "--study", str(again), "--no-progress", "--json")
             repeatability(trials(study), trials(again), (args.seed, args.repeat_seed))
+
+
+def rescore_dropout(study: Path) -> None:
+    """Score the study's architectures on its saved supernet with `score_dropout` flipped."""
+    from scipy.stats import kendalltau, spearmanr
+
+    from nasforge.oneshot.evaluator import SupernetEvaluator
+    from nasforge.spaces import make_space
+    from nasforge.study.record import StudyView
+
+    view = StudyView(study)
+    options = {k: v for k, v in (view.config.evaluator or {}).items() if k != "name"}
+    flipped = not options.get("score_dropout", False)
+    evaluator = SupernetEvaluator(
+        **{**options, "train_candidates": False, "proxies": [], "score_dropout": flipped}
+    )
+    evaluator.weights = str(study.with_name(study.name + ".artifacts") / "supernet.safetensors")
+    space = make_space(view.config.space)
+    done = [t for t in view.trials if t.state == "COMPLETE"]
+    truth = [t.metrics["valid_accuracy"] for t in done]
+    scores = [evaluator.evaluate(t.genotype, space).metrics for t in done]
+    for measure, sign in (("supernet_valid_accuracy", 1), ("supernet_valid_loss", -1)):
+        score = [sign * m[measure] for m in scores]
+        print(
+            f"{measure:24s} vs valid_accuracy, dropout {'on' if flipped else 'off'}: "
+            f"tau {sign * kendalltau(score, truth).statistic:+.3f}  "
+            f"rho {sign * spearmanr(score, truth).statistic:+.3f}  (n={len(done)})"
+        )
 
 
 def trials(study: Path) -> dict[str, dict[str, float]]:

@@ -8,8 +8,9 @@ architectures again: each variant trains its own supernet and scores the archite
 
 A variant is evaluator options (`key=value`, comma-separated) over the study's own. Each variant
 trains one supernet per `--supernet-seeds` seed (default: the study's seed), one thread each; it
-prints Kendall τ of each supernet's accuracy, and of their mean, against the mean of the two
-stand-alone runs.
+prints Kendall τ of each supernet's accuracy and loss, and of their mean accuracy, against the
+mean of the two stand-alone runs. `--dropout-too` scores each supernet once more with every path's
+dropout on (`score_dropout = true`), without training it again.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def main() -> None:
     parser.add_argument("--truth", type=Path, required=True, help="folder of supernet_ranking.py --keep")
     parser.add_argument("--variant", action="append", default=[], metavar="K=V,…", help="evaluator options")
     parser.add_argument("--supernet-seeds", type=int, nargs="+", help="train a supernet per seed")
+    parser.add_argument("--dropout-too", action="store_true", help="score with dropout on as well")
     args = parser.parse_args()
     first, again = StudyView(args.truth / "ranking.db"), StudyView(args.truth / "again.db")
     truth = {t.genotype: [t.metrics["valid_accuracy"]] for t in completed(first)}
@@ -47,19 +49,26 @@ def main() -> None:
     options.pop("name")
     for variant in args.variant or [""]:
         given = {k: parse(v) for k, v in (item.split("=", 1) for item in variant.split(",") if item)}
-        scores = []
+        scores: dict[bool, list[list[float]]] = {False: [], True: []}
         for seed in args.supernet_seeds or [options["seed"]]:
             start = time.perf_counter()
             fixed = {"train_candidates": False, "proxies": [], "threads": 1, "seed": seed}
             evaluator = SupernetEvaluator(**{**options, **given, **fixed})
-            scores.append(
-                [evaluator.evaluate(g, space).metrics["supernet_valid_accuracy"] for g in genotypes]
-            )
-            print(f"{variant or 'as stored'} seed {seed}: tau {tau(scores[-1], mean):+.3f}"
-                  f" ({time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
-        if len(scores) > 1:
-            averaged = tau(np.mean(scores, 0), mean)
-            print(f"{variant or 'as stored'} mean of {len(scores)} supernets: tau {averaged:+.3f}")
+            for dropout in sorted({evaluator.score_dropout, evaluator.score_dropout or args.dropout_too}):
+                evaluator.score_dropout = dropout  # the supernet trained first is kept and scored again
+                metrics = [evaluator.evaluate(g, space).metrics for g in genotypes]
+                scores[dropout].append([m["supernet_valid_accuracy"] for m in metrics])
+                loss = tau([-m["supernet_valid_loss"] for m in metrics], mean)
+                print(f"{variant or 'as stored'} seed {seed}{', dropout on' * dropout}: tau "
+                      f"{tau(scores[dropout][-1], mean):+.3f}, of the loss {loss:+.3f}"
+                      f" ({time.perf_counter() - start:.0f} s)", flush=True)  # fmt: skip
+        for dropout, runs in scores.items():
+            if len(runs) > 1:
+                averaged = tau(np.mean(runs, 0), mean)
+                print(
+                    f"{variant or 'as stored'}{', dropout on' * dropout} mean of {len(runs)} supernets: "
+                    f"tau {averaged:+.3f}"
+                )
 
 
 def completed(study: StudyView) -> list[Trial]:

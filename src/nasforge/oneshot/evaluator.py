@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import time
+from contextlib import nullcontext
 from pathlib import Path as FilePath
 from typing import Any
 
@@ -37,7 +38,14 @@ from nasforge.oneshot.supernet_training import (
     recalibrate,
     train_supernet,
 )
-from nasforge.oneshot.supernets import Single, Supernet, SupernetEnsemble, make_supernet, supernet_class
+from nasforge.oneshot.supernets import (
+    Single,
+    Supernet,
+    SupernetEnsemble,
+    dropout_on,
+    make_supernet,
+    supernet_class,
+)
 from nasforge.spaces.base import SearchSpace
 from nasforge.spaces.nb201.space import NB201Space
 from nasforge.task import Task
@@ -89,6 +97,7 @@ class SupernetEvaluator(Evaluator):
         calibration_batches: int = 10,
         sampling: str = "uniform",
         supernets: int = 1,
+        score_dropout: bool = False,
         candidate_epochs: int = 5,
         train_candidates: bool = False,
         **training: Any,
@@ -99,6 +108,7 @@ class SupernetEvaluator(Evaluator):
         self.calibration_batches = check_int("calibration_batches", calibration_batches, minimum=1)
         self.sampling = check_choice("sampling", sampling, SAMPLINGS)
         self.supernets = check_int("supernets", supernets, minimum=1)
+        self.score_dropout = check_choice("score_dropout", score_dropout, (False, True))
         self.candidate_epochs = check_int("candidate_epochs", candidate_epochs, minimum=1)
         self.train_candidates = check_choice("train_candidates", train_candidates, (False, True))
         self.training = TrainingEvaluator.from_params(**training)
@@ -124,6 +134,7 @@ class SupernetEvaluator(Evaluator):
             "calibration_batches": self.calibration_batches,
             "sampling": self.sampling,
             "supernets": self.supernets,
+            "score_dropout": self.score_dropout,
             "candidate_epochs": self.candidate_epochs,
             "train_candidates": self.train_candidates,
         }
@@ -269,7 +280,8 @@ class SupernetEvaluator(Evaluator):
             x = torch.from_numpy(data.train.x)
             recalibrate(supernet, genotype, x, self.calibration_batches, recipe.batch_size, recipe.seed)
             valid_x, valid_y = torch.from_numpy(data.valid.x), torch.from_numpy(data.valid.y)
-            loss, accuracy = loss_and_accuracy(Path(supernet, genotype), valid_x, valid_y)
+            with torch_seeded(recipe.seed), dropout_on(supernet) if self.score_dropout else nullcontext():
+                loss, accuracy = loss_and_accuracy(Path(supernet, genotype), valid_x, valid_y)
         metrics = {"supernet_valid_accuracy": accuracy, "supernet_valid_loss": loss}
         if "params" not in trained.metrics:  # counted by the candidate's own training otherwise
             metrics["params"] = float(prof.count_parameters(space.build(genotype, data.task)))

@@ -38,6 +38,7 @@ class FamiliesSupernet(nn.Module):
         super().__init__()
         self.space, self.task = space, task
         self.momentum: float | None = BN_MOMENTUM
+        self.dropout_on = False  # dropout also in evaluation mode (`supernets.dropout_on`)
         self._last: tuple[Genotype, FamiliesNetwork, Plan] | None = None
         for key, (shape, module) in _largest(space, task).items():
             value = _initial(key, shape, module)
@@ -52,6 +53,8 @@ class FamiliesSupernet(nn.Module):
         for module in network.modules():
             if isinstance(module, nn.modules.batchnorm._BatchNorm):
                 module.momentum = self.momentum
+            elif isinstance(module, nn.Dropout):
+                module.train(self.training or self.dropout_on)
         return cast(Tensor, functional_call(network, self._views(plan), (x,)))
 
     def reset_statistics(self) -> None:

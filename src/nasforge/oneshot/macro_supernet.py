@@ -65,6 +65,7 @@ class MacroSupernet(nn.Module):
             {pool_kind: Head(width, task, pool_kind, knobs["hidden"]) for pool_kind in knobs["global_pool"]}
         )
         self.momentum = BN_MOMENTUM
+        self.dropout_on = False  # the head's dropout also in evaluation mode (`supernets.dropout_on`)
 
     def reset_statistics(self) -> None:
         """BatchNorm statistics back to their initial values (mean 0, variance 1)."""
@@ -77,10 +78,11 @@ class MacroSupernet(nn.Module):
         for i, step in enumerate(steps):
             x = self._block(i, step, x)
         x = x.flatten(1) if global_pool == "flatten" else _global_pool(x, global_pool)
-        x = F.dropout(x, dropout, self.training)
+        drop = self.training or self.dropout_on
+        x = F.dropout(x, dropout, drop)
         for i, (weight, bias) in enumerate(self.head(global_pool).layers(steps[-1].channels, size, hidden)):
             if i:
-                x = F.dropout(F.relu(x), dropout, self.training)
+                x = F.dropout(F.relu(x), dropout, drop)
             x = F.linear(x, weight, bias)
         return x
 

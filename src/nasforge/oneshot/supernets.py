@@ -4,6 +4,8 @@ mixed edges), behind one function, and an ensemble of supernets trained with dif
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import cast
 
 import torch
@@ -82,3 +84,19 @@ class SupernetEnsemble(nn.Module):
 
 
 Supernet = Single | SupernetEnsemble
+
+
+@contextmanager
+def dropout_on(supernet: Supernet) -> Iterator[None]:
+    """Run each path with its own dropout on, BatchNorm still in evaluation mode: a path is
+    then scored as it trains, so paths that differ in dropout alone no longer tie (in evaluation
+    mode dropout is the identity). The cell supernet has no dropout."""
+    members = supernet.members if isinstance(supernet, SupernetEnsemble) else [supernet]
+    droppers = [m for m in members if isinstance(m, MacroSupernet | FamiliesSupernet)]
+    for member in droppers:
+        member.dropout_on = True
+    try:
+        yield
+    finally:
+        for member in droppers:
+            member.dropout_on = False
