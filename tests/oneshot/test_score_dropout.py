@@ -59,5 +59,6 @@ def test_score_dropout_ranks_paths_that_differ_in_dropout_alone() -> None:
 
 
 def test_score_dropout_must_be_a_boolean() -> None:
+    given: dict[str, Any] = {"score_dropout": "yes"}  # as a TOML file might say it
     with pytest.raises(InvalidArgumentError, match="score_dropout"):
-        SupernetEvaluator(score_dropout="yes")
+        SupernetEvaluator(**given)
