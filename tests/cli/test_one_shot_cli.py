@@ -141,3 +141,14 @@ def test_darts_defaults_give_way_to_flags(
     config, _ = search_options(args)
     assert config.evaluator["epochs"] == supernet_epochs
     assert (config.final_epochs, config.budget) == (final_epochs, budget)
+
+
+def test_a_config_files_supernet_options_stay_beside_the_training_flags(tmp_path: Path) -> None:
+    config = tmp_path / "spos.toml"
+    config.write_text(
+        "[evaluator]\nname = 'supernet'\nsampling = 'fair'\nsupernets = 2\nscore_dropout = false\n"
+    )
+    argv = ["search", "--config", str(config), "--one-shot", "spos", "--data", "digits", "--epochs", "2"]
+    evaluator = search_options(build_parser().parse_args(argv))[0].evaluator
+    assert evaluator["name"] == "supernet" and (evaluator["data"], evaluator["epochs"]) == ("digits", 2)
+    assert (evaluator["sampling"], evaluator["supernets"], evaluator["score_dropout"]) == ("fair", 2, False)

@@ -14,6 +14,7 @@ from nasforge.genotype import Genotype
 from nasforge.oneshot.evaluator import SupernetEvaluator
 from nasforge.oneshot.supernets import dropout_on, make_supernet
 from nasforge.spaces.base import SearchSpace
+from nasforge.study.study_config import StudyConfig
 from nasforge.task import Task
 
 SPACES = [
@@ -48,9 +49,9 @@ def test_score_dropout_ranks_paths_that_differ_in_dropout_alone() -> None:
     space = make_space(SPACES[0])
     low = with_dropout(space, space.sample(np.random.default_rng(3)), 0.0)
     high = with_dropout(space, low, 0.5)
-    plain = SupernetEvaluator(data="digits", epochs=2, threads=1)
+    plain = SupernetEvaluator(data="digits", epochs=2, threads=1, score_dropout=False)
     assert plain.evaluate(low, space).metrics == plain.evaluate(high, space).metrics
-    dropping = SupernetEvaluator(data="digits", epochs=2, threads=1, score_dropout=True)
+    dropping = SupernetEvaluator(data="digits", epochs=2, threads=1)  # the default
     first = dropping.evaluate(high, space).metrics
     assert first == dropping.evaluate(high, space).metrics  # the same masks every time
     assert first["supernet_valid_loss"] > dropping.evaluate(low, space).metrics["supernet_valid_loss"]
@@ -62,3 +63,11 @@ def test_score_dropout_must_be_a_boolean() -> None:
     given: dict[str, Any] = {"score_dropout": "yes"}  # as a TOML file might say it
     with pytest.raises(InvalidArgumentError, match="score_dropout"):
         SupernetEvaluator(**given)
+
+
+def test_a_supernet_study_of_an_earlier_release_keeps_scoring_in_evaluation_mode() -> None:
+    stored = {"space": {"name": "macro"}, "strategy": {"name": "random"}, "objectives": []}
+    earlier = StudyConfig.model_validate({**stored, "evaluator": {"name": "supernet", "epochs": 30}})
+    assert earlier.evaluator == {"name": "supernet", "epochs": 30, "score_dropout": False}
+    now = SupernetEvaluator().config()
+    assert StudyConfig.model_validate({**stored, "evaluator": now}).evaluator == now

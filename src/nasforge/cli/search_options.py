@@ -129,8 +129,8 @@ def _space_and_evaluator(args: argparse.Namespace) -> dict[str, Any]:
     training = {key: getattr(args, key) for key in TRAINING_OPTIONS if getattr(args, key) is not None}
     if args.function or args.optuna:
         out.update(_own_evaluation(args, training))
-    elif training:
-        out["evaluator"] = {"name": "training", **out.get("evaluator", {}), **training}
+    elif training:  # into the evaluator a TOML file names (a supernet's options stay), else training
+        out["evaluator"] = {**out.get("evaluator", {}), **training}
     return out
 
 

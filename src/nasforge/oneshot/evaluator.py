@@ -68,6 +68,9 @@ class SupernetEvaluator(Evaluator):
     smallest path each one step in four) or "fair" (every choice of every knob equally often);
     see `supernet_training.UniformPaths`. `supernets`: SPOS trains that many supernets, with
     seeds `seed`, `seed + 1`, …, and scores a path by their mean (`SupernetEnsemble`).
+    `score_dropout`: score each path with its own dropout on (fixed masks, BatchNorm in evaluation
+    mode), so that paths that differ in dropout alone do not tie (`supernets.dropout_on`); false
+    scores in evaluation mode, as studies of earlier releases did.
     `calibration_batches`: the training batches that re-estimate BatchNorm statistics for each
     path before it is scored. `candidate_epochs`: how long a candidate trains on its own (the
     stand-alone evaluator's epochs: a rerank before the final retraining uses them). With
@@ -97,7 +100,7 @@ class SupernetEvaluator(Evaluator):
         calibration_batches: int = 10,
         sampling: str = "uniform",
         supernets: int = 1,
-        score_dropout: bool = False,
+        score_dropout: bool = True,
         candidate_epochs: int = 5,
         train_candidates: bool = False,
         **training: Any,

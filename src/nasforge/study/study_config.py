@@ -62,13 +62,17 @@ class StudyConfig(BaseModel):
     @classmethod
     def _migrated(cls, config: Any) -> Any:
         """Earlier files: one `objective` and `direction` instead of `objectives` (later ones kept
-        them beside it, as copies of the first); no constraints or settings (the defaults apply)."""
+        them beside it, as copies of the first); no constraints or settings (the defaults apply); a
+        supernet evaluator without `score_dropout`, which scored in evaluation mode."""
         if not isinstance(config, dict):
             return config
         kept = {k: v for k, v in config.items() if k not in ("objective", "direction")}
         if "objectives" not in config:
             metric, direction = config.get("objective", "valid"), config.get("direction", "maximize")
             kept["objectives"] = [{"metric": metric, "direction": direction}]
+        evaluator = config.get("evaluator")
+        if isinstance(evaluator, dict) and evaluator.get("name") == "supernet":
+            kept["evaluator"] = {"score_dropout": False, **evaluator}
         return kept
 
     def to_json(self) -> dict[str, Any]:
