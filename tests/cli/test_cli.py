@@ -26,6 +26,21 @@ def test_search_stores_a_study_and_resumes_it(capsys: pytest.CaptureFixture[str]
     assert code == 0 and "leaderboard" in out and "best architecture" in out
 
 
+def test_a_metric_is_optimised_its_own_way_unless_a_direction_is_given(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from nasforge import Study
+
+    for given, expected in (([], "minimize"), (["--direction", "maximize"], "maximize")):
+        db = tmp_path / f"{expected}.db"
+        code, out, _ = run(capsys, "search", "--table", "--study", str(db), "--metric", "params",
+                           "--budget", "8", *given, "--json")  # fmt: skip
+        assert code == 0 and Study.load(db).direction == expected
+        params = [t.metrics["params"] for t in Study.load(db).trials]
+        best = min(params) if expected == "minimize" else max(params)
+        assert json.loads(out)["best"]["params"] == best
+
+
 def test_leaderboard_and_trial_export(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     db = str(tmp_path / "s.db")
     run(capsys, "search", "--table", "--study", db, "--budget", "8", "--strategy", "random", "--json")

@@ -98,7 +98,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "(default: valid_accuracy, or valid on a table); never a test_* metric",
     )
     parser.add_argument(
-        "--direction", help="maximize or minimize, one per metric, comma-separated (default maximize)"
+        "--direction",
+        help="maximize or minimize, one per metric, comma-separated (default: each metric's own, "
+        "e.g. minimize for a loss or params)",
     )
     parser.add_argument(
         "--constraint",

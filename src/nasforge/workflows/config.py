@@ -77,7 +77,7 @@ class SearchConfig(StudySettings):
     study: str | None = None
     seed: int = Field(0, ge=0)
     metric: list[str] | None = None
-    direction: list[Direction] = Field(default_factory=lambda: list[Direction](["maximize"]))
+    direction: list[Direction] | None = None  # None: each metric's own (loss, params: minimize)
     constraints: list[str] = Field(default_factory=list)
     warmup: WarmupConfig | None = None  # `false` in TOML: none (the table's default has one)
     space: dict[str, Any] = Field(default_factory=lambda: dict(DEFAULT_SPACE))
