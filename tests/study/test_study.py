@@ -60,6 +60,13 @@ def test_test_metric_cannot_be_the_objective(nb201: NB201Space) -> None:
         Study.create(nb201, "random", objective="test", evaluator=TabularEvaluator())
 
 
+def test_without_a_direction_each_objective_goes_the_way_its_evaluator_declares(nb201: NB201Space) -> None:
+    evaluator = TabularEvaluator()
+    study = Study.create(nb201, "random", objective=["valid", "params"], evaluator=evaluator)
+    assert [o.direction for o in study.config.objectives] == ["maximize", "minimize"]
+    assert Study.create(nb201, "random", objective="params").direction == "maximize"  # no evaluator
+
+
 def test_minimize_direction_picks_the_smallest(nb201: NB201Space) -> None:
     study = Study.create(nb201, "random", objective="params", direction="minimize")
     study.optimize(TabularEvaluator(), 30)

@@ -86,7 +86,7 @@ class Study(StudyRecord):
         strategy_params: dict[str, Any] | None = None,
         seed: int = 0,
         objective: str | Sequence[str] = "valid",
-        direction: str | Sequence[str] = "maximize",
+        direction: str | Sequence[str] | None = None,
         constraints: Sequence[str | Constraint] | None = None,
         path: str | Path | None = None,
         evaluator: Evaluator | None = None,
@@ -96,7 +96,8 @@ class Study(StudyRecord):
         """A new study, or the one stored at `path` if it has the same configuration.
 
         `objective` is one metric or several (a multi-objective study; `direction` then is one
-        value or one per metric); `constraints` are bounds such as `"params<=1e6"`. With an
+        value or one per metric; None: the way `evaluator` declares each metric, a loss or
+        `params` minimised, else maximize); `constraints` are bounds such as `"params<=1e6"`. With an
         `evaluator`, the objectives and constraints are checked against its metric schema now.
         `warm_start` architectures (for example from `zero_cost_warmup`) are served first where
         the strategy would sample at random. `settings` (`StudySettings`, or a dict of its
@@ -110,7 +111,7 @@ class Study(StudyRecord):
         if evaluator is not None:
             space.bind_task(evaluator.data_task())
         searcher = make_strategy(strategy, space, seed=seed, **(strategy_params or {}))
-        objectives = make_objectives(objective, direction)
+        objectives = make_objectives(objective, direction or _declared(objective, evaluator))
         config = study_config(
             space,
             searcher,
@@ -552,3 +553,9 @@ def _outcome(future: cf.Future[Result]) -> Result:
     except Exception as exc:
         first_line = (str(exc).strip().splitlines() or [""])[0]
         return Result(error=f"the worker failed: {type(exc).__name__}: {first_line}", retryable=True)
+
+
+def _declared(objective: str | Sequence[str], evaluator: Evaluator | None) -> list[str]:
+    """Each objective's direction as `evaluator` declares it (maximize where it declares none)."""
+    declared = {} if evaluator is None else {s.name: s.direction for s in evaluator.metric_schema()}
+    return [declared.get(m, "maximize") for m in ([objective] if isinstance(objective, str) else objective)]

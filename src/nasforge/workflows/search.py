@@ -13,7 +13,6 @@ from nasforge.evaluators.base import Evaluator
 from nasforge.evaluators.proxies import check_proxies
 from nasforge.evaluators.proxy import ProxyEvaluator
 from nasforge.evaluators.resources import choose_threads
-from nasforge.evaluators.schema import check_selectable
 from nasforge.evaluators.tabular import TabularEvaluator
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.execution.executors import Executor, SerialExecutor, make_executor
@@ -207,16 +206,15 @@ def _create(
     settings: StudySettings,
     on_warmup: Callable[[int], None] | None,
 ) -> Study:
-    schema = evaluator.metric_schema()  # a metric's own direction unless the config gives one
-    declared = [check_selectable(schema, m).direction for m in config.metric or [evaluator.objective]]
-    directions: list[str] = list(config.direction or declared)
     return Study.create(
         space,
         config.strategy["name"],
         strategy_params=params,
         seed=config.seed,
         objective=config.metric or evaluator.objective,
-        direction=directions if len(directions) > 1 else directions[0],
+        direction=config.direction[0]
+        if config.direction and len(config.direction) == 1
+        else config.direction,
         constraints=_constraints(config),
         path=None if config.study == ":memory:" else config.study_path,
         evaluator=evaluator,
