@@ -10,6 +10,7 @@ that path first. The score is `supernet_valid_accuracy`, kept apart from trained
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import inspect
 import time
@@ -40,6 +41,7 @@ from nasforge.oneshot.supernet_training import (
 )
 from nasforge.oneshot.supernets import (
     Single,
+    SplitSupernet,
     Supernet,
     SupernetEnsemble,
     dropout_on,
@@ -68,6 +70,9 @@ class SupernetEvaluator(Evaluator):
     smallest path each one step in four) or "fair" (every choice of every knob equally often);
     see `supernet_training.UniformPaths`. `supernets`: SPOS trains that many supernets, with
     seeds `seed`, `seed + 1`, …, and scores a path by their mean (`SupernetEnsemble`).
+    `split`: few-shot supernets (`SplitSupernet`): after its `epochs`, the supernet is copied once
+    per choice of this knob (a name of the space's features, e.g. "stage1.family"), and each copy
+    trains `split_epochs` more on the paths with its choice alone; a path is scored on its copy.
     `score_dropout`: score each path with its own dropout on (fixed masks, BatchNorm in evaluation
     mode), so that paths that differ in dropout alone do not tie (`supernets.dropout_on`); false
     scores in evaluation mode, as studies of earlier releases did.
@@ -100,6 +105,8 @@ class SupernetEvaluator(Evaluator):
         calibration_batches: int = 10,
         sampling: str = "uniform",
         supernets: int = 1,
+        split: str = "",
+        split_epochs: int = 50,
         score_dropout: bool = True,
         candidate_epochs: int = 5,
         train_candidates: bool = False,
@@ -111,6 +118,10 @@ class SupernetEvaluator(Evaluator):
         self.calibration_batches = check_int("calibration_batches", calibration_batches, minimum=1)
         self.sampling = check_choice("sampling", sampling, SAMPLINGS)
         self.supernets = check_int("supernets", supernets, minimum=1)
+        if not isinstance(split, str):
+            raise InvalidArgumentError(f'split must name a knob (a string, or "" for none); got {split!r}')
+        self.split = split
+        self.split_epochs = check_int("split_epochs", split_epochs, minimum=1)
         self.score_dropout = check_choice("score_dropout", score_dropout, (False, True))
         self.candidate_epochs = check_int("candidate_epochs", candidate_epochs, minimum=1)
         self.train_candidates = check_choice("train_candidates", train_candidates, (False, True))
@@ -137,6 +148,8 @@ class SupernetEvaluator(Evaluator):
             "calibration_batches": self.calibration_batches,
             "sampling": self.sampling,
             "supernets": self.supernets,
+            "split": self.split,
+            "split_epochs": self.split_epochs,
             "score_dropout": self.score_dropout,
             "candidate_epochs": self.candidate_epochs,
             "train_candidates": self.train_candidates,
@@ -166,6 +179,10 @@ class SupernetEvaluator(Evaluator):
                 f"supernets={self.supernets}: DARTS derives its cell from one supernet; use method 'spos' "
                 "to average several, or supernets = 1"
             )
+        if self.method == "darts" and self.split:
+            raise InvalidArgumentError(
+                f"split={self.split!r}: DARTS trains one supernet; use method 'spos' for few-shot supernets"
+            )
         if self.method == "darts" and (
             self.training.recipe.precision != "float32" or self.training.recipe.mixup > 0
         ):
@@ -178,6 +195,12 @@ class SupernetEvaluator(Evaluator):
             raise InvalidArgumentError("the supernet evaluator scores classifiers; this data is a regression")
         if space is not None:
             supernet_class(space)  # refuses a space without one
+            knobs = space.feature_choices()
+            if self.split and self.split not in knobs:
+                raise InvalidArgumentError(
+                    f"split must name a knob of the {space.name} space: one of {', '.join(knobs)}; "
+                    f"got {self.split!r}"
+                )
             if self.method == "darts" and not isinstance(space, NB201Space):
                 raise InvalidArgumentError(
                     f"DARTS mixes every option of a choice, which needs them all to give one shape: it "
@@ -205,7 +228,9 @@ class SupernetEvaluator(Evaluator):
             return self._trained[1]
         if self.weights is not None:
             task = self.training.dataset().task
-            supernet = self._ensemble([make_supernet(space, task) for _ in range(self.supernets)])
+            supernet = self._ensemble(
+                [self._split(space, make_supernet(space, task)) for _ in range(self.supernets)]
+            )
             supernet.load_state_dict(load_file(self.weights))
         else:
             supernet = self.train(space)
@@ -224,7 +249,9 @@ class SupernetEvaluator(Evaluator):
         data = self.training.dataset()
         config = self.training.recipe_config()  # the evaluator's own: a supernet is no one genotype
         x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
-        members: list[Single] = []
+        choices = space.feature_choices().get(self.split, ()) if self.split else ()
+        each = config.epochs + len(choices) * self.split_epochs  # epochs of one member, split included
+        members: list[Single | SplitSupernet] = []
         for k in range(self.supernets):  # the first is the supernet a single one would be
             member = dataclasses.replace(config, seed=config.seed + k)
             path = None if checkpoint is None else _member_file(checkpoint, k)
@@ -236,16 +263,37 @@ class SupernetEvaluator(Evaluator):
                 if isinstance(supernet, CellSupernet) and self.method == "darts":
                     rate, skips = self.arch_learning_rate, self.max_skip
                     train_darts(supernet, x, y, member, path, on_epoch, rate, skips)
-                else:
-                    hook = _shifted(on_epoch, k, self.supernets)
-                    train_supernet(supernet, x, y, member, path, hook, self.sampling)
-            members.append(supernet)
+                    members.append(supernet)
+                    continue
+                hook = _shifted(on_epoch, k * each, self.supernets * each)
+                train_supernet(supernet, x, y, member, path, hook, self.sampling)
+                shots: list[Single] = []
+                for c, choice in enumerate(choices):  # few-shot: a copy per choice, trained on its paths
+                    shot, shot_path = copy.deepcopy(supernet), None if path is None else _split_file(path, c)
+                    offset = k * each + config.epochs + c * self.split_epochs
+                    hook = _shifted(on_epoch, offset, self.supernets * each)
+                    shot_config = dataclasses.replace(member, epochs=self.split_epochs)
+                    train_supernet(
+                        shot, x, y, shot_config, shot_path, hook, self.sampling, {self.split: choice}
+                    )
+                    shots.append(shot)
+            members.append(SplitSupernet(shots, self.split) if shots else supernet)
         if checkpoint is not None:  # the caller removes the first once the weights are saved
-            for k in range(1, self.supernets):
-                _member_file(checkpoint, k).unlink(missing_ok=True)
+            for k in range(self.supernets):
+                if k:
+                    _member_file(checkpoint, k).unlink(missing_ok=True)
+                for c in range(len(choices)):
+                    _split_file(_member_file(checkpoint, k), c).unlink(missing_ok=True)
         return self._ensemble(members)
 
-    def _ensemble(self, members: list[Single]) -> Supernet:
+    def _split(self, space: SearchSpace, supernet: Single) -> Single | SplitSupernet:
+        """`supernet`, or with `split` its few-shot copies (untrained, to load weights into)."""
+        if not self.split:
+            return supernet
+        copies = [copy.deepcopy(supernet) for _ in space.feature_choices()[self.split]]
+        return SplitSupernet(copies, self.split)
+
+    def _ensemble(self, members: list[Single | SplitSupernet]) -> Supernet:
         """The one supernet, or the ensemble of several."""
         return members[0] if len(members) == 1 else SupernetEnsemble(members)
 
@@ -298,10 +346,15 @@ def _member_file(checkpoint: str | FilePath, k: int) -> FilePath:
     return path if k == 0 else path.with_name(f"{path.stem}-{k}{path.suffix}")
 
 
-def _shifted(on_epoch: SupernetEpochHook | None, k: int, count: int) -> SupernetEpochHook | None:
-    """`on_epoch` for the `k`-th of `count` supernets trained one after another: epochs counted
-    across all of them."""
-    if on_epoch is None or count == 1:
+def _split_file(member: FilePath, c: int) -> FilePath:
+    """The checkpoint of a member's few-shot copy for its `c`-th choice."""
+    return member.with_name(f"{member.stem}-split{c}{member.suffix}")
+
+
+def _shifted(on_epoch: SupernetEpochHook | None, offset: int, total: int) -> SupernetEpochHook | None:
+    """`on_epoch` for one of several trainings run one after another: its epochs counted from
+    `offset`, of `total` in all."""
+    if on_epoch is None:
         return on_epoch
     hook = on_epoch
-    return lambda done, total, values: hook(k * total + done, count * total, values)
+    return lambda done, _, values: hook(offset + done, total, values)

@@ -3,14 +3,15 @@ epoch to continue from after a crash, and BatchNorm recalibration per path befor
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path as FilePath
+from typing import Any
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
-from nasforge.errors import NasforgeError
+from nasforge.errors import InvalidArgumentError, NasforgeError
 from nasforge.evaluators.checkpoint import load_checkpoint, save_checkpoint
 from nasforge.evaluators.trainer import TrainConfig, Trainer, batches
 from nasforge.genotype import Genotype
@@ -34,12 +35,18 @@ class UniformPaths(nn.Module):
     drawn), two a uniform draw, so the shared weights fit both ends of the space; with
     `sampling="fair"`, FairNAS' strict fairness (`FairDraws`).
 
+    `fixed` pins knobs (by feature name) for every path, e.g. `{"stage1.family": "vgg"}` for a
+    few-shot supernet: a draw takes them, and is drawn again where that is no valid architecture.
+
     The draws of epoch e come from the seed and e alone, so a run continued from a checkpoint
     draws the same paths as one that never stopped."""
 
-    def __init__(self, supernet: Supernet, seed: int, sampling: str = "uniform") -> None:
+    def __init__(
+        self, supernet: Supernet, seed: int, sampling: str = "uniform", fixed: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__()
         self.supernet, self.seed, self.sampling = supernet, seed, sampling
+        self.fixed = dict(fixed or {})
         self.start_epoch(0)
 
     def start_epoch(self, epoch: int) -> None:
@@ -49,13 +56,23 @@ class UniformPaths(nn.Module):
         self.fair = FairDraws(self.supernet.space, self.rng)
 
     def forward(self, x: Tensor) -> Tensor:
+        return self.supernet(x, self.draw())
+
+    def draw(self) -> Genotype:
+        """The next step's path."""
         space, turn = self.supernet.space, self.steps % 4
         self.steps += 1
-        if self.sampling == "sandwich" and turn < 2:
-            return self.supernet(x, extreme(space, self.rng, largest=turn == 0))
-        if self.sampling == "fair":
-            return self.supernet(x, self.fair.draw())
-        return self.supernet(x, space.sample(self.rng))
+        for _ in range(1000):
+            if self.sampling == "sandwich" and turn < 2:
+                genotype = extreme(space, self.rng, largest=turn == 0)
+            elif self.sampling == "fair":
+                genotype = self.fair.draw()
+            else:
+                genotype = space.sample(self.rng)
+            pinned = pin(space, genotype, self.fixed)
+            if pinned is not None:
+                return pinned
+        raise InvalidArgumentError(f"no valid architecture has {self.fixed} in 1,000 draws")
 
 
 class FairDraws:
@@ -80,6 +97,19 @@ class FairDraws:
         except NasforgeError:
             return self.space.sample(self.rng)
         return genotype
+
+
+def pin(space: SearchSpace, genotype: Genotype, fixed: Mapping[str, Any]) -> Genotype | None:
+    """`genotype` with the knobs in `fixed` set to their values; None where that is no valid
+    architecture."""
+    if not fixed:
+        return genotype
+    try:
+        pinned = space.from_features({**space.features(genotype), **fixed})
+        space.validate(pinned)
+    except NasforgeError:
+        return None
+    return pinned
 
 
 def extreme(space: SearchSpace, rng: np.random.Generator, largest: bool, tries: int = 20) -> Genotype:
@@ -122,14 +152,16 @@ def train_supernet(
     checkpoint: str | FilePath | None = None,
     on_epoch: SupernetEpochHook | None = None,
     sampling: str = "uniform",
+    fixed: Mapping[str, Any] | None = None,
 ) -> None:
-    """Train `supernet` in place for `config.epochs` epochs of drawn paths (`UniformPaths`).
+    """Train `supernet` in place for `config.epochs` epochs of drawn paths (`UniformPaths`, with
+    the knobs in `fixed` pinned).
 
     With `checkpoint`, the training state is saved there after every epoch and, when the file
     exists, training continues from it (the epochs it holds are not run again). `on_epoch` is
     called once before the first epoch run here and after each.
     """
-    model = UniformPaths(supernet, config.seed, sampling)
+    model = UniformPaths(supernet, config.seed, sampling, fixed)
     trainer = Trainer(model, config, len(y))
     if checkpoint is not None and FilePath(checkpoint).exists():
         load_checkpoint(checkpoint, trainer)
