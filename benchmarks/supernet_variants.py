@@ -1,6 +1,7 @@
 """Supernet settings compared on one set of stand-alone figures, without training the
 architectures again: each variant trains its own supernet and scores the architectures that
-`supernet_ranking.py --keep DIR --repeat-seed S` trained twice on their own.
+`supernet_ranking.py --keep DIR --repeat-seed S` trained twice on their own (or, kept without
+`--repeat-seed`, once).
 
     python benchmarks/supernet_ranking.py --seed 101 --supernet-epochs 1 --repeat-seed 1 --keep truth
     python benchmarks/supernet_variants.py --truth truth --variant epochs=300 \\
@@ -9,7 +10,7 @@ architectures again: each variant trains its own supernet and scores the archite
 A variant is evaluator options (`key=value`, comma-separated) over the study's own. Each variant
 trains one supernet per `--supernet-seeds` seed (default: the study's seed), one thread each; it
 prints Kendall τ of each supernet's accuracy and loss, and of their mean accuracy, against the
-mean of the two stand-alone runs. `--dropout-too` scores each supernet once more with every path's
+mean of the stand-alone runs. `--dropout-too` scores each supernet once more with every path's
 dropout on (`score_dropout = true`), without training it again.
 """
 
@@ -37,14 +38,20 @@ def main() -> None:
     parser.add_argument("--supernet-seeds", type=int, nargs="+", help="train a supernet per seed")
     parser.add_argument("--dropout-too", action="store_true", help="score with dropout on as well")
     args = parser.parse_args()
-    first, again = StudyView(args.truth / "ranking.db"), StudyView(args.truth / "again.db")
+    first = StudyView(args.truth / "ranking.db")
     truth = {t.genotype: [t.metrics["valid_accuracy"]] for t in completed(first)}
-    for trial in completed(again):
-        truth[trial.genotype].append(trial.metrics["valid_accuracy"])
-    genotypes = [g for g, runs in truth.items() if len(runs) == 2]
+    runs = 1
+    if (args.truth / "again.db").exists():
+        runs = 2
+        for trial in completed(StudyView(args.truth / "again.db")):
+            truth[trial.genotype].append(trial.metrics["valid_accuracy"])
+    genotypes = [g for g, seen in truth.items() if len(seen) == runs]
     mean = [float(np.mean(truth[g])) for g in genotypes]
-    repeat = tau([truth[g][0] for g in genotypes], [truth[g][1] for g in genotypes])
-    print(f"{len(genotypes)} architectures; stand-alone vs itself: tau {repeat:+.3f}")
+    if runs == 2:
+        repeat = tau([truth[g][0] for g in genotypes], [truth[g][1] for g in genotypes])
+        print(f"{len(genotypes)} architectures; stand-alone vs itself: tau {repeat:+.3f}")
+    else:
+        print(f"{len(genotypes)} architectures, one stand-alone run each")
     space, options = make_space(first.config.space), dict(first.config.evaluator or {})
     options.pop("name")
     for variant in args.variant or [""]:
