@@ -27,7 +27,7 @@ from nasforge.evaluators.base import EvalOptions, Evaluator, Result
 from nasforge.evaluators.resources import auto_threads
 from nasforge.evaluators.schema import MetricSpec, specs
 from nasforge.evaluators.seeding import torch_seeded
-from nasforge.evaluators.trainer import loss_and_accuracy
+from nasforge.evaluators.trainer import TrainConfig, loss_and_accuracy
 from nasforge.evaluators.training import TrainingEvaluator
 from nasforge.genotype import Genotype
 from nasforge.oneshot.cell_supernet import CellSupernet
@@ -246,45 +246,54 @@ class SupernetEvaluator(Evaluator):
         """Train the supernet of `space` (continuing from `checkpoint` when it exists, saving
         it after every epoch); `on_epoch` follows the epochs."""
         self.check(space)
-        data = self.training.dataset()
         config = self.training.recipe_config()  # the evaluator's own: a supernet is no one genotype
-        x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
-        choices = space.feature_choices().get(self.split, ()) if self.split else ()
-        each = config.epochs + len(choices) * self.split_epochs  # epochs of one member, split included
+        copies = len(space.feature_choices()[self.split]) if self.split else 0
+        each = config.epochs + copies * self.split_epochs  # one member's epochs, its copies' included
         members: list[Single | SplitSupernet] = []
         for k in range(self.supernets):  # the first is the supernet a single one would be
             member = dataclasses.replace(config, seed=config.seed + k)
             path = None if checkpoint is None else _member_file(checkpoint, k)
+            hook = _shifted(on_epoch, k * each, self.supernets * each)
             with (
                 torch_seeded(member.seed),
                 prof.torch_threads(self.training.hardware.threads or auto_threads()),
             ):
-                supernet = make_supernet(space, data.task)
-                if isinstance(supernet, CellSupernet) and self.method == "darts":
-                    rate, skips = self.arch_learning_rate, self.max_skip
-                    train_darts(supernet, x, y, member, path, on_epoch, rate, skips)
-                    members.append(supernet)
-                    continue
-                hook = _shifted(on_epoch, k * each, self.supernets * each)
-                train_supernet(supernet, x, y, member, path, hook, self.sampling)
-                shots: list[Single] = []
-                for c, choice in enumerate(choices):  # few-shot: a copy per choice, trained on its paths
-                    shot, shot_path = copy.deepcopy(supernet), None if path is None else _split_file(path, c)
-                    offset = k * each + config.epochs + c * self.split_epochs
-                    hook = _shifted(on_epoch, offset, self.supernets * each)
-                    shot_config = dataclasses.replace(member, epochs=self.split_epochs)
-                    train_supernet(
-                        shot, x, y, shot_config, shot_path, hook, self.sampling, {self.split: choice}
-                    )
-                    shots.append(shot)
-            members.append(SplitSupernet(shots, self.split) if shots else supernet)
+                members.append(self._train_member(space, member, path, hook))
         if checkpoint is not None:  # the caller removes the first once the weights are saved
             for k in range(self.supernets):
                 if k:
                     _member_file(checkpoint, k).unlink(missing_ok=True)
-                for c in range(len(choices)):
+                for c in range(copies):
                     _split_file(_member_file(checkpoint, k), c).unlink(missing_ok=True)
         return self._ensemble(members)
+
+    def _train_member(
+        self,
+        space: SearchSpace,
+        config: TrainConfig,
+        path: FilePath | None,
+        on_epoch: SupernetEpochHook | None,
+    ) -> Single | SplitSupernet:
+        """One supernet trained with `config`, and with `split` its few-shot copies, each trained
+        on the paths of its choice (`path`: the checkpoint; each copy has one beside it)."""
+        data = self.training.dataset()
+        x, y = torch.from_numpy(data.train.x), torch.from_numpy(data.train.y)
+        supernet = make_supernet(space, data.task)
+        if isinstance(supernet, CellSupernet) and self.method == "darts":
+            train_darts(supernet, x, y, config, path, on_epoch, self.arch_learning_rate, self.max_skip)
+            return supernet
+        train_supernet(supernet, x, y, config, path, on_epoch, self.sampling)
+        if not self.split:
+            return supernet
+        shots: list[Single] = []
+        for c, choice in enumerate(space.feature_choices()[self.split]):
+            shot = copy.deepcopy(supernet)
+            shot_path = None if path is None else _split_file(path, c)
+            hook = _shifted(on_epoch, config.epochs + c * self.split_epochs)
+            shot_config = dataclasses.replace(config, epochs=self.split_epochs)
+            train_supernet(shot, x, y, shot_config, shot_path, hook, self.sampling, {self.split: choice})
+            shots.append(shot)
+        return SplitSupernet(shots, self.split)
 
     def _split(self, space: SearchSpace, supernet: Single) -> Single | SplitSupernet:
         """`supernet`, or with `split` its few-shot copies (untrained, to load weights into)."""
@@ -351,10 +360,12 @@ def _split_file(member: FilePath, c: int) -> FilePath:
     return member.with_name(f"{member.stem}-split{c}{member.suffix}")
 
 
-def _shifted(on_epoch: SupernetEpochHook | None, offset: int, total: int) -> SupernetEpochHook | None:
+def _shifted(
+    on_epoch: SupernetEpochHook | None, offset: int, total: int | None = None
+) -> SupernetEpochHook | None:
     """`on_epoch` for one of several trainings run one after another: its epochs counted from
-    `offset`, of `total` in all."""
+    `offset`, of `total` in all (None: the total it is given)."""
     if on_epoch is None:
         return on_epoch
     hook = on_epoch
-    return lambda done, _, values: hook(offset + done, total, values)
+    return lambda done, given, values: hook(offset + done, given if total is None else total, values)
