@@ -67,12 +67,17 @@ def test_saved_few_shot_supernets_score_as_the_trained_ones(tmp_path: Path) -> N
     assert [loaded.evaluate(g, space).metrics for g in genotypes] == scores
 
 
-def test_a_split_on_no_knob_of_the_space_or_with_darts_is_refused_in_one_line() -> None:
+def test_a_split_on_a_knob_some_architectures_lack_or_with_darts_is_refused_in_one_line() -> None:
     space = make_space(SPACE)
-    with pytest.raises(
-        InvalidArgumentError, match=r"split must name a knob of the families space: one of blocks, .*'family'"
-    ):
+    every = (
+        r"split must name a knob every architecture of the families space has: one of blocks, stage1.family, "
+    )
+    with pytest.raises(InvalidArgumentError, match=every + r".*; got 'family'"):
         SupernetEvaluator(data="digits", split="family").check(space)
+    with pytest.raises(
+        InvalidArgumentError, match=every + r".*; got 'stage2.family'"
+    ):  # a one-stage path has none
+        SupernetEvaluator(data="digits", split="stage2.family").check(space)
     with pytest.raises(InvalidArgumentError, match="split must name a knob"):
         SupernetEvaluator(split=3)  # type: ignore[arg-type]
     with pytest.raises(InvalidArgumentError, match="DARTS trains one supernet"):

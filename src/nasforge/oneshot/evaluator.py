@@ -18,6 +18,7 @@ from contextlib import nullcontext
 from pathlib import Path as FilePath
 from typing import Any
 
+import numpy as np
 import torch
 from safetensors.torch import load_file, save_file
 
@@ -195,11 +196,10 @@ class SupernetEvaluator(Evaluator):
             raise InvalidArgumentError("the supernet evaluator scores classifiers; this data is a regression")
         if space is not None:
             supernet_class(space)  # refuses a space without one
-            knobs = space.feature_choices()
-            if self.split and self.split not in knobs:
+            if self.split and self.split not in (always := _knobs_of_every_path(space)):
                 raise InvalidArgumentError(
-                    f"split must name a knob of the {space.name} space: one of {', '.join(knobs)}; "
-                    f"got {self.split!r}"
+                    f"split must name a knob every architecture of the {space.name} space has: one of "
+                    f"{', '.join(always)}; got {self.split!r}"
                 )
             if self.method == "darts" and not isinstance(space, NB201Space):
                 raise InvalidArgumentError(
@@ -347,6 +347,14 @@ class SupernetEvaluator(Evaluator):
             metrics["params"] = float(prof.count_parameters(space.build(genotype, data.task)))
         cost = time.perf_counter() - start + trained.cost_s
         return Result({**trained.metrics, **metrics}, cost, trained.artifacts, pruned_at=trained.pruned_at)
+
+
+def _knobs_of_every_path(space: SearchSpace, draws: int = 200) -> list[str]:
+    """The knobs that `draws` architectures drawn from `space` all have (a block's knobs are
+    absent where a chain is shorter, a family's own where the block is of another)."""
+    rng = np.random.default_rng(0)
+    drawn = [space.features(space.sample(rng)) for _ in range(draws)]
+    return [k for k in space.feature_choices() if all(f.get(k) is not None for f in drawn)]
 
 
 def _member_file(checkpoint: str | FilePath, k: int) -> FilePath:
