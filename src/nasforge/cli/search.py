@@ -315,7 +315,7 @@ def run(args: argparse.Namespace) -> int:
             _optimize(study, opened.evaluator, display, executor, tracking)
         finally:
             executor.shutdown()
-        final_retrain(study, opened.evaluator, _retrain_progress(display))
+        final_retrain(study, opened.evaluator, _retrain_progress(display), _batch_progress(display))
         _finish_tracking(study, tracking, quiet=args.json)
         if args.json:
             print_json(summary(study, config.study_path, args.top, study.retrains))
@@ -361,6 +361,24 @@ def _retrain_progress(display: Display) -> Callable[[Any, int | None], Callable[
     return on_retrain
 
 
+def _batch_progress(display: Display) -> Callable[[list[Any], int | None, int], Callable[[Any], None]]:
+    """Before retrainings that run side by side: a line, then a bar over the trials."""
+
+    def on_batch(trials: list[Any], epochs: int | None, at_once: int) -> Callable[[Any], None]:
+        numbers = ", ".join(str(t.number) for t in trials)
+        display.note(f"retraining trials {numbers} for {epochs} epochs, {at_once} at once …")
+        bar = _epoch_bar(display, len(trials), unit="trial")
+        finished: list[Any] = []
+
+        def on_done(trial: Any) -> None:
+            finished.append(trial)
+            bar(len(finished), len(trials))
+
+        return on_done
+
+    return on_batch
+
+
 def _supernet_progress(display: Display, evaluator: Any) -> Callable[[int, int], None] | None:
     """An epoch bar for the supernet's training, announced by a line (one-shot studies only)."""
     if evaluator.name != "supernet":
@@ -378,17 +396,19 @@ def _supernet_progress(display: Display, evaluator: Any) -> Callable[[int, int],
     return on_epoch
 
 
-def _epoch_bar(display: Display, epochs: int | None, start: int = 0) -> Callable[[int, int], None]:
+def _epoch_bar(
+    display: Display, epochs: int | None, start: int = 0, unit: str = "epoch"
+) -> Callable[[int, int], None]:
     """An epoch bar (or a line every fifth of the epochs without one); `on_epoch(done, total)`
-    moves it and ends it after the last epoch."""
-    columns = (TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn())
+    moves it and ends it after the last epoch. `unit` names what it counts."""
+    columns = (TextColumn(unit), MofNCompleteColumn(), BarColumn(), TimeRemainingColumn())
     progress = display.progress(*columns, transient=True)
-    task = progress.add_task("epochs", total=epochs, completed=start)
+    task = progress.add_task(unit, total=epochs, completed=start)
     progress.start()
 
     def on_epoch(done: int, total: int) -> None:
         progress.update(task, completed=done)
-        display.every(done, total, f"  epoch {done}/{total}")
+        display.every(done, total, f"  {unit} {done}/{total}")
         if done == total:
             progress.stop()
 

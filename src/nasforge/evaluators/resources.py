@@ -75,13 +75,27 @@ def choose_threads(flops_per_example: float | None = None) -> ThreadChoice:
         >>> choose_threads(flops_per_example=1e3).threads
         1
     """
+    busy = busy_cores_elsewhere()
+    cores, free = _cores_free(busy)
+    small = flops_per_example is not None and flops_per_example < SMALL_MODEL_FLOPS
+    return ThreadChoice(1 if small else free, cores, busy, small)
+
+
+def free_cores(window_s: float = 0.3) -> int:
+    """Cores (this process' share, torch's thread count) that other processes leave free, from a
+    fresh look of `window_s` seconds: for work about to start side by side, not for the next
+    training (`choose_threads` follows what the machine did since its last choice)."""
+    global _last
+    _last = None
+    return _cores_free(busy_cores_elsewhere(window_s))[1]
+
+
+def _cores_free(busy: float) -> tuple[int, int]:
+    """(this process' cores, those of them that `busy` cores used elsewhere leave free)."""
     import torch
 
     cores = max(1, torch.get_num_threads())
-    busy = busy_cores_elsewhere()
-    free = max(1, min(cores, round(cores - busy)))
-    small = flops_per_example is not None and flops_per_example < SMALL_MODEL_FLOPS
-    return ThreadChoice(1 if small else free, cores, busy, small)
+    return cores, max(1, min(cores, round(cores - busy)))
 
 
 def auto_threads() -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures as cf
+import dataclasses
 import math
 import os
 import time
@@ -404,17 +405,39 @@ class Study(StudyRecord):
         beside the study. `on_epoch(done, total)` reports progress. With `train_on_valid` it
         trains on the validation split too (a final fit: no validation figures are kept)."""
         with self.storage.writing():
-            artifacts = self.artifact_dir
-            folder = model_dir(artifacts, trial, fidelity) if save_model and artifacts else None
-            model_to = None if folder is None else str(folder)
-            options = EvalOptions(
-                test=test, model_to=model_to, on_epoch=on_epoch, train_on_valid=train_on_valid
+            options = self.retrain_options(
+                trial, fidelity, save_model=save_model, test=test, train_on_valid=train_on_valid
             )
+            options = dataclasses.replace(options, on_epoch=on_epoch)
             result = run_evaluation(evaluator, trial.genotype, self.space, fidelity, options)
-            self.storage.add_retrain(trial.number, fidelity, result.metrics, result.error)
-            if folder is not None and result.error is None and folder.exists():
-                self.storage.add_artifact(trial.number, "model", fidelity, folder.name)
+            self.record_retrain(trial, fidelity, result, options)
         return result
+
+    def retrain_options(
+        self,
+        trial: Trial,
+        fidelity: float | None,
+        *,
+        save_model: bool = True,
+        test: bool = True,
+        train_on_valid: bool = False,
+    ) -> EvalOptions:
+        """The evaluation options of `retrain`: the model's folder beside the study (none without
+        `save_model` or for an in-memory study), whether the test split is measured, and whether
+        the validation split is trained on."""
+        artifacts = self.artifact_dir
+        folder = model_dir(artifacts, trial, fidelity) if save_model and artifacts else None
+        model_to = None if folder is None else str(folder)
+        return EvalOptions(test=test, model_to=model_to, train_on_valid=train_on_valid)
+
+    def record_retrain(
+        self, trial: Trial, fidelity: float | None, result: Result, options: EvalOptions
+    ) -> None:
+        """Store a retraining's `result` (run with `options`) and the model it kept, if any."""
+        self.storage.add_retrain(trial.number, fidelity, result.metrics, result.error)
+        folder = None if options.model_to is None else Path(options.model_to)
+        if folder is not None and result.error is None and folder.exists():
+            self.storage.add_artifact(trial.number, "model", fidelity, folder.name)
 
     def close(self) -> None:
         """Close the storage."""

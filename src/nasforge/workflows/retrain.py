@@ -6,8 +6,10 @@ from collections.abc import Callable
 
 import numpy as np
 
-from nasforge.evaluators.base import Evaluator
+from nasforge.evaluators.base import Evaluator, Result
+from nasforge.evaluators.resources import free_cores, resolve_device
 from nasforge.evaluators.training import TrainingEvaluator
+from nasforge.study.retrain_pool import picklable, retrain_in_pool
 from nasforge.study.study import Study
 from nasforge.trial import Retrain, Trial
 from nasforge.workflows.blend import choose_blend
@@ -16,6 +18,9 @@ from nasforge.workflows.ensemble import final_pick
 # Called before a trial is retrained with the trial and the epochs; may return an
 # `on_epoch(done, total)` progress callback.
 OnRetrain = Callable[[Trial, int | None], Callable[[int, int], None] | None]
+# Called before trials are retrained several at once with the trials, the epochs and how many run
+# at once; may return an `on_done(trial)` callback, called as each ends.
+OnBatch = Callable[[list[Trial], int | None, int], Callable[[Trial], None] | None]
 
 
 def retrain_top(
@@ -25,38 +30,72 @@ def retrain_top(
     *,
     k: int = 1,
     on_retrain: OnRetrain | None = None,
+    on_batch: OnBatch | None = None,
     ranked: list[Trial] | None = None,
 ) -> list[tuple[Trial, Retrain]]:
     """Retrain the `k` best trials (of `ranked`, best first; default the leaderboard) for
     `epochs` (None: the evaluator's own) on the study's `final_fit` splits, measure the test split
-    and keep their models beside the study. A trial already retrained that long on the same data
-    is not trained again: its stored result is returned.
+    and keep their models beside the study; several at once where cores are free
+    (`retrain_workers`). A trial already retrained that long on the same data is not trained
+    again: its stored result is returned.
 
     Returns:
         Each trial with its retraining's record (`metrics`, `error`, `fidelity`), best first.
     """
     train_on_valid = study.settings.final_fit == "train+valid"
-    out = []
-    for trial in study.leaderboard(k) if ranked is None else ranked[:k]:
-        done = [
-            r
-            for r in study.retrains
-            if r.trial == trial.number
-            and r.fidelity == epochs
-            and r.ok
-            and r.tested
-            and r.trained_on_valid == train_on_valid
-        ]
-        if not done:
-            on_epoch = on_retrain(trial, epochs) if on_retrain is not None else None
-            result = study.retrain(evaluator, trial, epochs, on_epoch=on_epoch, train_on_valid=train_on_valid)
-            done = [Retrain(trial.number, epochs, result.metrics, result.error)]
-        out.append((trial, done[-1]))
-    return out
+    trials = study.leaderboard(k) if ranked is None else ranked[:k]
+    retrains = study.retrains
+    records = {t.number: _last(retrains, t, epochs, tested=True, on_valid=train_on_valid) for t in trials}
+    todo = [t for t in trials if records[t.number] is None]
+    results = retrain_each(
+        study, evaluator, todo, epochs, on_retrain, on_batch, train_on_valid=train_on_valid
+    )
+    for trial, result in zip(todo, results, strict=True):
+        records[trial.number] = Retrain(trial.number, epochs, result.metrics, result.error)
+    return [(t, record) for t in trials if (record := records[t.number]) is not None]
+
+
+def retrain_each(
+    study: Study,
+    evaluator: Evaluator,
+    trials: list[Trial],
+    epochs: int | None,
+    on_retrain: OnRetrain | None = None,
+    on_batch: OnBatch | None = None,
+    **how: bool,
+) -> list[Result]:
+    """`Study.retrain` (`how`: its `save_model`, `test`, `train_on_valid`) for each of `trials`:
+    several at once where `retrain_workers` says so, else one after the other."""
+    workers = retrain_workers(study, evaluator, len(trials))
+    if workers > 1:
+        on_done = on_batch(trials, epochs, workers) if on_batch is not None else None
+        return retrain_in_pool(study, evaluator, trials, epochs, workers=workers, on_done=on_done, **how)
+    results = []
+    for trial in trials:
+        on_epoch = on_retrain(trial, epochs) if on_retrain is not None else None
+        results.append(study.retrain(evaluator, trial, epochs, on_epoch=on_epoch, **how))
+    return results
+
+
+def retrain_workers(study: Study, evaluator: Evaluator, count: int) -> int:
+    """How many of `count` retrainings run at once: one per core that other processes leave
+    free, each on one thread, where they train on the CPU with the threads chosen per run (or
+    one) and the evaluator and space can be sent to a worker process; else 1."""
+    if count < 2 or not isinstance(evaluator, TrainingEvaluator):
+        return 1
+    hardware = evaluator.hardware
+    if hardware.threads not in (None, 1) or resolve_device(hardware.device).type != "cpu":
+        return 1
+    if not picklable(evaluator, study.space):
+        return 1
+    return min(count, free_cores())
 
 
 def final_retrain(
-    study: Study, evaluator: Evaluator, on_retrain: OnRetrain | None = None
+    study: Study,
+    evaluator: Evaluator,
+    on_retrain: OnRetrain | None = None,
+    on_batch: OnBatch | None = None,
 ) -> list[tuple[Trial, Retrain]]:
     """What a search ends with: the `ensemble` (or `save_top_k`) best trials retrained for the
     study's `final_epochs` on its `final_fit` splits and the final pick (`final_pick`: the best
@@ -68,11 +107,13 @@ def final_retrain(
     if not settings.final_epochs or not isinstance(evaluator, TrainingEvaluator):
         return []
     k = max(1, settings.save_top_k, settings.ensemble)
-    ranked = rerank(study, evaluator, settings.rerank, on_retrain) if settings.rerank else None
+    ranked = rerank(study, evaluator, settings.rerank, on_retrain, on_batch) if settings.rerank else None
     top = (ranked or study.leaderboard(k))[:k]
     epochs, evaluator = cross_validated_fit(study, evaluator, top, settings.final_epochs)
     blend = choose_blend(study.space, evaluator, top, epochs) if settings.blend else None
-    retrained = retrain_top(study, evaluator, epochs, k=k, on_retrain=on_retrain, ranked=ranked)
+    retrained = retrain_top(
+        study, evaluator, epochs, k=k, on_retrain=on_retrain, on_batch=on_batch, ranked=ranked
+    )
     final_pick(study, evaluator, retrained, settings.ensemble, epochs, blend)
     return retrained
 
@@ -115,29 +156,42 @@ def _peak(curve: np.ndarray, direction: str) -> int:
 
 
 def rerank(
-    study: Study, evaluator: TrainingEvaluator, count: int, on_retrain: OnRetrain | None = None
+    study: Study,
+    evaluator: TrainingEvaluator,
+    count: int,
+    on_retrain: OnRetrain | None = None,
+    on_batch: OnBatch | None = None,
 ) -> list[Trial]:
     """The `count` best trials, each trained on its own for `evaluator`'s epochs (no test split,
-    no model kept), best first by that training's validation objective: where the study's
-    ranking came from a supernet, it is then only a filter. Trials trained so before (a resumed
-    search) are not trained again; those whose training failed are left out."""
+    no model kept; several at once where cores are free), best first by that training's
+    validation objective: where the study's ranking came from a supernet, it is then only a
+    filter. Trials trained so before (a resumed search) are not trained again; those whose
+    training failed are left out."""
     epochs = evaluator.recipe.epochs
     better = next(s.direction for s in evaluator.metric_schema() if s.name == evaluator.objective)
-    scored = []
-    for trial in study.leaderboard(count):
-        done = [
-            r
-            for r in study.retrains
-            if r.trial == trial.number and r.fidelity == epochs and r.ok and not r.tested
-        ]
-        if done:
-            metrics = done[-1].metrics
-        else:
-            on_epoch = on_retrain(trial, epochs) if on_retrain is not None else None
-            result = study.retrain(evaluator, trial, epochs, save_model=False, test=False, on_epoch=on_epoch)
-            if result.error is not None:
-                continue
-            metrics = result.metrics
-        scored.append((trial, metrics[evaluator.objective]))
+    trials = study.leaderboard(count)
+    retrains = study.retrains
+    metrics = {t.number: r.metrics for t in trials if (r := _last(retrains, t, epochs, tested=False))}
+    todo = [t for t in trials if t.number not in metrics]
+    results = retrain_each(study, evaluator, todo, epochs, on_retrain, on_batch, save_model=False, test=False)
+    metrics |= {t.number: r.metrics for t, r in zip(todo, results, strict=True) if r.error is None}
+    scored = [(t, metrics[t.number][evaluator.objective]) for t in trials if t.number in metrics]
     scored.sort(key=lambda pair: pair[1], reverse=better == "maximize")  # stable: ties keep their rank
     return [trial for trial, _ in scored]
+
+
+def _last(
+    retrains: list[Retrain], trial: Trial, epochs: int | None, *, tested: bool, on_valid: bool | None = None
+) -> Retrain | None:
+    """`trial`'s last successful retraining for `epochs`, with or without the test split (and,
+    where `on_valid` is given, trained on the validation split or not)."""
+    done = [
+        r
+        for r in retrains
+        if r.trial == trial.number
+        and r.fidelity == epochs
+        and r.ok
+        and r.tested == tested
+        and (on_valid is None or r.trained_on_valid == on_valid)
+    ]
+    return done[-1] if done else None
