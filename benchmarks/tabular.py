@@ -10,7 +10,8 @@ run's wall time, the final pick's test figure (accuracy, or R² for a regression
 baselines', and the linear model's share where the final pick blends one in ("-": none).
 
     python benchmarks/tabular.py [--seeds 11 12 13] [--data wine diabetes ...]
-                                 [--budget 40 --epochs 30 --final-epochs 60]
+                                 [--budget 40 --epochs 30 --final-epochs 60] [--ensemble K]
+                                 [--split-seed K]  # another test partition, for development
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ def main() -> None:
     parser.add_argument("--budget", type=int)
     parser.add_argument("--epochs", type=int)
     parser.add_argument("--final-epochs", type=int)
+    parser.add_argument("--ensemble", type=int)
+    parser.add_argument(
+        "--split-seed",
+        type=int,
+        default=0,
+        help="another test partition of each table (default 0, the reported one): for development",
+    )
     args = parser.parse_args()
     options = [
         f"--{flag}={value}"
@@ -59,6 +67,7 @@ def main() -> None:
             ("budget", args.budget),
             ("epochs", args.epochs),
             ("final-epochs", args.final_epochs),
+            ("ensemble", args.ensemble),
         )
         if value is not None
     ]
@@ -68,6 +77,10 @@ def main() -> None:
     )
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as scratch:
+        if args.split_seed:
+            config = Path(scratch) / "partition.toml"
+            config.write_text(f"[evaluator]\nsplit_seed = {args.split_seed}\n")
+            options += ["--config", str(config)]
         for name in args.data:
             path = write_csv(name, Path(scratch))
             for seed in args.seeds:
