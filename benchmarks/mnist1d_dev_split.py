@@ -108,7 +108,7 @@ def run(name: str, seed: int, data: Path, folder: Path) -> None:
     study, evaluator = opened.study, opened.evaluator
     study.optimize(evaluator, config.budget)
     searched = time.perf_counter() - start
-    members = [record["metrics"]["test_accuracy"] for _, record in final_retrain(study, evaluator)]
+    members = [record.metrics["test_accuracy"] for _, record in final_retrain(study, evaluator)]
     summary = pick_summary(study)
     ensemble = summary["ensemble"]["metrics"]["test_accuracy"] if summary and summary["ensemble"] else None
     print(
