@@ -141,3 +141,19 @@ def test_a_space_that_cannot_be_sent_to_a_worker_is_retrained_here(
 
     study = Study.create(define_space(build), "random", seed=0, path=tmp_path / "u.db")
     assert retrain_workers(study, evaluator(threads=None), 5) == 1
+
+
+def test_the_outcome_lists_retrainings_by_rank_whatever_order_they_ended_in(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from nasforge.cli.results import print_outcome
+
+    study = searched(tmp_path / "s.db")
+    top = study.leaderboard(3)
+    for trial in reversed(top):  # the last ranked ends first
+        study.retrain(evaluator(), trial, 1)
+    print_outcome(study, tmp_path / "s.db", 3, study.retrains)
+
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if " retrained for " in line]
+    assert [int(line.split()[1]) for line in lines] == [t.number for t in top]

@@ -156,7 +156,9 @@ def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[Retr
     if len(record.objectives) > 1:
         front = ", ".join(str(t.number) for t in record.pareto_front())
         stdout.print(f"Pareto front (trials): {front or '-'}")
-    for line in retrain_lines(retrains) + pick_lines(pick_summary(record)):
+    rank = {t.number: i for i, t in enumerate(record.leaderboard())}  # side by side, they end in any order
+    ranked = sorted(retrains, key=lambda r: rank.get(r.trial, len(rank)))
+    for line in retrain_lines(ranked) + pick_lines(pick_summary(record)):
         stdout.print(line)
     metadata = record.config.metadata or {}
     if (metadata.get("dataset") or {}).get("task") == "regression":
