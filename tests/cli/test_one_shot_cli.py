@@ -10,7 +10,7 @@ import pytest
 
 from nasforge import Study
 from nasforge.cli.main import build_parser
-from nasforge.cli.search_options import DARTS_FINAL_EPOCHS, SUPERNET_EPOCHS, search_options
+from nasforge.cli.search_options import DARTS_FINAL_EPOCHS, SPOS_DEFAULTS, SUPERNET_EPOCHS, search_options
 from tests.helpers import run
 
 SMALL = [
@@ -141,6 +141,26 @@ def test_darts_defaults_give_way_to_flags(
     config, _ = search_options(args)
     assert config.evaluator["epochs"] == supernet_epochs
     assert (config.final_epochs, config.budget) == (final_epochs, budget)
+
+
+@pytest.mark.parametrize(
+    ("extra", "toml", "rerank", "strategy"),
+    [
+        ([], "", SPOS_DEFAULTS["rerank"], "random"),
+        (["--rerank", "3", "--strategy", "evolution"], "", 3, "evolution"),
+        ([], "rerank = 0\n[strategy]\nname = 'local'\n", 0, "local"),
+    ],
+)
+def test_spos_defaults_give_way_to_flags_and_a_config_file(
+    tmp_path: Path, extra: list[str], toml: str, rerank: int, strategy: str
+) -> None:
+    config = tmp_path / "spos.toml"
+    config.write_text(toml)
+    args = build_parser().parse_args(["search", "--one-shot", "spos", "--config", str(config), *extra])
+    settings = search_options(args)[0]
+    assert (settings.rerank, settings.strategy["name"]) == (rerank, strategy)
+    training = search_options(build_parser().parse_args(["search"]))[0]
+    assert (training.rerank, training.strategy["name"]) == (0, "evolution"), "a training search's own"
 
 
 def test_a_config_files_supernet_options_stay_beside_the_training_flags(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import torch
 import nasforge
 from nasforge import Study, make_space
 from nasforge.errors import InvalidArgumentError
+from nasforge.evaluators import profiling as prof
 from nasforge.oneshot.evaluator import SupernetEvaluator, recalibrate
 from nasforge.oneshot.macro_supernet import MacroSupernet
 from nasforge.task import Task
@@ -124,6 +125,9 @@ def test_an_evolution_search_on_the_supernet_is_a_study_like_any_other(tmp_path:
     study.optimize(evaluator, 12)
     scores = [t.metrics["supernet_valid_accuracy"] for t in study.trials if t.metrics]
     assert len(scores) == 12 and len(set(scores)) > 1
+    for trial in study.trials:  # the size of each candidate, which the rerank's shortlist weighs
+        network = space.build(trial.genotype, evaluator.data_task())
+        assert trial.metrics["flops"] == prof.flops(network, torch.zeros(1, 1, 8, 8)) > 0
     best = study.best_trial
     assert best is not None and best.metrics["supernet_valid_accuracy"] == max(scores)
     # The winner is retrained on its own, as after any search, and kept as an ordinary model.

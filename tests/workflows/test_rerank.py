@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nasforge import Study, make_space
 from nasforge.evaluators import Hardware, Recipe, TrainingEvaluator
-from nasforge.workflows.retrain import final_retrain
+from nasforge.workflows.retrain import final_retrain, shortlist
 
 SPACE = {"name": "macro", "max_blocks": 2, "choices": {"channels": [4, 8], "batchnorm": [True]}}
 
@@ -39,3 +39,22 @@ def test_the_final_retraining_starts_from_the_best_of_the_reranked_trials(tmp_pa
     count = len(study.retrains)
     final_retrain(study, evaluator)
     assert len(study.retrains) == count
+
+
+def test_a_supernet_scored_shortlist_takes_the_score_and_the_size_together() -> None:
+    study = Study.create(make_space(SPACE), "random", objective="supernet_valid_accuracy", seed=3)
+    scored = [(0.50, 100.0), (0.45, 900.0), (0.40, 800.0), (0.30, 50.0), (0.20, 1000.0)]
+    for score, flops in scored:
+        study.tell(study.ask(), {"supernet_valid_accuracy": score, "flops": flops})
+    # places by score 0 1 2 3 4, by FLOPs (largest first) 3 1 2 4 0: summed 3 2 4 7 4 (a tie: score order)
+    assert [t.number for t in shortlist(study, 5)] == [1, 0, 2, 4, 3]
+    assert [t.number for t in shortlist(study, 2)] == [1, 0]
+    assert [t.number for t in study.leaderboard(2)] == [0, 1], "the study's own ranking is unchanged"
+
+
+def test_a_trained_studys_shortlist_is_its_leaderboard_and_so_is_one_without_flops() -> None:
+    for objective, metric in (("valid_accuracy", "flops"), ("supernet_valid_accuracy", "params")):
+        study = Study.create(make_space(SPACE), "random", objective=objective, seed=4)
+        for score, size in [(0.5, 1.0), (0.4, 9.0), (0.3, 5.0)]:
+            study.tell(study.ask(), {objective: score, metric: size})
+        assert shortlist(study, 3) == study.leaderboard(3)

@@ -28,7 +28,7 @@ from nasforge.cli.results import print_outcome, summary
 from nasforge.cli.search_options import (
     DARTS_FINAL_EPOCHS,
     ONE_SHOT,
-    RERANK,
+    SPOS_DEFAULTS,
     SUPERNET_EPOCHS,
     add_warmup_options,
     search_options,
@@ -81,8 +81,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="weight sharing: train one supernet of the space (--epochs: its epochs), then score each "
         "candidate on it in a fraction of a second; the winners are retrained on their own at the end. "
         f"spos: a uniformly drawn path per batch (macro, families, nb201; {SUPERNET_EPOCHS['spos']} epochs), "
-        f"then random search on it (unless --strategy) and --rerank {RERANK}; darts: architecture weights "
-        f"learned beside the network's (nb201; {SUPERNET_EPOCHS['darts']} epochs), its derived cell scored "
+        f"then random search on it (unless --strategy) and --rerank {SPOS_DEFAULTS['rerank']} of a shortlist "
+        "by supernet score and FLOPs; darts: architecture weights learned beside the network's "
+        f"(nb201; {SUPERNET_EPOCHS['darts']} epochs), its derived cell scored "
         f"first (default --budget 1: that cell alone) and retrained for --final-epochs {DARTS_FINAL_EPOCHS}",
     )
     add_param_option(parser)
@@ -227,7 +228,7 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         metavar="K",
         help="before the final retraining, train the K best on their own (a training search's --epochs; "
         "a one-shot search's candidates' 5) and retrain the best of them by validation accuracy "
-        f"(0: no; default 0, with --one-shot spos {RERANK})",
+        f"(0: no; default 0, with --one-shot spos {SPOS_DEFAULTS['rerank']})",
     )
     add_warmup_options(parser)
     add_search_options(parser)

@@ -21,7 +21,10 @@ from nasforge.workflows.config import (
 ONE_SHOT = ("spos", "darts")
 SUPERNET_EPOCHS = {"spos": 30, "darts": 15}  # chosen on development seeds (see the README)
 DARTS_FINAL_EPOCHS = 20  # DARTS' derived cell retrained on its own
-RERANK = 10  # one-shot studies: the supernet's best, trained on their own before the final pick
+# SPOS: random search on the supernet, then the 20 best of a shortlist (`workflows.retrain.shortlist`)
+# trained on their own before the final pick; chosen on development seeds against a rerank of 10,
+# and against evolution over 300 candidates (benchmarks/results/one_shot_mnist1d.md)
+SPOS_DEFAULTS: dict[str, Any] = {"rerank": 20, "strategy": {"name": "random"}}
 EXECUTION = tuple(k for k in StudySettings.RUN if k not in ("budget", "final_epochs"))
 TRAINING_OPTIONS = (
     "data",
@@ -191,8 +194,8 @@ def search_options(args: argparse.Namespace) -> tuple[SearchConfig, dict[str, An
         given_epochs = "epochs" in flags.get("evaluator", {})
         merged["evaluator"] = _one_shot(merged["evaluator"], args.one_shot, given_epochs)
     if args.one_shot == "spos":
-        for key, value in (("rerank", RERANK), ("strategy", {"name": "random"})):
-            if key not in flags and key not in from_file:  # one-shot defaults (see the README)
+        for key, value in SPOS_DEFAULTS.items():
+            if key not in flags and key not in from_file:  # one-shot defaults (docs/one-shot.md)
                 merged[key] = value
     darts = merged["evaluator"]["name"] == "supernet" and merged["evaluator"].get("method") == "darts"
     # DARTS' answer is its derived cell (a larger budget searches on), retrained on its own

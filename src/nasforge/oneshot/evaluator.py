@@ -219,7 +219,7 @@ class SupernetEvaluator(Evaluator):
         )
         if self.train_candidates:
             return own + self.training.metric_schema()
-        return own + specs(["params"], "none", "minimize")
+        return own + specs(["params", "flops"], "none", "minimize")
 
     def supernet(self, space: SearchSpace) -> Supernet:
         """The supernet of `space`: read from `weights` when set, else trained on first use (in
@@ -343,8 +343,10 @@ class SupernetEvaluator(Evaluator):
             with torch_seeded(recipe.seed), dropout_on(supernet) if self.score_dropout else nullcontext():
                 loss, accuracy = loss_and_accuracy(Path(supernet, genotype), valid_x, valid_y)
         metrics = {"supernet_valid_accuracy": accuracy, "supernet_valid_loss": loss}
-        if "params" not in trained.metrics:  # counted by the candidate's own training otherwise
-            metrics["params"] = float(prof.count_parameters(space.build(genotype, data.task)))
+        if "params" not in trained.metrics:  # measured by the candidate's own training otherwise
+            network = space.build(genotype, data.task)
+            metrics["params"] = float(prof.count_parameters(network))
+            metrics["flops"] = float(prof.flops(network, x))
         cost = time.perf_counter() - start + trained.cost_s
         return Result({**trained.metrics, **metrics}, cost, trained.artifacts, pruned_at=trained.pruned_at)
 

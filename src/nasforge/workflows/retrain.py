@@ -165,11 +165,11 @@ def rerank(
     """The `count` best trials, each trained on its own for `evaluator`'s epochs (no test split,
     no model kept; several at once where cores are free), best first by that training's
     validation objective: where the study's ranking came from a supernet, it is then only a
-    filter. Trials trained so before (a resumed search) are not trained again; those whose
-    training failed are left out."""
+    filter (`shortlist`). Trials trained so before (a resumed search) are not trained again; those
+    whose training failed are left out."""
     epochs = evaluator.recipe.epochs
     better = next(s.direction for s in evaluator.metric_schema() if s.name == evaluator.objective)
-    trials = study.leaderboard(count)
+    trials = shortlist(study, count)
     retrains = study.retrains
     metrics = {t.number: r.metrics for t in trials if (r := _last(retrains, t, epochs, tested=False))}
     todo = [t for t in trials if t.number not in metrics]
@@ -178,6 +178,21 @@ def rerank(
     scored = [(t, metrics[t.number][evaluator.objective]) for t in trials if t.number in metrics]
     scored.sort(key=lambda pair: pair[1], reverse=better == "maximize")  # stable: ties keep their rank
     return [trial for trial, _ in scored]
+
+
+def shortlist(study: Study, count: int) -> list[Trial]:
+    """The `count` trials a rerank trains: the leaderboard's best or, where a supernet scored them
+    (a `supernet_*` objective) and their FLOPs are known, the best by the sum of their place by
+    that score and their place by FLOPs (largest first; ties keep the supernet's order). A short
+    supernet training underrates large paths, which train slower, and the two orders err
+    differently: on the main job's space this shortlist trained better on its own than the
+    supernet's best alone (benchmarks/results/one_shot_mnist1d.md)."""
+    board = study.leaderboard()
+    if not study.objectives[0].metric.startswith("supernet_") or not all("flops" in t.metrics for t in board):
+        return board[:count]
+    by_flops = {t.number: place for place, t in enumerate(sorted(board, key=lambda t: -t.metrics["flops"]))}
+    places = {t.number: place + by_flops[t.number] for place, t in enumerate(board)}
+    return sorted(board, key=lambda t: places[t.number])[:count]
 
 
 def _last(

@@ -1,0 +1,68 @@
+"""How good is SPOS' shortlist? Validation figures only, for choosing its defaults on development seeds.
+
+For each seed and each variant (extra `nasforge search` options), runs an SPOS search on the main
+job's space with no final retraining, then trains the `--rerank` best candidates by the supernet
+on their own for the candidates' 5 epochs (as the search's own rerank does) and prints the best and
+the mean of the five best 5-epoch validation accuracies, with the search's and the rerank's wall
+time. No test split is touched.
+
+    python benchmarks/spos_shortlist.py --seeds 61 92 --rerank 20 \
+        --variant "--strategy random --budget 100" --variant "--strategy evolution --budget 300"
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0])
+    parser.add_argument("--rerank", type=int, default=20, help="candidates trained on their own")
+    parser.add_argument(
+        "--variant", action="append", default=None, help='search options, quoted ("" for the defaults)'
+    )
+    args = parser.parse_args()
+    for seed in args.seeds:
+        for variant in args.variant or [""]:
+            with tempfile.TemporaryDirectory() as scratch:
+                print(shortlist(seed, shlex.split(variant), args.rerank, Path(scratch) / "s.db"), flush=True)
+
+
+def shortlist(seed: int, options: list[str], count: int, db: Path) -> str:
+    """One SPOS search with `options`, then its `count` best trained on their own: a line of figures."""
+    from nasforge.evaluators import make_evaluator
+    from nasforge.study.study import Study
+    from nasforge.workflows.retrain import rerank
+
+    argv = [sys.executable, "-m", "nasforge.cli.main", "search", "--seed", str(seed), "--one-shot", "spos"]
+    start = time.perf_counter()
+    subprocess.run(
+        [*argv, "--final-epochs", "0", "--study", str(db), "--no-progress", *options],
+        check=True,
+        capture_output=True,
+    )
+    searched = time.perf_counter() - start
+    with Study.load(db) as study:
+        assert study.config.evaluator is not None
+        start = time.perf_counter()
+        ranked = rerank(study, make_evaluator(study.config.evaluator).stand_alone(), count)
+        reranked = time.perf_counter() - start
+        accuracy = {r.trial: r.metrics["valid_accuracy"] for r in study.retrains}
+        flops = {r.trial: r.metrics["flops"] for r in study.retrains}
+    best = [accuracy[t.number] for t in ranked[:5]]
+    return (
+        f"seed {seed} [{' '.join(options) or 'defaults'}]: search {searched:.0f} s, rerank of {count} "
+        f"{reranked:.0f} s; 5-epoch valid best {best[0]:.4f}, mean of 5 best {sum(best) / len(best):.4f}; "
+        f"their kFLOPs {[round(flops[t.number] / 1e3) for t in ranked[:5]]}"
+    )
+
+
+if __name__ == "__main__":
+    main()
