@@ -6,6 +6,11 @@ on their own for the candidates' 5 epochs (as the search's own rerank does) and 
 the mean of the five best 5-epoch validation accuracies, with the search's and the rerank's wall
 time. No test split is touched.
 
+With `--every-candidate`, every candidate of a (default) SPOS search is also trained on its own
+(`[evaluator] train_candidates = true`), and shortlist rules are compared on those figures: the
+`--rerank` best by supernet score, by FLOPs, and by the sum of both places (the default), each
+with its best and its five best 5-epoch validation accuracies, and Kendall tau of each order.
+
     python benchmarks/spos_shortlist.py --seeds 61 92 --rerank 20 \
         --variant "--strategy random --budget 100" --variant "--strategy evolution --budget 300"
 """
@@ -28,7 +33,13 @@ def main() -> None:
     parser.add_argument(
         "--variant", action="append", default=None, help='search options, quoted ("" for the defaults)'
     )
+    parser.add_argument("--every-candidate", action="store_true", help="train every candidate; compare rules")
     args = parser.parse_args()
+    if args.every_candidate:
+        for seed in args.seeds:
+            with tempfile.TemporaryDirectory() as scratch:
+                print(compare_rules(seed, args.rerank, Path(scratch)), flush=True)
+        return
     for seed in args.seeds:
         for variant in args.variant or [""]:
             with tempfile.TemporaryDirectory() as scratch:
@@ -62,6 +73,48 @@ def shortlist(seed: int, options: list[str], count: int, db: Path) -> str:
         f"{reranked:.0f} s; 5-epoch valid best {best[0]:.4f}, mean of 5 best {sum(best) / len(best):.4f}; "
         f"their kFLOPs {[round(flops[t.number] / 1e3) for t in ranked[:5]]}"
     )
+
+
+def compare_rules(seed: int, count: int, scratch: Path) -> str:
+    """Every candidate trained on its own: how each shortlist rule's `count` would train."""
+    import numpy as np
+    from scipy.stats import kendalltau
+
+    from nasforge.study.study import Study
+
+    toml = scratch / "every.toml"
+    toml.write_text("[evaluator]\nname = 'supernet'\ntrain_candidates = true\n")
+    db = scratch / "s.db"
+    argv = [sys.executable, "-m", "nasforge.cli.main", "search", "--seed", str(seed), "--one-shot", "spos"]
+    subprocess.run(
+        [*argv, "--config", str(toml), "--final-epochs", "0", "--study", str(db), "--no-progress"],
+        check=True,
+        capture_output=True,
+    )
+    with Study.load(db) as study:
+        board = study.leaderboard()
+    truth = np.array([t.metrics["valid_accuracy"] for t in board])
+    orders = {
+        "supernet": list(range(len(board))),
+        "FLOPs": sorted(range(len(board)), key=lambda i: -board[i].metrics["flops"]),
+    }
+    place = {name: {i: p for p, i in enumerate(order)} for name, order in orders.items()}
+    orders["sum of both"] = sorted(range(len(board)), key=lambda i: place["supernet"][i] + place["FLOPs"][i])
+    lines = [f"seed {seed}: {len(board)} candidates, 5-epoch valid of the five best of all {_five(truth)}"]
+    for name, order in orders.items():
+        picked = truth[order[:count]]
+        tau = kendalltau(-np.argsort(order), truth).statistic
+        lines.append(
+            f"  {name:11s} {count} best: best {picked.max():.4f}, five best {_five(picked)}; tau {tau:.2f}"
+        )
+    return "\n".join(lines)
+
+
+def _five(accuracies: object) -> str:
+    import numpy as np
+
+    top = np.sort(np.asarray(accuracies))[::-1][:5]
+    return f"mean {top.mean():.4f}"
 
 
 if __name__ == "__main__":

@@ -144,23 +144,23 @@ def test_darts_defaults_give_way_to_flags(
 
 
 @pytest.mark.parametrize(
-    ("extra", "toml", "rerank", "strategy"),
+    ("extra", "toml", "rerank", "ensemble", "strategy"),
     [
-        ([], "", SPOS_DEFAULTS["rerank"], "random"),
-        (["--rerank", "3", "--strategy", "evolution"], "", 3, "evolution"),
-        ([], "rerank = 0\n[strategy]\nname = 'local'\n", 0, "local"),
+        ([], "", SPOS_DEFAULTS["rerank"], SPOS_DEFAULTS["ensemble"], "random"),
+        (["--rerank", "3", "--ensemble", "4", "--strategy", "evolution"], "", 3, 4, "evolution"),
+        ([], "rerank = 0\nensemble = 2\n[strategy]\nname = 'local'\n", 0, 2, "local"),
     ],
 )
 def test_spos_defaults_give_way_to_flags_and_a_config_file(
-    tmp_path: Path, extra: list[str], toml: str, rerank: int, strategy: str
+    tmp_path: Path, extra: list[str], toml: str, rerank: int, ensemble: int, strategy: str
 ) -> None:
     config = tmp_path / "spos.toml"
     config.write_text(toml)
     args = build_parser().parse_args(["search", "--one-shot", "spos", "--config", str(config), *extra])
     settings = search_options(args)[0]
-    assert (settings.rerank, settings.strategy["name"]) == (rerank, strategy)
+    assert (settings.rerank, settings.ensemble, settings.strategy["name"]) == (rerank, ensemble, strategy)
     training = search_options(build_parser().parse_args(["search"]))[0]
-    assert (training.rerank, training.strategy["name"]) == (0, "evolution"), "a training search's own"
+    assert (training.rerank, training.ensemble, training.strategy["name"]) == (0, 5, "evolution")
 
 
 def test_a_config_files_supernet_options_stay_beside_the_training_flags(tmp_path: Path) -> None:

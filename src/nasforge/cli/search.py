@@ -81,8 +81,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         help="weight sharing: train one supernet of the space (--epochs: its epochs), then score each "
         "candidate on it in a fraction of a second; the winners are retrained on their own at the end. "
         f"spos: a uniformly drawn path per batch (macro, families, nb201; {SUPERNET_EPOCHS['spos']} epochs), "
-        f"then random search on it (unless --strategy) and --rerank {SPOS_DEFAULTS['rerank']} of a shortlist "
-        "by supernet score and FLOPs; darts: architecture weights learned beside the network's "
+        f"then random search on it (unless --strategy), --rerank {SPOS_DEFAULTS['rerank']} of a shortlist "
+        f"by supernet score and FLOPs and --ensemble {SPOS_DEFAULTS['ensemble']}; darts: architecture "
+        "weights learned beside the network's "
         f"(nb201; {SUPERNET_EPOCHS['darts']} epochs), its derived cell scored "
         f"first (default --budget 1: that cell alone) and retrained for --final-epochs {DARTS_FINAL_EPOCHS}",
     )
@@ -210,9 +211,9 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-a
         "--ensemble",
         **setting("ensemble"),
         metavar="K",
-        help=f"retrain the K best and average them into one model, the final pick that export and "
-        f"serve use (1: the best alone; default {ENSEMBLE}); members trained with --augment hflip also "
-        "answer the mirrored input",
+        help=f"retrain the K best and average them into one model, the final pick that export and serve "
+        f"use (1: the best alone; default {ENSEMBLE}, with --one-shot spos {SPOS_DEFAULTS['ensemble']}); "
+        "members trained with --augment hflip also answer the mirrored input",
     )
     parser.add_argument(
         "--no-blend",
