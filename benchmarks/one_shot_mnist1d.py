@@ -96,7 +96,8 @@ def final_pick_accuracy(out: dict[str, Any]) -> tuple[float, float]:
         metrics = ensemble["metrics"]
     else:
         number = int(pick["pick"].removeprefix("model-trial").split("-f")[0])
-        metrics = next(r["metrics"] for r in out["retrains"] if r["trial"] == number)
+        final = [r for r in out["retrains"] if r["trial"] == number and "test_accuracy" in r["metrics"]]
+        metrics = final[-1]["metrics"]  # its final retraining, not a rerank (which has no test figure)
     return metrics.get("valid_accuracy", float("nan")), metrics["test_accuracy"]
 
 

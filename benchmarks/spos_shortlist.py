@@ -11,8 +11,9 @@ With `--every-candidate`, every candidate of a (default) SPOS search is also tra
 `--rerank` best by supernet score, by FLOPs, and by the sum of both places (the default), each
 with its best and its five best 5-epoch validation accuracies, and Kendall tau of each order.
 
-    python benchmarks/spos_shortlist.py --seeds 61 92 --rerank 20 \
+    python benchmarks/spos_shortlist.py --seeds 61 92 --rerank 10 20 \
         --variant "--strategy random --budget 100" --variant "--strategy evolution --budget 300"
+    python benchmarks/spos_shortlist.py --seeds 61 92 93 --rerank 10 20 --every-candidate
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ from pathlib import Path
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
-    parser.add_argument("--rerank", type=int, default=20, help="candidates trained on their own")
+    parser.add_argument(
+        "--rerank", type=int, nargs="+", default=[10], help="candidates trained on their own (several: each)"
+    )
     parser.add_argument(
         "--variant", action="append", default=None, help='search options, quoted ("" for the defaults)'
     )
@@ -42,11 +45,15 @@ def main() -> None:
         return
     for seed in args.seeds:
         for variant in args.variant or [""]:
-            with tempfile.TemporaryDirectory() as scratch:
-                print(shortlist(seed, shlex.split(variant), args.rerank, Path(scratch) / "s.db"), flush=True)
+            for count in args.rerank:
+                with tempfile.TemporaryDirectory() as scratch:
+                    print(
+                        search_and_rerank(seed, shlex.split(variant), count, Path(scratch) / "s.db"),
+                        flush=True,
+                    )
 
 
-def shortlist(seed: int, options: list[str], count: int, db: Path) -> str:
+def search_and_rerank(seed: int, options: list[str], count: int, db: Path) -> str:
     """One SPOS search with `options`, then its `count` best trained on their own: a line of figures."""
     from nasforge.evaluators import make_evaluator
     from nasforge.study.study import Study
@@ -75,13 +82,8 @@ def shortlist(seed: int, options: list[str], count: int, db: Path) -> str:
     )
 
 
-def compare_rules(seed: int, count: int, scratch: Path) -> str:
-    """Every candidate trained on its own: how each shortlist rule's `count` would train."""
-    import numpy as np
-    from scipy.stats import kendalltau
-
-    from nasforge.study.study import Study
-
+def compare_rules(seed: int, counts: list[int], scratch: Path) -> str:
+    """Every candidate trained on its own: how each shortlist rule's `counts` best would train."""
     toml = scratch / "every.toml"
     toml.write_text("[evaluator]\nname = 'supernet'\ntrain_candidates = true\n")
     db = scratch / "s.db"
@@ -91,22 +93,36 @@ def compare_rules(seed: int, count: int, scratch: Path) -> str:
         check=True,
         capture_output=True,
     )
+    return f"seed {seed}: " + rules(db, counts)
+
+
+def rules(db: Path, counts: list[int]) -> str:
+    """The shortlist rules on a study whose candidates were also trained on their own."""
+    import numpy as np
+    from scipy.stats import kendalltau
+
+    from nasforge.study.study import Study
+    from nasforge.workflows.retrain import shortlist
+
     with Study.load(db) as study:
         board = study.leaderboard()
+        both = shortlist(study, len(board))
     truth = np.array([t.metrics["valid_accuracy"] for t in board])
+    position = {t.number: i for i, t in enumerate(board)}
     orders = {
         "supernet": list(range(len(board))),
         "FLOPs": sorted(range(len(board)), key=lambda i: -board[i].metrics["flops"]),
+        "sum of both": [position[t.number] for t in both],
     }
-    place = {name: {i: p for p, i in enumerate(order)} for name, order in orders.items()}
-    orders["sum of both"] = sorted(range(len(board)), key=lambda i: place["supernet"][i] + place["FLOPs"][i])
-    lines = [f"seed {seed}: {len(board)} candidates, 5-epoch valid of the five best of all {_five(truth)}"]
+    lines = [f"{len(board)} candidates, 5-epoch valid of the five best of all {_five(truth)}"]
     for name, order in orders.items():
-        picked = truth[order[:count]]
         tau = kendalltau(-np.argsort(order), truth).statistic
-        lines.append(
-            f"  {name:11s} {count} best: best {picked.max():.4f}, five best {_five(picked)}; tau {tau:.2f}"
-        )
+        for count in counts:
+            picked = truth[order[:count]]
+            lines.append(
+                f"  {name:11s} tau {tau:.2f}; its {count} best: best {picked.max():.4f}, "
+                f"five best {_five(picked)}"
+            )
     return "\n".join(lines)
 
 
