@@ -12,6 +12,7 @@ from nasforge.errors import InvalidArgumentError
 from nasforge.validation import check_choice
 
 DIRECTIONS = ("maximize", "minimize")
+SUPERNET_PREFIX = "supernet_"  # scores on a shared-weight supernet, e.g. supernet_valid_accuracy
 _BOUND = re.compile(r"^\s*([\w./-]+)\s*(<=|>=)\s*([-+0-9.eE]+)\s*$")
 
 

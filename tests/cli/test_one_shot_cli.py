@@ -43,6 +43,10 @@ def test_one_shot_scores_candidates_on_a_supernet_and_retrains_the_winner(
     stored = Study.load(db).config.evaluator
     assert stored["name"] == "supernet" and stored["data"] == "digits" and stored["epochs"] == 2
     assert (tmp_path / "s.db.artifacts" / "supernet.safetensors").exists()
+    code, out, _ = run(capsys, "leaderboard", "--study", str(db))
+    best = data["best"]["number"]
+    assert code == 0 and f"best by the supernet's score (trial {best})" in out, "not called the best outright"
+    assert f"final pick (export and serve use it): model-trial{retrain['trial']}-f1" in out
 
 
 def test_one_shot_without_epochs_trains_the_supernet_its_default_and_says_so(

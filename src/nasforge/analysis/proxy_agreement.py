@@ -6,12 +6,12 @@ import numpy as np
 
 from nasforge.analysis.correlation import rank_correlations
 from nasforge.evaluators.proxies import ENSEMBLES, PROXIES
+from nasforge.objectives import SUPERNET_PREFIX
 from nasforge.study.record import StudyRecord
 from nasforge.trial import TrialState
 
 TRAINED_PREFIXES = ("valid", "test")
 COMPLEXITY = ("params", "flops", "activation_bytes", "latency_sample_ms")  # measured before training
-SUPERNET_PREFIX = "supernet_"  # scores on a shared-weight supernet, e.g. supernet_valid_accuracy
 
 
 def proxy_name(metric: str) -> str | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nasforge.cli.common import finite, int_at_least, print_json, stdout, write_output
+from nasforge.objectives import SUPERNET_PREFIX
 from nasforge.study.picks import pick_summary
 from nasforge.study.record import StudyRecord, StudyView
 from nasforge.study.trial_rows import curve_rows, to_csv, trial_rows
@@ -150,9 +151,10 @@ def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[Retr
     stdout.print(leaderboard_table(record, top))
     best = record.best_trial
     if best is not None:
-        stdout.print(
-            f"best architecture (trial {best.number}): {record.label(best.genotype)}", soft_wrap=True
-        )
+        # A supernet's score only shortlists: the rerank's and the final pick's lines below decide.
+        by_supernet = record.objective.startswith(SUPERNET_PREFIX)
+        heading = "best by the supernet's score" if by_supernet else "best architecture"
+        stdout.print(f"{heading} (trial {best.number}): {record.label(best.genotype)}", soft_wrap=True)
     if len(record.objectives) > 1:
         front = ", ".join(str(t.number) for t in record.pareto_front())
         stdout.print(f"Pareto front (trials): {front or '-'}")
