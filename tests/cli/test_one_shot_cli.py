@@ -152,7 +152,7 @@ def test_darts_defaults_give_way_to_flags(
     [
         ([], "", SPOS_DEFAULTS["rerank"], SPOS_DEFAULTS["ensemble"], "random"),
         (["--rerank", "3", "--ensemble", "4", "--strategy", "evolution"], "", 3, 4, "evolution"),
-        ([], "rerank = 0\nensemble = 2\n[strategy]\nname = 'local'\n", 0, 2, "local"),
+        ([], "rerank = 0\nensemble = 3\n[strategy]\nname = 'local'\n", 0, 3, "local"),
     ],
 )
 def test_spos_defaults_give_way_to_flags_and_a_config_file(
