@@ -76,6 +76,17 @@ def test_a_cross_validated_study_stops_its_final_fit_where_its_folds_peaked(
     else:  # still rising: the winner's folds trained 40 epochs said where to stop
         assert len(epochs) == 1 and 1 <= next(iter(epochs)) <= 40
     (fit,) = epochs
+    card = json.loads(
+        (
+            tmp_path
+            / "runs"
+            / "diabetes-mlp.db.artifacts"
+            / f"model-trial{top[0].number}-f{fit:g}"
+            / "card.json"
+        ).read_text()
+    )
+    # the trials' schedule where they overfit; else a schedule as long as the fit, annealed by its end
+    assert card["training"]["schedule_epochs"] == (8 if peak < 8 else fit)
     ensemble = json.loads(out)["final_pick"]["ensemble"]
     linear = f"-linear{round(ensemble['blend']['share'] * 100)}" if ensemble["blend"] else ""
     assert ensemble["folder"] == f"ensemble-top2-f{fit:g}{linear}"

@@ -127,8 +127,9 @@ def cross_validated_fit(
     mean curve of the objective peaked before their last epoch, the folds saw the networks
     overfit, and the final fit trains as the trials did (their learning-rate schedule) and stops
     at that peak, not `final_epochs` later. Where it still rose at the last epoch, the winner is
-    cross-validated once more for `final_epochs` and the fit stops where that curve peaks (on
-    that longer schedule). Other studies: `final_epochs`, the evaluator as it is.
+    cross-validated once more for `final_epochs` and the fit trains as many epochs as that curve
+    took to peak, on a schedule of that length (its learning rate anneals by the end, not cut at
+    the longer schedule's peak). Other studies: `final_epochs`, the evaluator as it is.
 
     Example:
         >>> # cross_validated_fit(study, evaluator, study.leaderboard(5), 40) -> (12, evaluator')
@@ -147,7 +148,8 @@ def cross_validated_fit(
         curve = longer.artifacts.curves.get(objective.metric, [])
         if longer.error is not None or not curve:
             return final_epochs, evaluator
-        best, schedule = _peak(np.asarray(curve), objective.direction), final_epochs
+        best = _peak(np.asarray(curve), objective.direction)
+        return best, evaluator.with_recipe(schedule_epochs=best)
     return best, evaluator.with_recipe(schedule_epochs=max(schedule, best))
 
 
