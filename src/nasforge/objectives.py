@@ -12,8 +12,18 @@ from nasforge.errors import InvalidArgumentError
 from nasforge.validation import check_choice
 
 DIRECTIONS = ("maximize", "minimize")
-SUPERNET_PREFIX = "supernet_"  # scores on a shared-weight supernet, e.g. supernet_valid_accuracy
+SUPERNET_PREFIX = "supernet_"
 _BOUND = re.compile(r"^\s*([\w./-]+)\s*(<=|>=)\s*([-+0-9.eE]+)\s*$")
+
+
+def from_supernet(metric: str) -> bool:
+    """Whether `metric` is a score on a shared-weight supernet (e.g. `supernet_valid_accuracy`).
+
+    Example:
+        >>> from_supernet("supernet_valid_accuracy"), from_supernet("valid_accuracy")
+        (True, False)
+    """
+    return metric.startswith(SUPERNET_PREFIX)
 
 
 @dataclass(frozen=True)

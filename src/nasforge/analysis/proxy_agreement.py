@@ -6,7 +6,7 @@ import numpy as np
 
 from nasforge.analysis.correlation import rank_correlations
 from nasforge.evaluators.proxies import ENSEMBLES, PROXIES
-from nasforge.objectives import SUPERNET_PREFIX
+from nasforge.objectives import from_supernet
 from nasforge.study.record import StudyRecord
 from nasforge.trial import TrialState
 
@@ -17,7 +17,7 @@ COMPLEXITY = ("params", "flops", "activation_bytes", "latency_sample_ms")  # mea
 def proxy_name(metric: str) -> str | None:
     """The proxy a metric holds: `proxy_synflow` (or, in studies of release 0.1, `synflow`), or
     the supernet's score (`supernet_valid_accuracy`: itself)."""
-    if metric.startswith(SUPERNET_PREFIX):
+    if from_supernet(metric):
         return metric
     name = metric.removeprefix("proxy_")
     if metric.startswith("proxy_") and (name in PROXIES or name in ENSEMBLES):

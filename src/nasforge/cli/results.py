@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from nasforge.cli.common import finite, int_at_least, print_json, stdout, write_output
-from nasforge.objectives import SUPERNET_PREFIX
+from nasforge.objectives import from_supernet
 from nasforge.study.picks import pick_summary
 from nasforge.study.record import StudyRecord, StudyView
 from nasforge.study.trial_rows import curve_rows, to_csv, trial_rows
@@ -152,7 +152,7 @@ def print_outcome(record: StudyRecord, path: Path, top: int, retrains: list[Retr
     best = record.best_trial
     if best is not None:
         # A supernet's score only shortlists: the rerank's and the final pick's lines below decide.
-        by_supernet = record.objective.startswith(SUPERNET_PREFIX)
+        by_supernet = from_supernet(record.objective)
         heading = "best by the supernet's score" if by_supernet else "best architecture"
         stdout.print(f"{heading} (trial {best.number}): {record.label(best.genotype)}", soft_wrap=True)
     if len(record.objectives) > 1:

@@ -9,7 +9,7 @@ import numpy as np
 from nasforge.evaluators.base import Evaluator, Result
 from nasforge.evaluators.resources import free_cores, resolve_device
 from nasforge.evaluators.training import TrainingEvaluator
-from nasforge.objectives import SUPERNET_PREFIX
+from nasforge.objectives import from_supernet
 from nasforge.study.retrain_pool import picklable, retrain_in_pool
 from nasforge.study.study import Study
 from nasforge.trial import Retrain, Trial
@@ -191,7 +191,7 @@ def shortlist(study: Study, count: int) -> list[Trial]:
     differently: on the main job's space this shortlist trained better on its own than the
     supernet's best alone (benchmarks/results/one_shot_mnist1d.md)."""
     board = study.leaderboard()
-    by_supernet = study.objectives[0].metric.startswith(SUPERNET_PREFIX)
+    by_supernet = from_supernet(study.objectives[0].metric)
     if not by_supernet or not all("flops" in t.metrics for t in board):
         return board[:count]
     by_flops = {t.number: place for place, t in enumerate(sorted(board, key=lambda t: -t.metrics["flops"]))}
