@@ -67,6 +67,7 @@ def test_one_shot_without_epochs_trains_the_supernet_its_default_and_says_so(
     code, _, err = run(capsys, "search", "--study", str(db), "--one-shot", "spos", *SMALL, "--epochs", "1",
                        "--budget", "1", "--final-epochs", "0")  # fmt: skip
     assert code == 0 and "training the supernet (1 epochs, a uniformly drawn path per batch)" in err
+    assert "cores, " in err and "busy) for the supernet now; what trains on its own" in err
 
 
 def test_one_shot_on_a_space_without_a_supernet_is_refused_in_one_line(

@@ -86,3 +86,28 @@ def test_a_linear_table_gets_a_blended_pick_that_ships_and_says_so(
     assert code == 0 and "blended with" not in out
     code, out, _ = run(capsys, *argv, "--study", "told.db")
     assert code == 0 and "blended with a linear regression at share" in out
+
+
+def test_the_blend_is_chosen_on_folds_cut_another_way_than_the_trials(tmp_path: Path) -> None:
+    from nasforge import make_space
+    from nasforge.evaluators import Hardware, Recipe, TrainingEvaluator
+    from nasforge.evaluators.cross_validation import folds_of
+    from nasforge.workflows.blend import PARTITION
+
+    evaluator = TrainingEvaluator(
+        data=str(linear_csv(tmp_path / "lin.csv")), recipe=Recipe(epochs=1), hardware=Hardware(threads=1)
+    )
+    space = make_space("mlp")
+    data = evaluator.dataset()
+    trials = folds_of(data, evaluator.folds(data), evaluator.data.split_seed)
+    blend = evaluator.fold_predictions(space.sample(np.random.default_rng(0)), space, 1, PARTITION)
+
+    def held_out(folds: list) -> list[set[float]]:
+        return [set(fold.valid.y.tolist()) for fold in folds]
+
+    assert len(blend) == len(trials) == 5
+    assert all(len(predicted) == len(fold.valid) for fold, predicted in blend)
+    cut = held_out([fold for fold, _ in blend])
+    assert set().union(*cut) == set(data.train_and_valid().y.tolist())  # every example held out once
+    assert sum(map(len, cut)) == len(data.train_and_valid())
+    assert all(c != t for c, t in zip(cut, held_out(trials), strict=True))  # not the trials' folds

@@ -275,17 +275,18 @@ class TrainingEvaluator(Evaluator):
         return result
 
     def fold_predictions(
-        self, genotype: Genotype, space: SearchSpace, epochs: int
+        self, genotype: Genotype, space: SearchSpace, epochs: int, partition: int = 0
     ) -> list[tuple[Dataset, np.ndarray]]:
-        """Each fold of the study's cross-validation (`folds_of`, the trials' folds) with the
-        predictions, on its held-out examples, of `genotype` trained `epochs` on the rest as the
-        trials train: standardised values for a regression, class probabilities otherwise."""
+        """Each fold of a cross-validation like the study's (`folds_of`; `partition` 0: the
+        trials' folds, another: the same examples cut another way) with the predictions, on its
+        held-out examples, of `genotype` trained `epochs` on the rest as the trials train:
+        standardised values for a regression, class probabilities otherwise."""
         data = self.dataset()
         config = self.train_config(genotype, space, float(epochs))
         device = resolve_device(self.hardware.device)
         out = []
         with torch_seeded(config.seed), prof.torch_threads(self.hardware.threads or auto_threads()):
-            for fold in folds_of(data, self.folds(data), self.data.split_seed):
+            for fold in folds_of(data, self.folds(data), self.data.split_seed + partition):
                 model = self._fresh(space, genotype, fold, config).to(device)
                 Trainer(model, config, len(fold.train)).run(*_tensors(fold.train, device))
                 x = _tensors(fold.valid, device)[0]

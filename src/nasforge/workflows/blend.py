@@ -2,12 +2,14 @@
 it helps.
 
 On small tables a linear (or logistic) regression can beat a searched network. The final pick
-may then average the networks with one: the winner is trained once more on each of the study's
-folds, a linear model fitted on the same folds, and the linear model's share of the average
-(0, 0.1, ..., 0.9) is the one whose blend scores best on the held-out folds (R², or the log loss
-of a classification; ties to the smaller share). Share 0 is no blend. The linear model of the
-final pick is fitted on the final fit's examples and kept as an ensemble member (`CardBlend`
-says so on the model card, and the search's output states it). Test data is not looked at.
+may then average the networks with one: the winner is trained once more on each of k folds, a
+linear model fitted on the same folds, and the linear model's share of the average (0, 0.1, ...,
+0.9) is the one whose blend scores best on the held-out folds (R², or the log loss of a
+classification; ties to the smaller share). The folds cut the study's examples another way than
+the trials' folds: the winner was chosen for scoring well on those, which flatters it there.
+Share 0 is no blend. The linear model of the final pick is fitted on the final fit's examples
+and kept as an ensemble member (`CardBlend` says so on the model card, and the search's output
+states it). Test data is not looked at.
 """
 
 from __future__ import annotations
@@ -25,18 +27,20 @@ from nasforge.spaces.base import SearchSpace
 from nasforge.trial import Trial
 
 SHARES = tuple(i / 10 for i in range(10))
+PARTITION = 1  # `fold_predictions`' partition: not the trials' folds (0)
 
 
 def choose_blend(
     space: SearchSpace, evaluator: TrainingEvaluator, top: list[Trial], epochs: int
 ) -> CardBlend | None:
-    """The linear member the final pick should have (None: the networks alone), chosen on the
-    study's folds; only for cross-validated tables (`top` scored by k-fold cross-validation)."""
+    """The linear member the final pick should have (None: the networks alone), chosen on folds
+    of the study's examples cut another way than the trials'; only for cross-validated tables
+    (`top` scored by k-fold cross-validation)."""
     data = evaluator.dataset()
     if not top or data.modality != "table" or not all("cv_folds" in t.metrics for t in top):
         return None
     truth, network, linear = [], [], []
-    for fold, predicted in evaluator.fold_predictions(top[0].genotype, space, epochs):
+    for fold, predicted in evaluator.fold_predictions(top[0].genotype, space, epochs, PARTITION):
         model = fit_linear(fold.train, data)
         truth.append(fold.valid.y)
         network.append(predicted)

@@ -82,17 +82,23 @@ def warmup_genotypes(
 
 def thread_note(evaluator: Evaluator, workers: int | None) -> str | None:
     """What a person is told of the threads trials train with (None for evaluators that do not
-    train), e.g. "threads: 1 (2 cores, 1 busy) now; ...".
+    train), e.g. "threads: 1 (2 cores, 1 busy) now; ..."; for a supernet, those it trains with.
 
     Example:
         >>> from nasforge.evaluators import Hardware, TrainingEvaluator
         >>> thread_note(TrainingEvaluator(hardware=Hardware(threads=2)), workers=1)
         'threads: 2 per trial (--threads)'
     """
-    if not isinstance(evaluator, TrainingEvaluator):
+    trains = evaluator.stand_alone()  # a supernet's: what reranks and retrains its winners
+    if not isinstance(trains, TrainingEvaluator):
         return None
-    if evaluator.hardware.threads is not None:
-        return f"threads: {evaluator.hardware.threads} per trial (--threads)"
+    if trains.hardware.threads is not None:
+        return f"threads: {trains.hardware.threads} per trial (--threads)"
+    if trains is not evaluator:
+        return (
+            f"{choose_threads()} for the supernet now; what trains on its own (the rerank, the "
+            "final fit) chooses again from the cores free and the model's size (--threads N fixes it)"
+        )
     if workers is not None and workers > 1:
         return (
             f"threads: each of the {workers} workers trains with its share of the cores, less those "
