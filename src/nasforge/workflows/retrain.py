@@ -124,10 +124,9 @@ def cross_validated_fit(
 ) -> tuple[int, TrainingEvaluator]:
     """The final fit's epochs and evaluator. Trials scored by k-fold cross-validation (small
     tables) chose their architecture on the folds' mean validation curve; where the top trials'
-    mean curve of the objective peaked before their last epoch and fell after it by more than
-    the trials' noise (`_fell_after`), the folds saw the networks overfit, and the final fit
-    trains as the trials did (their learning-rate schedule) and stops at that peak, not
-    `final_epochs` later. Where it still rose at the last epoch, the winner is
+    mean curve of the objective peaked before their last epoch, the folds saw the networks
+    overfit, and the final fit trains as the trials did (their learning-rate schedule) and stops
+    at that peak, not `final_epochs` later. Where it still rose at the last epoch, the winner is
     cross-validated once more for `final_epochs` and the fit trains as many epochs as that curve
     took to peak, on a schedule of that length (its learning rate anneals by the end, not cut at
     the longer schedule's peak). Other studies: `final_epochs`, the evaluator as it is.
@@ -141,10 +140,8 @@ def cross_validated_fit(
     length = min((len(c) for c in curves), default=0)
     if not cross_validated or length == 0:
         return final_epochs, evaluator
-    rows = np.array([c[:length] for c in curves])
-    best = _peak(rows.mean(axis=0), objective.direction)
-    if not _fell_after(rows, best, objective.direction):
-        best = length  # a dip within the trials' noise: not a sign of overfitting
+    mean = np.mean([c[:length] for c in curves], axis=0)
+    best = _peak(mean, objective.direction)
     schedule = evaluator.recipe.schedule_epochs or evaluator.recipe.epochs
     if best == length and final_epochs > length:  # still improving when the trials stopped
         longer = evaluator.evaluate(top[0].genotype, study.space, float(final_epochs))
@@ -159,23 +156,6 @@ def cross_validated_fit(
 def _peak(curve: np.ndarray, direction: str) -> int:
     """The epoch (counted from 1) where `curve` is best."""
     return int(np.argmax(curve) if direction == "maximize" else np.argmin(curve)) + 1
-
-
-def _fell_after(rows: np.ndarray, peak: int, direction: str) -> bool:
-    """Whether the trials' curves (`rows`, one per trial) fell from epoch `peak` to their last
-    by more than twice the standard error of that fall across the trials (one trial: any fall).
-
-    Example:
-        >>> flat = np.array([[0.33, 0.46, 0.51, 0.51], [0.44, 0.47, 0.50, 0.51], [0.35, 0.46, 0.51, 0.50]])
-        >>> _fell_after(flat, 3, "maximize"), _fell_after(flat - [0, 0, 0, 0.05], 3, "maximize")
-        (False, True)
-    """
-    fall = rows[:, peak - 1] - rows[:, -1]
-    if direction != "maximize":
-        fall = -fall
-    if len(fall) < 2:
-        return bool(fall[0] > 0)
-    return bool(fall.mean() > 2 * fall.std(ddof=1) / np.sqrt(len(fall)))
 
 
 def rerank(
