@@ -49,7 +49,7 @@ def main() -> None:
                 for job, argv in jobs.items():
                     seconds = []
                     for number, src in enumerate(args.src):
-                        study = ["--study", f"{scratch}/{number}-{len(seconds)}-{time.time_ns()}.db"]
+                        study = ["--study", f"{scratch}/{number}-{time.time_ns()}.db"]
                         seconds.append(search_seconds(src, [*argv, *study]))
                     ratios = ", ".join(f"{s:.1f} s ({s / seconds[0]:.2f}x)" for s in seconds)
                     print(f"{situation:24s} {job}: {ratios}", flush=True)

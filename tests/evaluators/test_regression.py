@@ -68,6 +68,7 @@ def test_a_cross_validated_study_stops_its_final_fit_where_its_folds_peaked(
         top = view.leaderboard(2)
         mean = np.mean([view.curves(t.number)["valid_r2"] for t in top], axis=0)
         fitted = [r for r in view.retrains if r.tested]
+        winner = view.model_folder(top[0])
     assert len(mean) == 8 and {r.trial for r in fitted} == {t.number for t in top}
     peak = int(np.argmax(mean)) + 1
     epochs = {r.fidelity for r in fitted}
@@ -76,15 +77,8 @@ def test_a_cross_validated_study_stops_its_final_fit_where_its_folds_peaked(
     else:  # still rising: the winner's folds trained 40 epochs said where to stop
         assert len(epochs) == 1 and 1 <= next(iter(epochs)) <= 40
     (fit,) = epochs
-    card = json.loads(
-        (
-            tmp_path
-            / "runs"
-            / "diabetes-mlp.db.artifacts"
-            / f"model-trial{top[0].number}-f{fit:g}"
-            / "card.json"
-        ).read_text()
-    )
+    assert winner is not None and winner.name == f"model-trial{top[0].number}-f{fit:g}"
+    card = json.loads((winner / "card.json").read_text())
     # the trials' schedule where they overfit; else a schedule as long as the fit, annealed by its end
     assert card["training"]["schedule_epochs"] == (8 if peak < 8 else fit)
     ensemble = json.loads(out)["final_pick"]["ensemble"]
